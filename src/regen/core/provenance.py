@@ -1,0 +1,49 @@
+"""Seeds, git commits and data fingerprints recorded with every run."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and torch (all devices)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def git_commit() -> str:
+    """The commit of the source tree, with '-dirty' if it has uncommitted changes."""
+    root = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                                check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def command_line() -> str:
+    """The command that started this process, as a shell-quoted string."""
+    name = Path(sys.argv[0]).name or "python"
+    return " ".join(shlex.quote(a) for a in [name, *sys.argv[1:]])
+
+
+def fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
+    """A short SHA-256 of array contents, shapes and dtypes."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        a = array.detach().cpu().numpy() if isinstance(array, torch.Tensor) else np.asarray(array)
+        digest.update(str((a.shape, a.dtype.str)).encode())
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,55 @@
+"""Training configuration: the Trainer (hardware, precision) and one phase's optimisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class TrainerConfig:
+    """How to run: a CPU/GPU/DDP switch is a config value, not code.
+
+    accelerator: cpu | gpu | auto; strategy: auto | ddp | ddp_spawn | ...;
+    precision: 32-true | 16-mixed | bf16-mixed | ...; accumulate: gradient
+    accumulation; clip: gradient-norm clipping (0 disables); val_every and
+    ckpt_every are in optimizer steps.
+    """
+
+    accelerator: str = "cpu"
+    devices: int = 1
+    num_nodes: int = 1
+    strategy: str = "auto"
+    precision: str = "32-true"
+    accumulate: int = 1
+    clip: float = 1.0
+    val_every: int = 200
+    ckpt_every: int = 200
+    log_every: int = 10
+    progress: bool = True
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        if self.devices < 1 or self.num_nodes < 1 or self.accumulate < 1:
+            raise ValueError("devices, num_nodes and accumulate must be >= 1")
+        if min(self.val_every, self.ckpt_every, self.log_every) < 1:
+            raise ValueError("val_every, ckpt_every and log_every must be >= 1")
+
+
+@dataclass
+class PhaseConfig:
+    """Optimisation of one training phase (abstraction, renderer, converter, ...).
+
+    lr follows a linear warm-up over `warmup` steps, then a cosine decay to
+    `lr * min_lr_ratio` at `max_steps`.
+    """
+
+    max_steps: int = 1000
+    batch_size: int = 64
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    warmup: int = 50
+    min_lr_ratio: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.max_steps < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ValueError("max_steps and batch_size must be >= 1 and lr > 0")

@@ -1,0 +1,77 @@
+"""The Lightning adapter: any `Objective` becomes a LightningModule."""
+
+from __future__ import annotations
+
+import math
+
+import lightning as L
+import torch
+from torch.utils.data import DataLoader
+
+from regen.core.objective import Objective
+from regen.train.config import PhaseConfig
+from regen.train.data import StepBatches, chunked
+
+
+def step_seed(seed: int, index: int, rank: int) -> int:
+    """The RNG seed of micro-batch `index` on `rank` (dropout, noise, masks)."""
+    return (seed * 2_654_435_761 + index * 40_503 + rank * 977) % (2**63 - 1)
+
+
+class ObjectiveModule(L.LightningModule):
+    """Trains `objective.trainable_parameters()` on step-indexed batches.
+
+    Every micro-batch reseeds torch from (seed, batch index, rank), so an
+    interrupted and resumed run draws the same randomness as an uninterrupted one.
+    """
+
+    def __init__(self, objective: Objective, phase: PhaseConfig, train_data: dict[str, torch.Tensor],
+                 valid_data: dict[str, torch.Tensor] | None, seed: int, accumulate: int = 1) -> None:
+        super().__init__()
+        self.objective = objective
+        self.phase = phase
+        self.train_data = train_data
+        self.valid_data = valid_data
+        self.seed = seed
+        self.accumulate = accumulate
+        for name, module in objective.parts.items():
+            module.requires_grad_(name in objective.trainable)
+
+    def train_dataloader(self) -> DataLoader:
+        start = self.trainer.global_step * self.accumulate
+        stream = StepBatches(self.train_data, self.phase.batch_size, self.seed, start=start,
+                             rank=self.trainer.global_rank, world_size=self.trainer.world_size)
+        return DataLoader(stream, batch_size=None)
+
+    def val_dataloader(self) -> DataLoader | list:
+        if not self.valid_data:
+            return []
+        return DataLoader(chunked(self.valid_data, self.phase.batch_size), batch_size=None)
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        torch.manual_seed(step_seed(self.seed, int(batch.pop("_index")), self.global_rank))
+        losses = self.objective.loss(batch)
+        for key, value in losses.items():
+            self.log(f"train/{key}", value.detach(), prog_bar=key == "loss", sync_dist=False)
+        return losses["loss"]
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        torch.manual_seed(step_seed(self.seed, -1 - batch_idx, self.global_rank))
+        losses = self.objective.loss(batch)
+        n = len(next(iter(batch.values())))
+        for key, value in losses.items():
+            self.log(f"valid/{key}", value.detach(), batch_size=n, sync_dist=True, prog_bar=key == "loss")
+
+    def configure_optimizers(self) -> dict:
+        params = [p for p in self.objective.trainable_parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(params, lr=self.phase.lr, weight_decay=self.phase.weight_decay)
+        phase = self.phase
+
+        def factor(step: int) -> float:
+            if step < phase.warmup:
+                return (step + 1) / phase.warmup
+            progress = min(1.0, (step - phase.warmup) / max(1, phase.max_steps - phase.warmup))
+            return phase.min_lr_ratio + (1 - phase.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
