@@ -93,7 +93,7 @@ class Regenerator(nn.Module):
         def loss(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
             out = dict(self.abstraction.loss(batch))
             if weight > 0 and "x" in batch:
-                labelled = batch.get("labelled", torch.ones_like(batch["y"][:, 0, 0], dtype=torch.bool))
+                labelled = batch.get("labelled", torch.ones(len(batch["y"]), dtype=torch.bool, device=batch["y"].device))
                 if labelled.any():
                     y = batch["y"][labelled]
                     terms = self.joint(batch["x"][labelled], self.abstraction.latent(y), self.abstraction, y)

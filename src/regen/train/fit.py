@@ -36,7 +36,7 @@ def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
 
 
 def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
-                  callbacks: Sequence[L.Callback] = ()) -> L.Trainer:
+                  callbacks: Sequence[L.Callback] = (), validate: bool = True) -> L.Trainer:
     """A Trainer for one phase: devices, strategy, precision, accumulation, clipping,
     periodic checkpoints to `run_dir/checkpoints/last.ckpt`, loss log to `run_dir/losses.csv`."""
     ckpt_dir = run_dir / "checkpoints"
@@ -47,7 +47,7 @@ def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
         precision=cfg.precision, accumulate_grad_batches=cfg.accumulate,
         gradient_clip_val=cfg.clip or None, max_steps=phase.max_steps, max_epochs=-1,
         val_check_interval=cfg.val_every * cfg.accumulate, check_val_every_n_epoch=None,
-        num_sanity_val_steps=0, log_every_n_steps=cfg.log_every, logger=False,
+        num_sanity_val_steps=0, limit_val_batches=None if validate else 0, log_every_n_steps=cfg.log_every, logger=False,
         enable_progress_bar=cfg.progress, enable_model_summary=False, default_root_dir=run_dir,
         use_distributed_sampler=False, deterministic=False,
         callbacks=[periodic, LossLog(run_dir / "losses.csv", cfg.log_every),
@@ -79,7 +79,7 @@ def fit_objective(objective: Objective, train_data: dict[str, torch.Tensor], pha
         raise RegenError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --run-dir")
     L.seed_everything(seed, verbose=False)
     module = ObjectiveModule(objective, phase, train_data, valid_data, seed, trainer_cfg.accumulate)
-    trainer = build_trainer(trainer_cfg, phase, run_dir, callbacks)
+    trainer = build_trainer(trainer_cfg, phase, run_dir, callbacks, validate=bool(valid_data))
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:
         trainer.fit(module, ckpt_path=ckpt_path, weights_only=True)

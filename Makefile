@@ -1,0 +1,45 @@
+# Two commands: `make demo` and `make test`. Both bootstrap .venv on a fresh machine.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+REGEN  := $(VENV)/bin/regen
+STAMP  := $(VENV)/.regen-installed
+DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox
+# Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
+export OMP_NUM_THREADS ?= 1
+
+.PHONY: demo test install debs assets clean
+
+demo: install
+	$(REGEN) demo --out out
+
+test: install
+	$(PY) -m pytest -q
+
+install: $(STAMP) debs
+
+$(PY):
+	python3 -m venv $(VENV)
+
+# torch first (the CPU build here); a torch you installed yourself (e.g. CUDA) is kept.
+$(STAMP): pyproject.toml | $(PY)
+	@if $(PY) -c "import torch" 2>/dev/null; then \
+		echo "keeping the installed torch $$($(PY) -c 'import torch; print(torch.__version__)')"; \
+	else $(PIP) install -q torch==2.13.0; fi
+	$(PIP) install -q -e '.[dev]'
+	touch $(STAMP)
+
+debs:
+	@scripts/install-debs.sh $(DEBS)
+
+# Retrain every shipped checkpoint from its config (seeded); see src/regen/assets/*/*/meta.json.
+assets: install
+	$(REGEN) image classifier
+	for name in digits-pool-tiny digits-vq-tiny digits-direct-tiny; do \
+		rm -rf runs/assets/$$name; \
+		$(REGEN) train configs/image/$$name.yaml --run-dir runs/assets/$$name \
+			--out src/regen/assets/image/$$name || exit 1; \
+	done
+
+clean:
+	rm -rf out runs .pytest_cache

@@ -1,0 +1,100 @@
+"""A prefix-conditioned autoregressive transformer over token sequences.
+
+The prefix (the condition: a class, a grid of codes) is read bidirectionally;
+the target is generated left to right and attends to the whole prefix.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: masked self-attention and a GELU MLP.
+
+    Dropout acts on the residual branches only (attention weights are left intact,
+    which keeps the fused attention kernel). x: (batch, length, d_model).
+    """
+
+    def __init__(self, d_model: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.norm1, self.norm2 = nn.LayerNorm(d_model), nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
+        b, n, d = x.shape
+        q, k, v = self.qkv(self.norm1(x)).view(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        attn = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+        x = x + self.drop(self.proj(attn.transpose(1, 2).reshape(b, n, d)))
+        return x + self.drop(self.mlp(self.norm2(x)))
+
+
+class PrefixARTransformer(nn.Module):
+    """P(target | prefix) = prod_t P(target_t | target_<t, prefix).
+
+    prefix: (batch, prefix_len) ints in [0, prefix_vocab);
+    target: (batch, target_len) ints in [0, target_vocab).
+    aligned: optional (target_len,) prefix positions; when given, target position t
+    also receives the embedding of prefix[aligned[t]] (e.g. the coarse grid cell
+    that covers pixel t), which makes spatial conditioning easy to learn.
+    """
+
+    def __init__(self, prefix_vocab: int, prefix_len: int, target_vocab: int, target_len: int,
+                 d_model: int = 64, layers: int = 2, heads: int = 4, dropout: float = 0.1,
+                 aligned: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.prefix_len, self.target_len, self.target_vocab = prefix_len, target_len, target_vocab
+        self.prefix_embed = nn.Embedding(prefix_vocab, d_model)
+        self.target_embed = nn.Embedding(target_vocab + 1, d_model)  # + start token
+        self.position = nn.Parameter(torch.randn(prefix_len + target_len, d_model) * 0.02)
+        self.blocks = nn.ModuleList(Block(d_model, heads, dropout) for _ in range(layers))
+        self.norm = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, target_vocab)
+        total = prefix_len + target_len
+        allowed = torch.ones(total, total, dtype=torch.bool).tril()
+        allowed[:, :prefix_len] = True
+        self.register_buffer("allowed", allowed, persistent=False)
+        self.aligned_embed = nn.Embedding(prefix_vocab, d_model) if aligned is not None else None
+        if aligned is not None:
+            self.register_buffer("aligned", aligned.long(), persistent=False)
+
+    def logits(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits: (batch, target_len, target_vocab); position t sees target_<t."""
+        start = torch.full_like(target[:, :1], self.target_vocab)
+        shifted = torch.cat([start, target[:, :-1]], dim=1)
+        return self._forward(prefix, shifted)
+
+    def _forward(self, prefix: torch.Tensor, shifted: torch.Tensor) -> torch.Tensor:
+        length = self.prefix_len + shifted.shape[1]
+        target = self.target_embed(shifted)
+        if self.aligned_embed is not None:
+            target = target + self.aligned_embed(prefix[:, self.aligned[:shifted.shape[1]]])
+        h = torch.cat([self.prefix_embed(prefix), target], dim=1) + self.position[:length]
+        allowed = self.allowed[:length, :length]
+        for block in self.blocks:
+            h = block(h, allowed)
+        return self.head(self.norm(h[:, self.prefix_len:]))
+
+    def nll(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """Mean negative log-likelihood per target token (scalar, in nats)."""
+        logits = self.logits(prefix, target)
+        return F.cross_entropy(logits.reshape(-1, self.target_vocab), target.reshape(-1))
+
+    @torch.no_grad()
+    def generate(self, prefix: torch.Tensor, temperature: float = 1.0, top_k: int = 0) -> torch.Tensor:
+        """Sample targets left to right: (batch, target_len)."""
+        out = torch.full((prefix.shape[0], 1), self.target_vocab, dtype=torch.long, device=prefix.device)
+        for t in range(self.target_len):
+            logits = self._forward(prefix, out)[:, t] / max(temperature, 1e-5)
+            if top_k > 0:
+                kth = logits.topk(min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+            nxt = torch.multinomial(logits.softmax(-1), 1)
+            out = torch.cat([out, nxt], dim=1)
+        return out[:, 1:]

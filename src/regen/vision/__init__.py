@@ -1,0 +1,1 @@
+"""Images through abstractions: handwritten digits, class -> Y' -> image."""

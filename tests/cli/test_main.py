@@ -1,0 +1,44 @@
+"""The CLI: user mistakes are one line on stderr, never a traceback."""
+
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REGEN = Path(sys.executable).with_name("regen")
+
+
+def run(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REGEN), *args], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args, message", [
+    (("train", "configs/image/nope.yaml"), "does not exist"),
+    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "trainer.max_stpes=3"), "unknown key 'trainer.max_stpes'; did you mean 'trainer.max_steps'?"),
+    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "abstraction.kind=wavelet"), "choose one of 'pool', 'vqvae'"),
+    (("info", "src/regen/assets/nothing"), "does not exist"),
+    (("evaluate", "configs/image/digits-vq-tiny.yaml"), "never unpickles"),
+])
+def test_one_line_errors(args, message):
+    done = run(*args)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_pickle_checkpoint_is_refused(tmp_path):
+    bad = tmp_path / "model.pkl"
+    bad.write_bytes(pickle.dumps({"a": 1}))
+    done = run("info", str(bad))
+    assert done.returncode == 2 and "a Python pickle" in done.stderr
+
+
+def test_info_and_sample_on_shipped_checkpoint(tmp_path):
+    ck = "src/regen/assets/image/digits-pool-tiny"
+    done = run("info", ck)
+    assert done.returncode == 0 and "git_commit" in done.stdout and "metrics" in done.stdout
+    done = run("sample", ck, "--out", str(tmp_path), "--n", "2")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "samples.png").stat().st_size > 1000

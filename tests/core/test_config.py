@@ -1,0 +1,80 @@
+from dataclasses import dataclass, field
+from typing import Literal, Optional
+
+import pytest
+
+from regen.core.config import apply_overrides, dump_yaml, parse, read_yaml
+from regen.core.errors import ConfigError
+from regen.core.recipe import load_config
+
+
+@dataclass
+class Inner:
+    max_steps: int = 10
+    lr: float = 1e-3
+
+
+@dataclass
+class Outer:
+    name: str
+    kind: Literal["a", "b"] = "a"
+    inner: Inner = field(default_factory=Inner)
+    tags: list[str] = field(default_factory=list)
+    limit: Optional[int] = None
+
+
+def test_parse_nested_and_types():
+    cfg = parse(Outer, {"name": "x", "kind": "b", "inner": {"max_steps": 5, "lr": 1}, "tags": ["t"]})
+    assert cfg.inner.max_steps == 5 and cfg.inner.lr == 1.0 and cfg.kind == "b" and cfg.tags == ["t"]
+
+
+def test_typo_names_closest_key():
+    with pytest.raises(ConfigError, match=r"unknown key 'inner.max_stpes'; did you mean 'inner.max_steps'\?"):
+        parse(Outer, {"name": "x", "inner": {"max_stpes": 5}})
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"name": "x", "kind": "c"}, "choose one of"),
+    ({"name": "x", "inner": {"max_steps": "many"}}, "must be an integer"),
+    ({"name": "x", "inner": {"max_steps": True}}, "must be an integer"),
+    ({}, "missing required key 'name'"),
+    ({"name": "x", "inner": 3}, "must be a mapping"),
+])
+def test_bad_values(data, message):
+    with pytest.raises(ConfigError, match=message):
+        parse(Outer, data)
+
+
+def test_overrides_apply_yaml_values():
+    data = apply_overrides({"name": "x", "inner": {"lr": 0.1}}, ["inner.max_steps=7", "kind=b", "limit=null"])
+    cfg = parse(Outer, data)
+    assert (cfg.inner.max_steps, cfg.inner.lr, cfg.kind, cfg.limit) == (7, 0.1, "b", None)
+    with pytest.raises(ConfigError, match="key.path=value"):
+        apply_overrides({}, ["nonsense"])
+
+
+def test_round_trip_through_yaml(tmp_path):
+    cfg = parse(Outer, {"name": "x", "tags": ["a"]})
+    path = tmp_path / "c.yaml"
+    path.write_text(dump_yaml(cfg))
+    assert parse(Outer, read_yaml(path)) == cfg
+
+
+def test_shipped_configs_validate_and_typo_in_override_is_caught():
+    recipe, cfg = load_config("configs/image/digits-vq-tiny.yaml", ["train.converter.max_steps=3"])
+    assert recipe.task == "image" and cfg.train.converter.max_steps == 3
+    with pytest.raises(ConfigError, match="did you mean 'trainer.max_steps'|did you mean 'train.converter.max_steps'"):
+        load_config("configs/image/digits-vq-tiny.yaml", ["train.converter.max_stesp=3"])
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        read_yaml(tmp_path / "none.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [1, 2\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        read_yaml(bad)
+    unknown = tmp_path / "task.yaml"
+    unknown.write_text("task: imgae\nname: x\n")
+    with pytest.raises(ConfigError, match="did you mean 'image'"):
+        load_config(unknown)

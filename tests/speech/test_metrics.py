@@ -1,0 +1,37 @@
+import numpy as np
+import torch
+
+from regen.speech.mel import load_mel_config, log_mel
+from regen.speech.metrics import compare_waveforms, log_spectral_distance, mel_cepstral_distortion, spectral_convergence
+
+from .conftest import tone
+
+CFG = load_mel_config("logmel-ch4")
+
+
+def test_identical_signals_score_zero() -> None:
+    wave = tone(0.5)
+    scores = compare_waveforms(wave, wave, CFG)
+    assert all(abs(v) < 1e-6 for v in scores.values()), scores
+
+
+def test_measures_grow_with_distortion() -> None:
+    wave = tone(0.5)
+    rng = np.random.default_rng(0)
+    small = compare_waveforms(wave, wave + 0.001 * rng.standard_normal(len(wave)).astype(np.float32), CFG)
+    large = compare_waveforms(wave, wave + 0.05 * rng.standard_normal(len(wave)).astype(np.float32), CFG)
+    for key in small:
+        assert large[key] > small[key], key
+
+
+def test_mcd_aligns_time_shifts_with_dtw() -> None:
+    mel = log_mel(tone(0.5), CFG).numpy()
+    stretched = np.repeat(mel, 2, axis=0)
+    assert mel_cepstral_distortion(mel, stretched) < 1e-6
+    assert mel_cepstral_distortion(mel, mel[::-1].copy()) > 1.0
+
+
+def test_spectral_convergence_and_lsd_known_values() -> None:
+    s = torch.ones(1, 4, 3)
+    assert spectral_convergence(s, 0.5 * s) == 0.5
+    assert abs(log_spectral_distance(s, 0.1 * s) - 20.0) < 1e-4

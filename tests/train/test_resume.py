@@ -1,0 +1,75 @@
+"""An interrupted and resumed run must equal an uninterrupted one, step for step."""
+
+import lightning as L
+import pytest
+import torch
+from torch import nn
+
+from regen.core.errors import RegenError
+from regen.core.objective import Objective
+from regen.train import PhaseConfig, TrainerConfig, fit_objective
+from regen.train.callbacks import read_loss_log
+
+PHASE = PhaseConfig(max_steps=20, batch_size=8, lr=1e-2, warmup=2)
+TRAINER = TrainerConfig(ckpt_every=5, val_every=10, log_every=1, progress=False)
+
+
+def _objective() -> tuple[nn.Module, Objective]:
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.3), nn.Linear(16, 1))
+    objective = Objective("toy", lambda b: {"loss": ((net(b["x"]) - b["y"]) ** 2).mean()}, {"net": net}, ["net"])
+    return net, objective
+
+
+def _data() -> dict[str, torch.Tensor]:
+    x = torch.randn(50, 4, generator=torch.Generator().manual_seed(1))
+    return {"x": x, "y": x.sum(1, keepdim=True)}
+
+
+class _StopAt(L.Callback):
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        if trainer.global_step == self.step:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stop_at", [7, 10])
+def test_resume_matches_uninterrupted(tmp_path, stop_at):
+    data = _data()
+    net_a, obj_a = _objective()
+    fit_objective(obj_a, data, PHASE, TRAINER, tmp_path / "a", seed=3, valid_data=data)
+
+    _, obj_b = _objective()
+    with pytest.raises(SystemExit):
+        fit_objective(obj_b, data, PHASE, TRAINER, tmp_path / "b", seed=3, valid_data=data, callbacks=[_StopAt(stop_at)])
+    assert (tmp_path / "b" / "checkpoints" / "last.ckpt").exists()
+    net_b, obj_b = _objective()
+    trainer = fit_objective(obj_b, data, PHASE, TRAINER, tmp_path / "b", seed=3, valid_data=data, resume=True)
+
+    assert trainer.global_step == PHASE.max_steps
+    for a, b in zip(net_a.parameters(), net_b.parameters()):
+        assert torch.equal(a, b)
+    log_a, log_b = read_loss_log(tmp_path / "a" / "losses.csv"), read_loss_log(tmp_path / "b" / "losses.csv")
+    assert [r for r in log_a if r[1] == "train/loss"][-1][0] == PHASE.max_steps
+    train_a = [r for r in log_a if r[1].startswith("train/")]
+    assert train_a == [r for r in log_b if r[1].startswith("train/")]
+    # A validation due exactly at the interrupted step is not rerun; every other one matches.
+    valid_b = [r for r in log_b if r[1].startswith("valid/")]
+    assert valid_b and set(valid_b) <= set(log_a)
+    if stop_at % TRAINER.val_every:
+        assert log_a == log_b
+
+
+def test_loss_falls_and_resume_rules(tmp_path):
+    data = _data()
+    _, objective = _objective()
+    fit_objective(objective, data, PhaseConfig(max_steps=60, batch_size=16, lr=1e-2, warmup=2), TRAINER,
+                  tmp_path / "r", seed=0)
+    losses = [v for _, k, v in read_loss_log(tmp_path / "r" / "losses.csv") if k == "train/loss"]
+    assert sum(losses[-5:]) / 5 < 0.5 * sum(losses[:5]) / 5
+    with pytest.raises(RegenError, match="already holds a run"):
+        fit_objective(objective, data, PHASE, TRAINER, tmp_path / "r", seed=0)
+    with pytest.raises(RegenError, match="cannot resume"):
+        fit_objective(objective, data, PHASE, TRAINER, tmp_path / "fresh", seed=0, resume=True)

@@ -1,0 +1,58 @@
+import torch
+
+from regen.vision.abstractions import PoolAbstraction, VQVAEAbstraction
+from regen.vision.digits import labelled_subset, load_splits
+from regen.vision.metrics import diversity, frechet_distance
+from regen.vision.stages import TokenARStage
+from regen.core.space import Space
+
+
+def test_splits_are_fixed_and_disjoint():
+    a, b = load_splits(0), load_splits(0)
+    assert torch.equal(a.train_images, b.train_images)
+    assert (len(a.train_images), len(a.valid_images), len(a.test_images)) == (1257, 269, 271)
+    assert a.train_images.max() == 16 and a.train_images.min() == 0
+
+
+def test_labelled_subset_is_stratified():
+    labels = load_splits(0).train_labels
+    keep = labelled_subset(labels, 0.05)
+    counts = torch.bincount(labels[keep], minlength=10)
+    assert (counts >= 5).all() and (counts <= 8).all()
+    assert len(labelled_subset(labels, 1.0)) == len(labels)
+
+
+def test_pool_abstraction_shapes_and_levels():
+    pool = PoolAbstraction(2, 9)
+    y = torch.full((2, 8, 8), 16)
+    y_abs = pool.encode(y)
+    assert y_abs.shape == (2, 4, 4) and (y_abs == 8).all()
+    assert torch.equal(pool.decode(y_abs), y)
+
+
+def test_vqvae_codes_and_loss():
+    vq = VQVAEAbstraction(codebook=8, dim=4, hidden=8)
+    y = torch.randint(0, 17, (6, 8, 8))
+    out = vq.loss({"y": y})
+    out["loss"].backward()
+    codes = vq.eval().encode(y)
+    assert codes.shape == (6, 4, 4) and codes.max() < 8
+    assert vq.decode(codes).shape == (6, 8, 8)
+
+
+def test_teacher_forced_sample_is_aligned():
+    src, dst = Space("c", "discrete", (), 10), Space("t", "discrete", (4, 4), 5)
+    stage = TokenARStage(src, dst, d_model=16, layers=1, heads=2)
+    target = torch.randint(0, 5, (3, 4, 4))
+    assert stage.teacher_forced(torch.tensor([1, 2, 3]), target).shape == target.shape
+    assert stage.sample(torch.tensor([1, 2]), n=3).shape == (6, 4, 4)
+
+
+def test_metrics_move():
+    a = torch.randn(200, 5).numpy()
+    assert frechet_distance(a, a) < 1e-6
+    assert frechet_distance(a, a + 3) > 40
+    same = torch.zeros(10, 8, 8, dtype=torch.long)
+    labels = torch.zeros(10, dtype=torch.long)
+    assert diversity(same, labels) == 0
+    assert diversity(torch.randint(0, 17, (10, 8, 8)), labels) > 1
