@@ -16,7 +16,7 @@ def run(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
 
 @pytest.mark.parametrize("args, message", [
     (("train", "configs/image/nope.yaml"), "does not exist"),
-    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "trainer.max_stpes=3"), "unknown key 'trainer.max_stpes'; did you mean 'trainer.max_steps'?"),
+    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "train.renderer.max_stpes=3"), "unknown key 'train.renderer.max_stpes'; did you mean 'train.renderer.max_steps'?"),
     (("train", "configs/image/digits-vq-tiny.yaml", "--set", "abstraction.kind=wavelet"), "choose one of 'pool', 'vqvae'"),
     (("info", "src/regen/assets/nothing"), "does not exist"),
     (("evaluate", "configs/image/digits-vq-tiny.yaml"), "never unpickles"),
