@@ -78,3 +78,9 @@ def test_bad_files(tmp_path):
     unknown.write_text("task: imgae\nname: x\n")
     with pytest.raises(ConfigError, match="did you mean 'image'"):
         load_config(unknown)
+
+
+@pytest.mark.parametrize("path", sorted(__import__("glob").glob("configs/image/*.yaml")))
+def test_every_image_config_validates(path):
+    recipe, cfg = load_config(path)
+    assert cfg.name in path
