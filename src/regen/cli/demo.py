@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 import time
 from pathlib import Path
 
 import typer
+
+from regen.core.files import atomic_write_text
 
 DEMOS = (("Images", "regen.vision.demo"),)
 
@@ -32,8 +32,4 @@ def run_demo(out: Path) -> Path:
         typer.echo(f"demo: {title} ...")
         sections.append(importlib.import_module(module).demo_section(out))
         typer.echo(f"demo: {title} done in {time.perf_counter() - started:.1f} s")
-    fd, tmp = tempfile.mkstemp(suffix=".html", dir=out)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(PAGE.format(sections="\n".join(sections)))
-    os.replace(tmp, out / "index.html")
-    return out / "index.html"
+    return atomic_write_text(out / "index.html", PAGE.format(sections="\n".join(sections)))

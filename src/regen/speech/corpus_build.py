@@ -25,7 +25,8 @@ from pathlib import Path
 import numpy as np
 
 from regen.core.errors import RegenError
-from regen.speech.audio import SILENCE_PEAK, atomic_write_text, resample, save_wav
+from regen.core.files import atomic_write_text
+from regen.speech.audio import SILENCE_PEAK, resample, save_wav
 from regen.speech.corpus_load import CARD, METADATA, TEST_IDS, LoadReport, load_audio, read_ljspeech
 from regen.speech.mel import MelConfig, MelStats, compute_stats
 from regen.speech.sentences import LICENCE, SOURCE, Sentence

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +9,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+
+from regen.core.files import save_figure  # noqa: E402
 
 
 def save_spectrogram_png(path: str | Path, log_mels: list[np.ndarray], titles: list[str],
@@ -33,13 +33,4 @@ def save_spectrogram_png(path: str | Path, log_mels: list[np.ndarray], titles: l
         fig.colorbar(image, ax=ax, label="log magnitude")
     axes[-1, 0].set_xlabel("seconds" if hop_seconds else "frame")
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, dpi=100)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return save_figure(fig, path)

@@ -19,7 +19,7 @@ from regen.core.abstraction import Abstraction
 from regen.core.config import parse, read_yaml
 from regen.core.errors import RegenError
 from regen.core.space import Space
-from regen.speech.audio import atomic_write_text
+from regen.core.files import atomic_write_text
 
 CONFIG_DIR = Path(__file__).resolve().parents[3] / "configs" / "speech"
 

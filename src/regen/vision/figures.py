@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import torch  # noqa: E402
 
+from regen.core.files import save_figure  # noqa: E402
 from regen.vision.digits import LEVELS  # noqa: E402
 
 
@@ -27,9 +26,4 @@ def save_grid(images: torch.Tensor, path: str | Path, rows: int, title: str = ""
             ax.imshow(images[i].numpy(), cmap="gray_r", vmin=0, vmax=LEVELS - 1, interpolation="nearest")
     if title:
         fig.suptitle(title, fontsize=9)
-    fd, tmp = tempfile.mkstemp(suffix=".png", dir=path.parent)
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
-    return path
+    return save_figure(fig, path, dpi=80)
