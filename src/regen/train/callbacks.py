@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+from lightning.pytorch.callbacks import RichProgressBar
 
 
 class LossLog(L.Callback):
@@ -49,6 +50,17 @@ class LossLog(L.Callback):
     def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if trainer.is_global_zero and not trainer.sanity_checking:
             self._write(trainer.global_step, trainer.callback_metrics, "valid/")
+
+
+class PhaseProgressBar(RichProgressBar):
+    """A progress bar labelled with the training phase instead of an epoch counter."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+    def _get_train_description(self, current_epoch: int) -> str:
+        return f"{self.label:{len(self.validation_description)}}"
 
 
 class SaveOnInterrupt(L.Callback):

@@ -14,7 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from regen.core.errors import RegenError
 from regen.core.objective import Objective
-from regen.train.callbacks import LossLog, SaveOnInterrupt
+from regen.train.callbacks import LossLog, PhaseProgressBar, SaveOnInterrupt
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.module import ObjectiveModule
 
@@ -51,7 +51,8 @@ def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
         enable_progress_bar=cfg.progress, enable_model_summary=False, default_root_dir=run_dir,
         use_distributed_sampler=False, deterministic=False,
         callbacks=[periodic, LossLog(run_dir / "losses.csv", cfg.log_every),
-                   SaveOnInterrupt(ckpt_dir / LAST), *callbacks],
+                   SaveOnInterrupt(ckpt_dir / LAST), *([PhaseProgressBar(run_dir.name)] if cfg.progress else []),
+                   *callbacks],
     )
 
 
