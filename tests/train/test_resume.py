@@ -1,5 +1,9 @@
 """An interrupted and resumed run must equal an uninterrupted one, step for step."""
 
+import os
+import signal
+import time
+
 import lightning as L
 import pytest
 import torch
@@ -27,23 +31,29 @@ def _data() -> dict[str, torch.Tensor]:
 
 
 class _StopAt(L.Callback):
-    def __init__(self, step: int) -> None:
-        self.step = step
+    """Interrupts training at a step, by Ctrl-C (KeyboardInterrupt) or by SIGTERM."""
+
+    def __init__(self, step: int, how: str) -> None:
+        self.step, self.how = step, how
 
     def on_train_batch_end(self, trainer, *args) -> None:
         if trainer.global_step == self.step:
+            if self.how == "sigterm":
+                os.kill(os.getpid(), signal.SIGTERM)  # the trainer's handler turns it into KeyboardInterrupt
+                time.sleep(5)
+                raise AssertionError("SIGTERM did not interrupt training")
             raise KeyboardInterrupt
 
 
-@pytest.mark.parametrize("stop_at", [7, 10])
-def test_resume_matches_uninterrupted(tmp_path, stop_at):
+@pytest.mark.parametrize("stop_at, how", [(7, "ctrl-c"), (10, "ctrl-c"), (7, "sigterm")])
+def test_resume_matches_uninterrupted(tmp_path, stop_at, how):
     data = _data()
     net_a, obj_a = _objective()
     fit_objective(obj_a, data, PHASE, TRAINER, tmp_path / "a", seed=3, valid_data=data)
 
     _, obj_b = _objective()
     with pytest.raises(SystemExit):
-        fit_objective(obj_b, data, PHASE, TRAINER, tmp_path / "b", seed=3, valid_data=data, callbacks=[_StopAt(stop_at)])
+        fit_objective(obj_b, data, PHASE, TRAINER, tmp_path / "b", seed=3, valid_data=data, callbacks=[_StopAt(stop_at, how)])
     assert (tmp_path / "b" / "checkpoints" / "last.ckpt").exists()
     net_b, obj_b = _objective()
     trainer = fit_objective(obj_b, data, PHASE, TRAINER, tmp_path / "b", seed=3, valid_data=data, resume=True)

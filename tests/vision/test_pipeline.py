@@ -1,7 +1,6 @@
 """Integration: train stage 1 (abstraction), then the stages on its output, then sample, on CPU."""
 
 import json
-import time
 
 import torch
 
@@ -13,13 +12,11 @@ FAST = ["trainer.progress=false", "trainer.val_every=20", "trainer.ckpt_every=20
 
 
 def test_vqvae_then_renderer_then_converter_then_sample(tmp_path):
-    started = time.perf_counter()
     recipe, cfg = load_config("configs/image/digits-vq-tiny.yaml", FAST + [
         "train.abstraction.max_steps=40", "train.renderer.max_steps=20", "train.converter.max_steps=20",
         "options.mismatch=converter", "train.finetune.max_steps=5", "options.joint_weight=0.5",
         "data.label_fraction=0.2"])
     out = recipe.train(cfg, tmp_path / "run", resume=False, out=tmp_path / "ck")
-    assert time.perf_counter() - started < 60
     for phase in ("abstraction", "renderer", "converter", "finetune"):
         summary = json.loads((tmp_path / "run" / phase / "summary.json").read_text())
         assert summary["steps"] > 0

@@ -1,0 +1,64 @@
+"""Tiny train -> checkpoint -> sample -> MIDI/MusicXML, plus harmonize/infill/CLI on CPU."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from regen.cli.music import app
+from regen.iterative import SamplerConfig
+from regen.music.checkpoints import load_model
+from regen.music.config import load_config
+from regen.music.scores import read_score, write_musicxml
+from regen.music.tasks import harmonize, infill, unconditional, write_outputs
+from regen.music.training import train_music
+
+TINY = ["phase.max_steps=4", "phase.batch_size=4", "data.max_windows=32", "trainer.progress=false",
+        "model.transformer.layers=1", "model.transformer.dim=32", "model.transformer.hidden=64",
+        "model.transformer.heads=2"]
+
+
+@pytest.fixture(scope="module")
+def tiny_ckpt(tmp_path_factory, corpus):
+    root = tmp_path_factory.mktemp("music")
+    cfg = load_config(Path(__file__).resolve().parents[2] / "configs/music/sunmask-transformer-tiny.yaml", TINY)
+    return train_music(cfg, root / "run", root / "ckpt", corp=corpus)
+
+
+def test_train_sample_and_write_files(tiny_ckpt, tmp_path):
+    meta = json.loads((tiny_ckpt / "meta.json").read_text())
+    assert meta["metrics"]["train_steps"] == 4 and meta["seed"] == 0 and "corpus_fingerprint" in meta["data"]
+    model, cfg, _ = load_model(tiny_ckpt)
+    res = unconditional(model, SamplerConfig(steps=4), n=2, seed=1)
+    assert len(res) == 2 and res[0].grid.shape == (4, 128)
+    paths = write_outputs(res[0], tmp_path, "s", "test")
+    assert all(p.stat().st_size > 0 for p in paths.values())
+    back = read_score(paths["musicxml"])
+    assert back.grid.shape[0] == 4
+    assert read_score(paths["midi"]).grid.shape[0] == 4
+
+
+def test_harmonize_keeps_soprano_and_infill_changes_only_focus(tiny_ckpt, corpus):
+    model, _, _ = load_model(tiny_ckpt)
+    chorale = corpus.chorales("test")[0][:, :100]
+    res = harmonize(model, chorale, SamplerConfig(steps=4))
+    assert np.array_equal(res.grid[0], chorale[0]) and res.grid.shape == chorale.shape
+    res = infill(model, chorale, "2-3", "alto,tenor", SamplerConfig(steps=4, temperature=2.0, typical=0, top_k=0))
+    changed = res.grid != chorale
+    allowed = np.zeros_like(changed)
+    allowed[1:3, 16:48] = True
+    assert changed.any() and not (changed & ~allowed).any()
+
+
+def test_cli_grade_and_errors(tiny_ckpt, corpus, tmp_path):
+    runner = CliRunner()
+    path = write_musicxml(corpus.chorales("test")[0], tmp_path / "c.musicxml")
+    out = runner.invoke(app, ["grade", str(path), str(path)])
+    assert out.exit_code == 0 and out.output.strip().splitlines()[-1].startswith("median")
+    bad = runner.invoke(app, ["infill", str(path), "--bars", "9-2", "--out", str(tmp_path), "--model", str(tiny_ckpt)])
+    assert bad.exit_code == 2 and "--bars" in bad.output and "Traceback" not in bad.output
+    sample = runner.invoke(app, ["sample", "--n", "1", "--steps", "2", "--out", str(tmp_path / "s"),
+                                 "--model", str(tiny_ckpt)])
+    assert sample.exit_code == 0 and (tmp_path / "s" / "sample-000.mid").exists()

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+import torch
+
+from regen.music.config import ModelConfig, load_config
+from regen.music.conv_unet import ConvUNetConfig
+from regen.music.model import ChoraleDenoiser
+from regen.music.training import parameter_count
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "music"
+
+
+def _count_on_meta(path):
+    cfg = load_config(path)
+    with torch.device("meta"):
+        return parameter_count(ChoraleDenoiser(cfg.model))
+
+
+def test_paper_sizes_match_the_thesis():
+    conv = _count_on_meta(CONFIGS / "sunmask-conv-paper.yaml")
+    transformer = _count_on_meta(CONFIGS / "sunmask-transformer-paper.yaml")
+    assert 0.9 * 417e6 < conv < 1.1 * 417e6
+    assert 0.95 * 50e6 < transformer < 1.05 * 50e6
+
+
+def test_networks_map_grids_to_logits():
+    for network in ("conv", "transformer"):
+        model = ChoraleDenoiser(ModelConfig(network=network, conv=ConvUNetConfig(hidden=8)))
+        tokens = torch.randint(0, 58, (2, 4, 32))
+        tokens[0, 0, 0] = 58  # the absorbing id is a valid input
+        assert model(tokens, torch.ones(2, 4, 32)).shape == (2, 4, 32, 58)
+
+
+def test_sundae_ignores_the_mask_and_sunmask_uses_it():
+    torch.manual_seed(0)
+    tokens = torch.randint(0, 58, (1, 4, 16))
+    for objective, same in (("sundae", True), ("sunmask", False)):
+        model = ChoraleDenoiser(ModelConfig(objective=objective))
+        a, b = model(tokens, torch.ones(1, 4, 16)), model(tokens, torch.zeros(1, 4, 16))
+        assert torch.allclose(a, b) == same
