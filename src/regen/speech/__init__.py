@@ -18,4 +18,5 @@ Modules:
     voices         espeak-ng and festival synthesisers with phone timings
     corpus_build, corpus_load, corpus_card   LJSpeech-layout corpora: build, validate, describe
     repmix_tts     the Representation-Mixing TTS converter (text -> log-mel, GMM attention)
+    rmelnet, rmelnet_layers, rerank   R-MelNet (first-tier mel, MoL attention, noisy sampling, reranking)
 """
