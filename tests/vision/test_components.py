@@ -2,7 +2,7 @@ import torch
 
 from regen.vision.abstractions import PoolAbstraction, VQVAEAbstraction
 from regen.vision.digits import labelled_subset, load_splits
-from regen.vision.metrics import diversity, frechet_distance
+from regen.vision.metrics import diversity, frechet_distance, nearest_distance
 from regen.vision.stages import TokenARStage
 from regen.core.space import Space
 
@@ -56,3 +56,9 @@ def test_metrics_move():
     labels = torch.zeros(10, dtype=torch.long)
     assert diversity(same, labels) == 0
     assert diversity(torch.randint(0, 17, (10, 8, 8)), labels) > 1
+
+
+def test_nearest_distance_detects_copies():
+    train = torch.randint(0, 17, (20, 8, 8))
+    assert nearest_distance(train[:5], train) == 0
+    assert nearest_distance(torch.randint(0, 17, (5, 8, 8)), train) > 1

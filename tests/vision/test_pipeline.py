@@ -23,7 +23,7 @@ def test_vqvae_then_renderer_then_converter_then_sample(tmp_path):
     assert json.loads((tmp_path / "run" / "converter" / "summary.json").read_text())["examples"] < 300
     assert json.loads((tmp_path / "run" / "renderer" / "summary.json").read_text())["examples"] == 1257
     ckpt = read_checkpoint(out, task="image")
-    assert set(ckpt.meta["metrics"]) == {"accuracy", "fd", "diversity"}
+    assert set(ckpt.meta["metrics"]) == {"accuracy", "fd", "diversity", "nn_train"}
     assert ckpt.meta["git_commit"] and ckpt.meta["command"] and ckpt.meta["data"]["fingerprint"]
     files = get_recipe("image").sample(ckpt, tmp_path / "samples", n=3, seed=0, temperature=1.0)
     assert [f.name for f in files] == ["samples.png", "abstractions.png"]

@@ -33,15 +33,29 @@ def diversity(images: torch.Tensor, labels: torch.Tensor) -> float:
     return float(torch.stack(values).mean())
 
 
+def nearest_distance(images: torch.Tensor, train: torch.Tensor) -> float:
+    """Mean L2 distance from each image to its nearest training image (pixels in [0, 1]).
+
+    A model that copies its training data scores near 0; real held-out digits set the
+    level of a model that generalises.
+    """
+    a = images.float().flatten(1) / (LEVELS - 1)
+    b = train.float().flatten(1) / (LEVELS - 1)
+    return float(torch.cdist(a, b).min(dim=1).values.mean())
+
+
 @torch.no_grad()
 def score_samples(classifier: DigitClassifier, samples: torch.Tensor, labels: torch.Tensor,
-                  reference: torch.Tensor) -> dict[str, float]:
-    """accuracy (classifier agrees with the requested class), fd (vs `reference` images), diversity.
+                  reference: torch.Tensor, train: torch.Tensor) -> dict[str, float]:
+    """accuracy (classifier agrees with the requested class), fd (vs `reference` images),
+    diversity, and nn_train (distance to the nearest of the `train` images: memorisation).
 
-    samples: (n, 8, 8); labels: (n,) requested classes; reference: (m, 8, 8) real test images.
+    samples: (n, 8, 8); labels: (n,) requested classes; reference: (m, 8, 8) real test
+    images; train: (k, 8, 8) the training images.
     """
     classifier.eval()
     accuracy = (classifier(samples).argmax(-1) == labels).float().mean().item()
     fd = frechet_distance(classifier.features(samples).numpy().astype(np.float64),
                           classifier.features(reference).numpy().astype(np.float64))
-    return {"accuracy": accuracy, "fd": fd, "diversity": diversity(samples, labels)}
+    return {"accuracy": accuracy, "fd": fd, "diversity": diversity(samples, labels),
+            "nn_train": nearest_distance(samples, train)}

@@ -87,10 +87,10 @@ def draw(model: nn.Module, labels: torch.Tensor, temperature: float, seed: int) 
 
 
 def evaluate_model(model: nn.Module, cfg: ImageConfig, splits: DigitSplits) -> dict[str, float]:
-    """Accuracy / Frechet distance / diversity of samples, judged against the test images."""
+    """Accuracy / Frechet distance / diversity / nearest-training-image distance of samples."""
     labels = torch.arange(CLASSES).repeat_interleave(cfg.eval.samples_per_class)
     images, _ = draw(model, labels, cfg.eval.temperature, cfg.eval.seed)
-    return score_samples(load_classifier(), images, labels, splits.test_images)
+    return score_samples(load_classifier(), images, labels, splits.test_images, splits.train_images)
 
 
 class DigitsRecipe(Recipe):
