@@ -19,4 +19,5 @@ Modules:
     corpus_build, corpus_load, corpus_card   LJSpeech-layout corpora: build, validate, describe
     repmix_tts     the Representation-Mixing TTS converter (text -> log-mel, GMM attention)
     rmelnet, rmelnet_layers, rerank   R-MelNet (first-tier mel, MoL attention, noisy sampling, reranking)
+    vocoder, vocoder_data, vocoder_train   WaveRNN-style mel -> waveform renderer trained on audio alone
 """
