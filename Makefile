@@ -40,6 +40,9 @@ assets: install
 		$(REGEN) train configs/image/$$name.yaml --run-dir runs/assets/$$name \
 			--out src/regen/assets/image/$$name || exit 1; \
 	done
+	rm -rf runs/assets/sunmask-conv-tiny
+	$(REGEN) music train configs/music/sunmask-conv-tiny.yaml --run-dir runs/assets/sunmask-conv-tiny \
+		--out src/regen/assets/music/sunmask-conv-tiny
 
 clean:
 	rm -rf out runs .pytest_cache

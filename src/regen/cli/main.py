@@ -12,7 +12,9 @@ from typing import List, Optional
 
 import typer
 
+from regen.cli.music import app as music_app
 from regen.cli.speech import app as speech_app
+from regen.core.checkpoint import read_checkpoint
 from regen.core.errors import RegenError
 from regen.core.recipe import load_config, open_checkpoint
 
@@ -77,7 +79,7 @@ def compare(checkpoints: List[Path] = typer.Argument(..., help="Checkpoint direc
 @app.command()
 def info(checkpoint: Path = typer.Argument(..., help="A checkpoint directory.")) -> None:
     """What a checkpoint is and how it was made (command, commit, seed, data, metrics)."""
-    _, ckpt = open_checkpoint(checkpoint)
+    ckpt = read_checkpoint(checkpoint)
     typer.echo(f"checkpoint: {ckpt.path}")
     typer.echo(f"task: {ckpt.task}   name: {ckpt.config.get('name', '-')}   method: {ckpt.config.get('method', '-')}")
     for key in ("parameters", "command", "git_commit", "seed", "created", "train_seconds"):
@@ -96,6 +98,7 @@ def demo(out: Path = typer.Option(Path("out"), help="Output directory for the de
     typer.echo(f"open {run_demo(out)}")
 
 
+app.add_typer(music_app, name="music")
 app.add_typer(speech_app, name="speech", help="Speech: corpora, text front end, log-mel and its inversion.")
 
 image_app = typer.Typer(no_args_is_help=True, help="The digits image task.")

@@ -51,6 +51,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _publish_permissions(directory: Path) -> None:
+    """mkdtemp makes a private (0700) directory; give it the usual umask-based modes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(directory, 0o777 & ~umask)
+    for child in directory.iterdir():
+        os.chmod(child, 0o666 & ~umask)
+
+
 def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, Any], meta: dict[str, Any]) -> Path:
     """Write a checkpoint atomically: a temporary sibling directory, then a rename."""
     directory = Path(directory)
@@ -70,6 +79,7 @@ def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, A
             "weights_sha256": _sha256(tmp / WEIGHTS),
         }
         (tmp / META).write_text(json.dumps(full_meta, indent=2) + "\n")
+        _publish_permissions(tmp)
         if directory.exists():
             old = directory.with_name(f".{directory.name}.old")
             shutil.rmtree(old, ignore_errors=True)

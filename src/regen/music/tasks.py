@@ -1,0 +1,129 @@
+"""User tasks on a trained chorale model: unconditional sampling, harmonization, infilling.
+
+Each task builds an initial grid plus keep/focus masks (batch, 4, time) and lets the
+model's sampler fill in the rest; `write_outputs` writes MIDI, MusicXML and a
+piano roll for each result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from regen.core.errors import RegenError
+from regen.iterative.sampler import SamplerConfig
+from regen.music.grid import REST, STEPS_PER_BAR, VOICES, WINDOW
+from regen.music.model import ChoraleDenoiser
+from regen.music.pianoroll import write_pianoroll
+from regen.music.scores import write_midi, write_musicxml
+
+MAX_STEPS = 1024
+
+
+@dataclass
+class Result:
+    """One generated grid (4, time) and which positions were given (4, time) bool."""
+
+    grid: np.ndarray
+    fixed: np.ndarray
+
+
+def sampler_with(base: SamplerConfig, steps: int | None = None, temperature: float | None = None) -> SamplerConfig:
+    """`base` with the given fields replaced (None keeps the base value)."""
+    changes = {k: v for k, v in (("steps", steps), ("temperature", temperature)) if v is not None}
+    try:
+        return replace(base, **changes)
+    except ValueError as exc:
+        raise RegenError(f"invalid sampler setting: {exc}") from None
+
+
+def _pad(length: int, multiple: int = STEPS_PER_BAR) -> int:
+    return max(multiple, -(-length // multiple) * multiple)
+
+
+def _run(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.ndarray, sampler: SamplerConfig,
+         seed: int, n: int = 1) -> list[Result]:
+    out = model.sample(torch.from_numpy(init).long()[None], n=n, keep=torch.from_numpy(keep)[None],
+                       focus=torch.from_numpy(focus)[None], sampler=sampler, seed=seed).numpy()
+    fixed = keep | ~focus
+    return [Result(g, fixed) for g in out]
+
+
+def unconditional(model: ChoraleDenoiser, sampler: SamplerConfig, n: int, seed: int = 0,
+                  length: int = WINDOW) -> list[Result]:
+    """`n` chorale grids (4, length) from noise."""
+    init = np.zeros((len(VOICES), length), dtype=np.int64)
+    none = np.zeros(init.shape, dtype=bool)
+    return _run(model, init, none, ~none, sampler, seed, n)
+
+
+def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig, seed: int = 0) -> Result:
+    """Keep the soprano (first row of `melody`, (parts, time)) and write alto, tenor and bass."""
+    length = melody.shape[1]
+    if length > MAX_STEPS:
+        raise RegenError(f"the melody is {length // STEPS_PER_BAR} bars long; at most {MAX_STEPS // STEPS_PER_BAR} "
+                         "bars can be harmonized at once; pass a shorter excerpt")
+    padded = _pad(length)
+    init = np.full((len(VOICES), padded), REST, dtype=np.int64)
+    init[0, :length] = melody[0]
+    keep = np.zeros(init.shape, dtype=bool)
+    keep[0] = True
+    keep[:, length:] = True
+    res = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed)[0]
+    return Result(res.grid[:, :length], res.fixed[:, :length])
+
+
+def parse_bars(text: str, n_bars: int) -> tuple[int, int]:
+    """'3-5' (1-based, inclusive) -> 16th-step range [start, end) checked against `n_bars`."""
+    try:
+        parts = [int(p) for p in text.split("-")]
+        first, last = (parts[0], parts[-1]) if len(parts) in (1, 2) else (0, -1)
+    except ValueError:
+        first, last = 0, -1
+    if not (1 <= first <= last):
+        raise RegenError(f"--bars '{text}' must look like 3-5 (first and last bar, 1-based)")
+    if last > n_bars:
+        raise RegenError(f"--bars {text} goes past the end of the score, which has {n_bars} bars")
+    return (first - 1) * STEPS_PER_BAR, last * STEPS_PER_BAR
+
+
+def parse_voices(text: str | None) -> list[int]:
+    """'alto,tenor' (names or initials, any case) -> voice indices; None means all four."""
+    if not text:
+        return list(range(len(VOICES)))
+    names = {v.lower(): i for i, v in enumerate(VOICES)} | {v[0].lower(): i for i, v in enumerate(VOICES)}
+    out = []
+    for item in (t.strip().lower() for t in text.split(",") if t.strip()):
+        if item not in names:
+            raise RegenError(f"unknown voice '{item}' in --voices; use soprano, alto, tenor, bass")
+        out.append(names[item])
+    return sorted(set(out))
+
+
+def infill(model: ChoraleDenoiser, grid: np.ndarray, bars: str, voices: str | None, sampler: SamplerConfig,
+           seed: int = 0) -> Result:
+    """Regenerate the chosen voices in the chosen bars of a four-part grid (4, time);
+    everything else is context that never changes."""
+    length = grid.shape[1]
+    if length > MAX_STEPS:
+        raise RegenError(f"the score is {length // STEPS_PER_BAR} bars long; at most {MAX_STEPS // STEPS_PER_BAR} "
+                         "bars fit at once; pass a shorter excerpt")
+    start, end = parse_bars(bars, -(-length // STEPS_PER_BAR))
+    padded = _pad(length)
+    init = np.full((len(VOICES), padded), REST, dtype=np.int64)
+    init[:, :length] = grid
+    focus = np.zeros(init.shape, dtype=bool)
+    focus[parse_voices(voices), start:min(end, length)] = True
+    res = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed)[0]
+    return Result(res.grid[:, :length], res.fixed[:, :length])
+
+
+def write_outputs(result: Result, out_dir: str | Path, stem: str, title: str) -> dict[str, Path]:
+    """Write `stem`.mid, `stem`.musicxml and `stem`.png into out_dir (each atomically)."""
+    out_dir = Path(out_dir)
+    return {"midi": write_midi(result.grid, out_dir / f"{stem}.mid", title),
+            "musicxml": write_musicxml(result.grid, out_dir / f"{stem}.musicxml", title),
+            "png": write_pianoroll(result.grid, out_dir / f"{stem}.png", result.fixed, title)}
