@@ -110,6 +110,36 @@ def text_lengths(cond: torch.Tensor) -> torch.Tensor:
     return (cond.abs().sum(-1) > 0).long().sum(-1)
 
 
+class MixedTextEmbedding(nn.Module):
+    """Char and phone embeddings combined through the mask embedding (thesis eqs. 4.1-4.2).
+
+    cond (batch, length, 3) [char, phone, is_phone] ids -> (x (batch, length, dim),
+    mask (batch, length) bool, lengths (batch,)). Each table is initialised from a
+    truncated normal with `std`, or 1/sqrt(table size) when `std` is None.
+    """
+
+    def __init__(self, dim: int, std: float | None = None) -> None:
+        super().__init__()
+        self.embed_char = nn.Embedding(VOCAB, dim)
+        self.embed_phone = nn.Embedding(VOCAB, dim)
+        self.embed_mask = nn.Embedding(2, dim)
+        for emb in (self.embed_char, self.embed_phone, self.embed_mask):
+            nn.init.trunc_normal_(emb.weight, std=std if std is not None else 1 / math.sqrt(emb.num_embeddings))
+
+    def forward(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if cond.dim() != 3 or cond.shape[-1] != 3 or cond.shape[1] == 0:
+            shape = tuple(cond.shape)
+            raise RegenError(f"text input must be (batch, length>0, 3) [char, phone, mask] ids, got {shape}")
+        lengths = text_lengths(cond)
+        if bool((lengths == 0).any()):
+            raise RegenError("empty text: give at least one word or character to synthesise")
+        chars, phones, is_phone = cond.unbind(-1)
+        m = is_phone.unsqueeze(-1).float()
+        x = (1 - m) * self.embed_char(chars) + m * self.embed_phone(phones) + self.embed_mask(is_phone)
+        mask = torch.arange(cond.shape[1], device=cond.device)[None] < lengths[:, None]
+        return x, mask, lengths
+
+
 class SMRCLayer(nn.Module):
     """Concatenated 1/3/5-wide 1-D convolutions, batch norm, ReLU, residual when shapes agree.
 
@@ -183,11 +213,7 @@ class RepMixTTS(Stage):
     def __init__(self, cfg: RepMixConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.embed_char = nn.Embedding(VOCAB, cfg.embed_dim)
-        self.embed_phone = nn.Embedding(VOCAB, cfg.embed_dim)
-        self.embed_mask = nn.Embedding(2, cfg.embed_dim)
-        for emb in (self.embed_char, self.embed_phone, self.embed_mask):
-            nn.init.trunc_normal_(emb.weight, std=1 / math.sqrt(emb.num_embeddings))
+        self.embed = MixedTextEmbedding(cfg.embed_dim)
         width = 3 * cfg.smrc_channels
         self.smrc = nn.ModuleList(SMRCLayer(cfg.embed_dim if k == 0 else width, cfg.smrc_channels)
                                   for k in range(cfg.smrc_stacks))
@@ -212,16 +238,7 @@ class RepMixTTS(Stage):
 
     def encode_text(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cond (batch, length, 3) -> memory (batch, length, 2 * enc_hidden), mask (batch, length) bool."""
-        if cond.dim() != 3 or cond.shape[-1] != 3 or cond.shape[1] == 0:
-            shape = tuple(cond.shape)
-            raise RegenError(f"text input must be (batch, length>0, 3) [char, phone, mask] ids, got {shape}")
-        lengths = text_lengths(cond)
-        if bool((lengths == 0).any()):
-            raise RegenError("empty text: give at least one word or character to synthesise")
-        chars, phones, is_phone = cond.unbind(-1)
-        m = is_phone.unsqueeze(-1).float()
-        x = (1 - m) * self.embed_char(chars) + m * self.embed_phone(phones) + self.embed_mask(is_phone)
-        mask = torch.arange(cond.shape[1], device=cond.device)[None] < lengths[:, None]
+        x, mask, lengths = self.embed(cond)
         h = x.transpose(1, 2) * mask[:, None]
         for layer in self.smrc:
             h = layer(h, mask.float())

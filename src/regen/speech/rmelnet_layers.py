@@ -31,8 +31,7 @@ import math
 import torch
 from torch import nn
 
-from regen.core.errors import RegenError
-from regen.speech.repmix_tts import VOCAB, text_lengths
+from regen.speech.repmix_tts import MixedTextEmbedding
 
 
 class TimeDelayedLayer(nn.Module):
@@ -95,24 +94,11 @@ class MixedTextEncoder(nn.Module):
 
     def __init__(self, embed_dim: int, hidden: int) -> None:
         super().__init__()
-        self.embed_char = nn.Embedding(VOCAB, embed_dim)
-        self.embed_phone = nn.Embedding(VOCAB, embed_dim)
-        self.embed_mask = nn.Embedding(2, embed_dim)
-        for emb in (self.embed_char, self.embed_phone, self.embed_mask):
-            nn.init.trunc_normal_(emb.weight, std=1 / math.sqrt(embed_dim))
+        self.embed = MixedTextEmbedding(embed_dim, std=1 / math.sqrt(embed_dim))
         self.bilstm = nn.LSTM(embed_dim, hidden, batch_first=True, bidirectional=True)
 
     def forward(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        if cond.dim() != 3 or cond.shape[-1] != 3 or cond.shape[1] == 0:
-            shape = tuple(cond.shape)
-            raise RegenError(f"text input must be (batch, length>0, 3) [char, phone, mask] ids, got {shape}")
-        lengths = text_lengths(cond)
-        if bool((lengths == 0).any()):
-            raise RegenError("empty text: give at least one word or character to synthesise")
-        chars, phones, is_phone = cond.unbind(-1)
-        m = is_phone.unsqueeze(-1).float()
-        x = (1 - m) * self.embed_char(chars) + m * self.embed_phone(phones) + self.embed_mask(is_phone)
-        mask = torch.arange(cond.shape[1], device=cond.device)[None] < lengths[:, None]
+        x, mask, lengths = self.embed(cond)
         packed = nn.utils.rnn.pack_padded_sequence(x * mask[..., None], lengths.cpu(), batch_first=True,
                                                    enforce_sorted=False)
         out, _ = self.bilstm(packed)
