@@ -8,7 +8,7 @@ DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox
 # Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install debs assets clean
+.PHONY: demo test install debs assets speech-assets clean
 
 demo: install
 	$(REGEN) demo --out out
@@ -43,6 +43,17 @@ assets: install
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) music train configs/music/sunmask-conv-tiny.yaml --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
+	$(MAKE) speech-assets
+
+# The speech models: festival's slt voice reads the first 1,032 corpus sentences (~7 min, resumable),
+# then each tiny model trains from its config (about 15-25 min each on one core).
+speech-assets: install
+	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 1032 --quiet
+	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny; do \
+		rm -rf runs/assets/$$name; \
+		$(REGEN) speech train configs/speech/$$name.yaml --corpus data/corpus-slt --run-dir runs/assets/$$name \
+			--out src/regen/assets/speech/$$name || exit 1; \
+	done
 
 clean:
 	rm -rf out runs .pytest_cache

@@ -68,3 +68,55 @@ def test_corpus_build_and_info(tmp_path: Path, espeak_corpus: Path) -> None:
 def test_corpus_info_on_bad_folder(tmp_path: Path) -> None:
     result = invoke("corpus", "info", tmp_path / "missing")
     assert isinstance(result.exception, RegenError)
+
+
+def test_say_end_to_end_with_the_default_shipped_model(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    out, png = tmp_path / "hello.wav", tmp_path / "align.png"
+    result = invoke("say", "Blessed are the meek.", "--out", out, "--alignment", png, "--seed", "1",
+                    "--iterations", "8")
+    assert result.exit_code == 0, result.output
+    info = sf.info(str(out))
+    assert info.samplerate == 22050 and 0.5 < info.duration < 5.0
+    assert png.stat().st_size > 2000 and "clean alignment" in result.output
+
+
+def test_say_text_file_writes_one_wav_per_non_empty_line(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Hear ye.\n\n   \nAnd the evening and the morning were the first day.\n", encoding="utf-8")
+    result = invoke("say", "--text-file", lines, "--out", tmp_path / "wavs", "--model", "rmelnet",
+                    "--iterations", "4")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "wavs").iterdir()) == ["0001.wav", "0004.wav"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["", "--out", "{tmp}/a.wav"], "empty text"),
+    (["!!! ?", "--out", "{tmp}/a.wav"], "nothing speakable"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--model", "tacotron"], "unknown model"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--vocoder", "wavenet"], "unknown vocoder"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--input-mode", "ipa"], "unknown input mode"),
+    (["Amen.", "--out", "{tmp}/a.mp3"], "must end in .wav"),
+    (["Amen.", "--out", "/proc/nope/a.wav"], "cannot write"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--checkpoint", "{tmp}"], "checkpoint"),
+    (["--out", "{tmp}/a.wav"], "give the text"),
+])
+def test_say_bad_input_is_one_line_error_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
+    result = invoke("say", *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert result.exit_code != 0 and isinstance(result.exception, RegenError), result.output
+    assert message in str(result.exception) and "\n" not in str(result.exception)
+    assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob("*.mp3"))
+
+
+def test_evaluate_prints_the_input_mode_table(tmp_path: Path, espeak_corpus: Path) -> None:
+    from regen.core.assets import asset_path
+
+    result = invoke("evaluate", asset_path("speech", "repmix-tiny"), "--corpus", espeak_corpus, "--limit", "1",
+                    "--modes", "chars,phones", "--json", tmp_path / "rows.json")
+    assert result.exit_code == 0, result.output
+    assert "| chars | 1 |" in result.output and "| phones | 1 |" in result.output
+    import json
+
+    rows = json.loads((tmp_path / "rows.json").read_text())["input modes"]
+    assert all(r["mcd_db"] > 0 and 0 <= r["success"] <= 1 for r in rows)

@@ -10,7 +10,7 @@ import typer
 
 from regen.core.files import atomic_write_text
 
-DEMOS = (("Images", "regen.vision.demo"), ("Music", "regen.music.demo"))
+DEMOS = (("Images", "regen.vision.demo"), ("Music", "regen.music.demo"), ("Speech", "regen.speech.demo"))
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>regen demo</title>

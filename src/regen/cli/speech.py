@@ -84,6 +84,150 @@ def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g.
     typer.echo(f"{path}/stats-{cfg.name}.json: {stats.utterances} utterances, {stats.frames} frames")
 
 
+@app.command("train")
+def train(
+    config: Path = typer.Argument(..., help="A speech model config: configs/speech/{repmix,rmelnet,direct,vocoder}-*.yaml."),
+    corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus root or LJSpeech folder."),
+    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Training state (default runs/NAME)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Checkpoint directory (default RUN_DIR/model)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --run-dir from its last checkpoint."),
+    overrides: List[str] = typer.Option([], "--set", help="Override a config value, e.g. --set phase.max_steps=50."),
+) -> None:
+    """Train a text -> speech converter, the Direct baseline or the neural vocoder (by the config's task)."""
+    from regen.core.config import read_yaml
+
+    task = read_yaml(config).get("task")
+    if task == "vocoder":
+        from regen.speech.vocoder_train import load_vocoder_config, train_vocoder
+
+        vcfg = load_vocoder_config(config, overrides)
+        path = train_vocoder(vcfg, corpus, run_dir or Path("runs") / vcfg.name, resume, out)
+    else:
+        from regen.speech.tts_train import load_tts_config, train_tts
+
+        cfg = load_tts_config(config, overrides)
+        path = train_tts(cfg, corpus, run_dir or Path("runs") / cfg.name, resume, out)
+    typer.echo(f"wrote {path}")
+
+
+SHIPPED_MODELS = {"repmix": "repmix-tiny", "rmelnet": "rmelnet-tiny", "direct": "direct-tiny"}
+DEFAULT_MODEL = "repmix"
+
+
+def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path:
+    from regen.core.assets import asset_path
+
+    if checkpoint is not None:
+        if model is not None:
+            raise RegenError("give either --model or --checkpoint, not both")
+        return checkpoint
+    name = model or DEFAULT_MODEL
+    if name not in SHIPPED_MODELS:
+        raise RegenError(f"unknown model '{name}'; choose one of {', '.join(SHIPPED_MODELS)} or pass --checkpoint DIR")
+    return asset_path("speech", SHIPPED_MODELS[name])
+
+
+@app.command("say")
+def say(
+    text: Optional[str] = typer.Argument(None, help="What to say (or use --text-file)."),
+    out: Path = typer.Option(..., "--out", help="Output WAV, or a folder with --text-file."),
+    model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default), rmelnet or direct."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead of --model."),
+    vocoder: str = typer.Option("gl", "--vocoder", help="gl (Griffin-Lim), lbfgs or neural (WaveRNN)."),
+    vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
+                                                      help="Own vocoder for --vocoder neural (default: shipped)."),
+    input_mode: str = typer.Option("mixed", "--input-mode", help="mixed, chars or phones."),
+    text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one WAV per non-empty line."),
+    alignment: Optional[Path] = typer.Option(None, "--alignment", help="Also draw the attention alignment (PNG)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (prenet dropout, mixing, noise)."),
+    iterations: int = typer.Option(32, "--iterations", min=1, help="Griffin-Lim / L-BFGS iterations."),
+) -> None:
+    """Synthesise speech: text -> log-mel (converter) -> waveform (renderer)."""
+    from regen.speech.audio import save_wav
+    from regen.speech.figures import save_alignment_png
+    from regen.speech.speaker import INPUT_MODES, Speaker
+
+    if (text is None) == (text_file is None):
+        raise RegenError("give the text to say, or --text-file FILE (not both)")
+    if input_mode not in INPUT_MODES:
+        raise RegenError(f"unknown input mode '{input_mode}'; choose one of {', '.join(INPUT_MODES)}")
+    lines = [(out, text or "")]
+    if text_file is not None:
+        try:
+            raw = text_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RegenError(f"cannot read --text-file {text_file}: {exc}") from None
+        lines = [(out / f"{n:04d}.wav", line) for n, line in enumerate(raw, start=1) if line.strip()]
+        if not lines:
+            raise RegenError(f"{text_file} has no non-empty line to say")
+        if out.suffix.lower() == ".wav" or (out.exists() and not out.is_dir()):
+            raise RegenError(f"with --text-file, --out must be a folder, got {out}")
+    elif out.suffix.lower() != ".wav":
+        raise RegenError(f"--out must end in .wav, got {out}")
+    from regen.core.files import check_writable
+
+    for target, _ in lines:
+        check_writable(target)
+    if alignment is not None:
+        check_writable(alignment)
+    vocoder_path = vocoder_checkpoint
+    if vocoder == "neural" and vocoder_path is None:
+        from regen.core.assets import asset_path
+
+        vocoder_path = asset_path("speech", "vocoder-tiny")
+    speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_path, iterations)
+    from tqdm.auto import tqdm
+
+    for target, line in tqdm(lines, desc="lines", unit="line", disable=len(lines) < 2):
+        speech = speaker.say(line, input_mode=input_mode, seed=seed, progress=len(lines) < 2 and len(line) > 200)
+        save_wav(target, speech.wave, speech.sample_rate)
+        if len(lines) < 2:
+            ok = sum(p.success for p in speech.phrases)
+            typer.echo(f"wrote {target}: {speech.seconds:.2f} s, {len(speech.phrases)} phrase(s), "
+                       f"{ok} with a clean alignment")
+    if text_file is not None:
+        typer.echo(f"wrote {len(lines)} WAV file(s) to {out}")
+    if alignment is not None:
+        save_alignment_png(alignment, speech.alignment(), "attention alignment (phrases block-diagonal)")
+        typer.echo(f"wrote {alignment}")
+
+
+@app.command("evaluate")
+def evaluate(
+    checkpoint: Path = typer.Argument(..., help="A converter or Direct checkpoint (e.g. src/regen/assets/speech/repmix-tiny)."),
+    corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus whose held-out sentences to say."),
+    vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs or neural."),
+    vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N held-out sentences (0: all)."),
+    modes: str = typer.Option("chars,phones,mixed", "--modes", help="Input modes to compare (RepMix / Direct)."),
+    as_json: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON."),
+) -> None:
+    """MCD (DTW), alignment success and length ratio on held-out sentences; input-mode and reranking tables."""
+    from regen.core.files import atomic_write_text
+    from regen.speech.rmelnet import RMelNet
+    from regen.speech.speaker import INPUT_MODES, Speaker
+    from regen.speech.tts_eval import format_rows, held_out, input_mode_table, reranking_table, rows_as_dicts
+
+    chosen = [m.strip() for m in modes.split(",") if m.strip()]
+    if not chosen or any(m not in INPUT_MODES for m in chosen):
+        raise RegenError(f"--modes takes a comma list of {', '.join(INPUT_MODES)}, got '{modes}'")
+    vocoder_path = vocoder_checkpoint
+    if vocoder == "neural" and vocoder_path is None:
+        from regen.core.assets import asset_path
+
+        vocoder_path = asset_path("speech", "vocoder-tiny")
+    speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
+    items, vocabulary = held_out(str(corpus), limit)
+    tables = {"input modes": input_mode_table(speaker, items, vocabulary, chosen)}
+    if isinstance(speaker.converter, RMelNet):
+        tables["reranking (mixed input)"] = reranking_table(speaker, items)
+    for title, rows in tables.items():
+        typer.echo(format_rows(rows, f"{checkpoint.name} + {vocoder}: {title}") + "\n")
+    if as_json is not None:
+        atomic_write_text(as_json, json.dumps({k: rows_as_dicts(v) for k, v in tables.items()}, indent=1) + "\n")
+        typer.echo(f"wrote {as_json}")
+
+
 @app.command("invert")
 def invert(
     file: Path = typer.Argument(..., help="A log-mel .npy (frames, n_mels) or a WAV (analysed, then inverted)."),

@@ -8,13 +8,18 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from regen.core.errors import RegenError
+
 
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as exc:
+        raise RegenError(f"cannot write {path}: {exc.strerror or exc}; choose another output path") from None
     os.close(fd)
     try:
         yield Path(tmp)
@@ -46,3 +51,18 @@ def save_figure(fig: Any, path: str | Path, dpi: int = 100) -> Path:
     finally:
         plt.close(fig)
     return Path(path)
+
+
+def check_writable(path: str | Path) -> None:
+    """RegenError (one line) unless a file can be created at `path`; leaves nothing behind
+    except the folders it had to create."""
+    path = Path(path)
+    if path.is_dir():
+        raise RegenError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+    except OSError as exc:
+        raise RegenError(f"cannot write {path}: {exc.strerror or exc}; choose another output path") from None
+    os.close(fd)
+    os.unlink(tmp)

@@ -49,6 +49,10 @@ def get_recipe(task: str) -> Recipe:
     if task not in RECIPES:
         close = difflib.get_close_matches(task, list(RECIPES), n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"known tasks: {', '.join(RECIPES)}"
+        domain = next((d for d in ("speech", "music") if task.startswith(d) or (d == "speech" and task == "vocoder")),
+                      None)
+        if domain:
+            hint = f"{domain} models have their own commands: see `regen {domain} --help`"
         raise ConfigError(f"unknown task '{task}'; {hint}")
     module, name = RECIPES[task].split(":")
     return getattr(importlib.import_module(module), name)()

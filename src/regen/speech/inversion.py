@@ -171,3 +171,38 @@ def invert_log_mel(
 
 def _squeeze(wave: torch.Tensor, single: bool) -> torch.Tensor:
     return wave[0] if single else wave
+
+
+def convert_log_mel(log_mel: torch.Tensor, source: MelConfig, target: MelConfig) -> torch.Tensor:
+    """Re-express a log-mel (frames, n_mels) of config `source` in config `target`.
+
+    The mel is taken back to an STFT magnitude (`mel_to_magnitude`), that magnitude is
+    linearly interpolated onto the target's frequency bins and frame times (frame f
+    sits at f * hop / sample_rate seconds), then analysed with the target's filterbank.
+    Returns (round(frames * source.hop / target.hop), target.n_mels). Both configs must
+    share the sample rate (the neural vocoder's features, from R-MelNet's, use this).
+    """
+    if source.sample_rate != target.sample_rate:
+        raise RegenError(f"cannot convert log-mels between {source.sample_rate} Hz and {target.sample_rate} Hz")
+    x = torch.as_tensor(log_mel, dtype=torch.float32)
+    if x.dim() != 2 or x.shape[-1] != source.n_mels:
+        raise RegenError(f"expected a log-mel of shape (frames, {source.n_mels}), got {tuple(x.shape)}")
+    with torch.no_grad():
+        mag = mel_to_magnitude(x.exp().T[None], source)[0]  # (n_freq_src, frames)
+    freq_src = torch.linspace(0, 1, source.n_freq)
+    freq_dst = torch.linspace(0, 1, target.n_freq)
+    frames_dst = max(1, round(x.shape[0] * source.hop_length / target.hop_length))
+    time_dst = torch.arange(frames_dst) * (target.hop_length / source.hop_length)
+    mag = _interp_rows(mag, freq_src, freq_dst)  # (n_freq_dst, frames_src)
+    mag = _interp_rows(mag.T, torch.arange(x.shape[0], dtype=torch.float32), time_dst).T  # (n_freq_dst, frames_dst)
+    from regen.speech.mel import log_mel_from_magnitude
+
+    return log_mel_from_magnitude(mag[None], target)[0]
+
+
+def _interp_rows(values: torch.Tensor, grid: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
+    """Linear interpolation of values (len(grid), …) from sorted `grid` to `points`, clamped at the ends."""
+    idx = torch.searchsorted(grid, points.clamp(float(grid[0]), float(grid[-1]))).clamp(1, len(grid) - 1)
+    lo, hi = grid[idx - 1], grid[idx]
+    w = ((points.clamp(float(grid[0]), float(grid[-1])) - lo) / (hi - lo).clamp_min(1e-12)).view(-1, *[1] * (values.dim() - 1))
+    return values[idx - 1] * (1 - w) + values[idx] * w

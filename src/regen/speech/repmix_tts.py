@@ -13,6 +13,9 @@ The converter X -> Y' of speech: X is a representation-mixed symbol sequence
                  a linear projection to the next frame, mean squared error
     TBPTT        the decoder runs in chunks of `tbptt` frames; state crosses a
                  chunk boundary detached                                   (4.2.5)
+    reduction    each decoder step emits `reduction` frames (Tacotron's r); the
+                 prenet reads the last of them. The thesis uses 1; the tiny CPU
+                 config uses 4, which shortens the recursion fourfold.
 
 Tensors: text `cond` (batch, length, 3) int64 holding [char_id, phone_id, mask] per
 position (zero rows pad; see `pack_text`); mel (batch, frames, n_mels).
@@ -33,10 +36,11 @@ from torch import nn
 from regen.core.config import apply_overrides, parse, read_yaml
 from regen.core.errors import RegenError
 from regen.core.space import Space
-from regen.core.stage import Stage
 from regen.nn.gmm_attention import GMMAttention
 from regen.speech.repmix import MixedSequence, TextFrontEnd, collate
 from regen.speech.symbols import CHARS, PHONES
+from regen.speech.tts_data import TTSDataConfig
+from regen.speech.tts_stage import TTSStage
 from regen.train.config import PhaseConfig, TrainerConfig
 
 VOCAB = max(len(CHARS), len(PHONES))
@@ -62,10 +66,12 @@ class RepMixConfig:
     dec_layers: int = 2
     cell_dropout: float = 0.075
     tbptt: int = 256
+    reduction: int = 1
 
     def __post_init__(self) -> None:
         if min(self.n_mels, self.embed_dim, self.smrc_channels, self.smrc_stacks, self.enc_hidden, self.prenet_dim,
-               self.prenet_layers, self.attn_hidden, self.mixtures, self.dec_hidden, self.dec_layers, self.tbptt) < 1:
+               self.prenet_layers, self.attn_hidden, self.mixtures, self.dec_hidden, self.dec_layers, self.tbptt,
+               self.reduction) < 1:
             raise ValueError("all sizes must be >= 1")
         if not (0 <= self.prenet_dropout < 1 and 0 <= self.cell_dropout < 1):
             raise ValueError("dropout probabilities must lie in [0, 1)")
@@ -79,6 +85,7 @@ class RepMixRunConfig:
     name: str = "repmix-paper"
     seed: int = 0
     model: RepMixConfig = field(default_factory=RepMixConfig)
+    data: TTSDataConfig = field(default_factory=TTSDataConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 
@@ -202,16 +209,16 @@ class Generated:
     alignment: torch.Tensor
 
 
-class RepMixTTS(Stage):
+class RepMixTTS(TTSStage):
     """Text (repmix) -> normalised log-mel converter Stage; see the module docstring.
 
-    Training batch: `cond` (batch, length, 3) int64, `target` (batch, frames, n_mels),
-    optional `target_lengths` (batch,). The loss is the MSE of next-frame prediction
-    over valid frames.
+    Training batch: `cond` (batch, length, 3) int64, `target` (batch, frames, n_mels)
+    raw log-mel, optional `target_lengths` (batch,). The loss is the MSE of
+    next-frame prediction in normalised units over valid frames.
     """
 
     def __init__(self, cfg: RepMixConfig) -> None:
-        super().__init__()
+        super().__init__(cfg.n_mels)
         self.cfg = cfg
         self.embed = MixedTextEmbedding(cfg.embed_dim)
         width = 3 * cfg.smrc_channels
@@ -226,7 +233,7 @@ class RepMixTTS(Stage):
         below = [cfg.attn_hidden] + [cfg.dec_hidden] * (cfg.dec_layers - 1)
         self.dec_rnns = nn.ModuleList(CellDropoutLSTMCell(cfg.prenet_dim + mem + b, cfg.dec_hidden, cfg.cell_dropout)
                                       for b in below)
-        self.out = nn.Linear(cfg.dec_hidden, cfg.n_mels)
+        self.out = nn.Linear(cfg.dec_hidden, cfg.n_mels * cfg.reduction)
 
     @property
     def input_space(self) -> Space:
@@ -264,7 +271,7 @@ class RepMixTTS(Stage):
 
     def step(self, state: DecoderState, memory: torch.Tensor,
              mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, DecoderState]:
-        """One frame: returns prediction (batch, n_mels), weights (batch, inputs), new state."""
+        """One decoder step: prediction (batch, reduction, n_mels), weights (batch, inputs), new state."""
         pre = self.prenet_forward(state.frame)
         h, c = self.attn_rnn(torch.cat([pre, state.context], -1), state.cells[0])
         context, weights, kappa = self.attention(h, memory, mask, state.kappa)
@@ -273,22 +280,29 @@ class RepMixTTS(Stage):
             hd, cd = rnn(torch.cat([pre, context, below], -1), cell)
             cells.append((hd, cd))
             below = hd
-        frame = self.out(below)
-        return frame, weights, DecoderState(frame, context, kappa, cells)
+        frames = self.out(below).view(below.shape[0], self.cfg.reduction, self.cfg.n_mels)
+        return frames, weights, DecoderState(frames[:, -1], context, kappa, cells)
 
     def decode_teacher_forced(self, target: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor,
                               state: DecoderState) -> tuple[torch.Tensor, torch.Tensor, DecoderState]:
-        """Predict frames of target (batch, frames, n_mels) from the true previous ones.
+        """Predict frames of target (batch, frames, n_mels), frames a multiple of `reduction`,
+        from the true previous ones.
 
-        Returns predictions (batch, frames, n_mels), alignment (batch, frames, inputs), final state.
+        Returns predictions (batch, frames, n_mels), alignment (batch, frames / reduction,
+        inputs) (one row per decoder step), final state.
         """
+        r = self.cfg.reduction
         preds, aligns = [], []
-        for t in range(target.shape[1]):
-            frame, weights, state = self.step(state, memory, mask)
-            preds.append(frame)
+        for t in range(0, target.shape[1], r):
+            frames, weights, state = self.step(state, memory, mask)
+            preds.append(frames)
             aligns.append(weights)
-            state.frame = target[:, t]
-        return torch.stack(preds, 1), torch.stack(aligns, 1), state
+            state.frame = target[:, t + r - 1]
+        return torch.cat(preds, 1), torch.stack(aligns, 1), state
+
+    def pad_to_steps(self, target: torch.Tensor) -> torch.Tensor:
+        """Zero-pad (batch, frames, n_mels) to a whole number of decoder steps."""
+        return F.pad(target, (0, 0, 0, -target.shape[1] % self.cfg.reduction))
 
     def _frame_mask(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
         target = batch["target"]
@@ -304,17 +318,26 @@ class RepMixTTS(Stage):
         chunk so each chunk owns its graph); the decoder state crosses chunk
         boundaries detached. Keys: `loss` (masked MSE of the chunk), `frames`.
         """
-        target, valid = batch["target"], self._frame_mask(batch)
+        valid = self.pad_to_steps(self._frame_mask(batch)[..., None].float())[..., 0] > 0
+        target = self.pad_to_steps(self.normalize(batch["target"]))
+        chunk_frames = -(-self.cfg.tbptt // self.cfg.reduction) * self.cfg.reduction
         state = None
-        for start in range(0, target.shape[1], self.cfg.tbptt):
+        for start in range(0, target.shape[1], chunk_frames):
             memory, mask = self.encode_text(batch["cond"])
             state = self.initial_state(memory) if state is None else state.detach()
-            chunk = target[:, start: start + self.cfg.tbptt]
+            chunk = target[:, start: start + chunk_frames]
             pred, _, state = self.decode_teacher_forced(chunk, memory, mask, state)
             chunk_valid = valid[:, start: start + chunk.shape[1]]
             frames = chunk_valid.sum().clamp_min(1)
             err = ((pred.float() - chunk.float()) ** 2).mean(-1)
             yield {"loss": (err * chunk_valid).sum() / frames, "frames": frames.detach()}
+
+    @torch.no_grad()
+    def teacher_forced_alignment(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Attention (batch, steps, inputs) while reading the batch's true frames."""
+        memory, mask = self.encode_text(batch["cond"])
+        target = self.pad_to_steps(self.normalize(batch["target"]))
+        return self.decode_teacher_forced(target, memory, mask, self.initial_state(memory))[1]
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Masked MSE over all frames; gradients truncated every `tbptt` frames."""
@@ -329,8 +352,10 @@ class RepMixTTS(Stage):
                  tail_frames: int = 0) -> Generated:
         """Free-running synthesis of cond (batch, length, 3).
 
-        A row stops `tail_frames` frames after the attention weight on its last input
-        token first exceeds `stop_threshold`, or at `max_frames`.
+        A row stops `tail_frames` decoder steps after the attention weight on its last
+        input token first exceeds `stop_threshold`, or at `max_frames` decoder steps
+        (each of `reduction` frames). `Generated.alignment` has one row per step,
+        `Generated.lengths` counts frames.
         """
         if max_frames < 1:
             raise RegenError(f"max_frames must be >= 1, got {max_frames}")
@@ -351,16 +376,17 @@ class RepMixTTS(Stage):
             lengths = torch.where(done & (lengths == max_frames), torch.full_like(lengths, t + 1), lengths)
             if bool((lengths < max_frames).all()):
                 break
-        mel = torch.stack(frames, 1)
+        mel = torch.cat(frames, 1)
+        lengths = lengths * self.cfg.reduction
         valid = torch.arange(mel.shape[1], device=mel.device)[None] < lengths[:, None]
         return Generated(mel * valid[..., None], lengths, torch.stack(aligns, 1).float())
 
     def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:
-        """(batch, length, 3) -> (batch * n, frames, n_mels); see `generate` for controls.
+        """(batch, length, 3) -> raw log-mel (batch * n, frames, n_mels); see `generate`.
 
-        The last call's `Generated` (lengths and attention alignment) is kept in
-        `self.last_generated`. The prenet dropout makes the n draws differ.
+        The last call's `Generated` (normalised mel, lengths, attention alignment) is
+        kept in `self.last_generated`. The prenet dropout makes the n draws differ.
         """
         out = self.generate(cond.repeat_interleave(n, dim=0), **controls)
         self.last_generated = out
-        return out.mel
+        return self.denormalize(out.mel)

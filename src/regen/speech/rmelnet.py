@@ -43,11 +43,12 @@ from torch import nn
 from regen.core.config import apply_overrides, parse, read_yaml
 from regen.core.errors import RegenError
 from regen.core.space import Space
-from regen.core.stage import Stage
 from regen.nn.mol_attention import MoLAttention
 from regen.speech.repmix_tts import TEXT_SPACE, Generated, pack_text, text_lengths, text_to_cond
 from regen.speech.rerank import AlignmentReport, rerank
 from regen.speech.rmelnet_layers import CentralizedLayer, FrequencyDelayedLayer, MixedTextEncoder, TimeDelayedLayer
+from regen.speech.tts_data import TTSDataConfig
+from regen.speech.tts_stage import TTSStage
 from regen.train.config import PhaseConfig, TrainerConfig
 
 __all__ = ["RMelNet", "RMelNetConfig", "RMelNetRunConfig", "Candidates", "load_rmelnet_config",
@@ -95,6 +96,7 @@ class RMelNetRunConfig:
     name: str = "rmelnet-paper"
     seed: int = 0
     model: RMelNetConfig = field(default_factory=RMelNetConfig)
+    data: TTSDataConfig = field(default_factory=TTSDataConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
 
@@ -159,17 +161,18 @@ class Candidates:
         return Generated(self.mel[rows, self.best], self.lengths[rows, self.best], self.alignment[rows, self.best])
 
 
-class RMelNet(Stage):
-    """Text (repmix) -> normalised first-tier log-mel converter Stage; see the module docstring.
+class RMelNet(TTSStage):
+    """Text (repmix) -> first-tier log-mel converter Stage; see the module docstring.
 
-    Training batch: `cond` (batch, length, 3) int64; `target` either the first tier
-    (batch, frames, tier_bins) or the full normalised log-mel (batch, frames,
+    Training batch: `cond` (batch, length, 3) int64; `target` either the raw first
+    tier (batch, frames, tier_bins) or the full raw log-mel (batch, frames,
     tier_bins * freq_factor), which is reduced with `first_tier`'s grid; optional
-    `target_lengths` (batch,) in the target's own frames.
+    `target_lengths` (batch,) in the target's own frames. The mel statistics
+    (`TTSStage`) are those of the full log-mel; the network works in normalised units.
     """
 
     def __init__(self, cfg: RMelNetConfig) -> None:
-        super().__init__()
+        super().__init__(cfg.tier_bins * cfg.freq_factor)
         self.cfg = cfg
         h, bins, mem = cfg.hidden, cfg.tier_bins, 2 * cfg.enc_hidden
         self.encoder = MixedTextEncoder(cfg.embed_dim, cfg.enc_hidden)
@@ -256,7 +259,7 @@ class RMelNet(Stage):
         return self.head(hf).squeeze(-1), align
 
     def tier_target(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The batch's first-tier target (B, T, F) and its valid-frame mask (B, T) bool."""
+        """The batch's normalised first-tier target (B, T, F) and its valid-frame mask (B, T) bool."""
         target, lengths = batch["target"], batch.get("target_lengths")
         bins = self.cfg.tier_bins
         if target.dim() != 3 or target.shape[-1] not in (bins, bins * self.cfg.freq_factor):
@@ -268,7 +271,14 @@ class RMelNet(Stage):
                 lengths = torch.div(lengths + self.cfg.time_factor - 1, self.cfg.time_factor, rounding_mode="floor")
         frames = torch.arange(target.shape[1], device=target.device)[None]
         valid = frames < (lengths.to(target.device)[:, None] if lengths is not None else target.shape[1])
-        return target, valid
+        return self.normalize(target, self.cfg.freq_factor), valid
+
+    @torch.no_grad()
+    def teacher_forced_alignment(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Attention (batch, first-tier frames, inputs) while reading the batch's true frames."""
+        target, _ = self.tier_target(batch)
+        memory, mask = self.encoder(batch["cond"])
+        return self.predict(target, memory, mask)[1].float()
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Masked MSE of every first-tier bin given all earlier bins (teacher forcing)."""
@@ -358,16 +368,17 @@ class RMelNet(Stage):
         return self.noisy_candidates(cond, **controls).chosen()
 
     def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:
-        """(batch, length, 3) -> (batch * n, frames, bins); see `noisy_candidates` for controls.
+        """(batch, length, 3) -> raw log-mel (batch * n, frames, bins); see `noisy_candidates`.
 
         With `output: full` the chosen first tier is linearly up-sampled to
         (frames * time_factor, tier_bins * freq_factor). `self.last_candidates` keeps
-        every candidate and `self.last_generated` the chosen one (first-tier frames).
+        every candidate and `self.last_generated` the chosen one (normalised
+        first-tier frames).
         """
         found = self.noisy_candidates(cond.repeat_interleave(n, dim=0), **controls)
         self.last_candidates = found
         self.last_generated = found.chosen()
         mel = self.last_generated.mel
         if self.cfg.output == "full":
-            mel = upsample_first_tier(mel, self.cfg.time_factor, self.cfg.freq_factor)
-        return mel
+            return self.denormalize(upsample_first_tier(mel, self.cfg.time_factor, self.cfg.freq_factor))
+        return self.denormalize(mel, self.cfg.freq_factor)

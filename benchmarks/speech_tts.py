@@ -1,0 +1,111 @@
+"""Text-to-speech: every shipped model x renderer on the corpus's held-out sentences.
+
+Per system: real-time factor on this CPU (text -> waveform seconds / audio seconds,
+one thread), peak resident memory of a process that loads the system and says the
+sentences, MCD (DTW, ch4 log-mel cepstra, against the festival:slt recording),
+alignment success and length ratio (see `regen.speech.tts_eval`). Each system runs
+in its own child process so its peak memory is its own. Then the thesis's
+representation-mixing question (the RepMix model fed chars, phones or mixed input,
+also on sentences holding a word no training transcript has) and R-MelNet's
+reranking ablation. Reference rows resynthesise the recordings themselves (no
+converter) to show what each renderer alone costs.
+
+    python benchmarks/speech_tts.py [--corpus data/corpus-slt] [--limit 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import append_results  # noqa: E402
+
+from regen.core.assets import asset_path  # noqa: E402
+from regen.speech.corpus_load import load_audio  # noqa: E402
+from regen.speech.mel import load_mel_config, log_mel  # noqa: E402
+from regen.speech.metrics import mel_cepstral_distortion  # noqa: E402
+from regen.speech.speaker import Speaker  # noqa: E402
+from regen.speech.tts_eval import format_rows, held_out, input_mode_table, reranking_table, score_items  # noqa: E402
+
+SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
+           ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
+
+
+def speaker(model: str, vocoder: str) -> Speaker:
+    return Speaker.from_checkpoints(asset_path("speech", model), vocoder, asset_path("speech", "vocoder-tiny"))
+
+
+def one_system(model: str, vocoder: str, corpus: str, limit: int) -> dict:
+    """Score one system in this process; returns its row and this process's peak RSS."""
+    items, _ = held_out(corpus, limit)
+    row = score_items(speaker(model, vocoder), items, f"{model} + {vocoder}")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {**row.__dict__, "peak_mb": peak_mb}
+
+
+def resynthesis_rows(corpus: str, limit: int) -> list[str]:
+    """MCD of each renderer applied to the recordings' own log-mels (no converter)."""
+    from regen.speech.inversion import invert_log_mel
+    from regen.speech.vocoder_train import load_vocoder
+
+    mel = load_mel_config("logmel-ch4")
+    items, _ = held_out(corpus, limit)
+    vocoder = load_vocoder(asset_path("speech", "vocoder-tiny"))
+    out = []
+    for name in ("gl", "lbfgs", "neural"):
+        mcd, seconds, audio = [], 0.0, 0.0
+        for item in items:
+            wave = load_audio(item, mel.sample_rate)
+            lm = log_mel(wave, mel)
+            t0 = time.perf_counter()
+            est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 32)
+            seconds += time.perf_counter() - t0
+            audio += len(wave) / mel.sample_rate
+            mcd.append(mel_cepstral_distortion(lm.numpy(), log_mel(est.numpy(), mel).numpy()))
+        out.append(f"| recording's log-mel + {name} | {len(items)} | {np.mean(mcd):.2f} | - | 1.00 | "
+                   f"{seconds / audio:.3f} | - |")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", default="data/corpus-slt")
+    parser.add_argument("--limit", type=int, default=12, help="held-out sentences per system")
+    parser.add_argument("--one", nargs=2, metavar=("MODEL", "VOCODER"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    if args.one:
+        print(json.dumps(one_system(*args.one, args.corpus, args.limit)))
+        return
+    lines = ["| system | sentences | MCD (dB) | alignment success | length ratio | RTF | peak RSS (MB) |",
+             "|---|---|---|---|---|---|---|"]
+    for model, vocoder in SYSTEMS:
+        child = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--limit", str(args.limit),
+                                "--one", model, vocoder], capture_output=True, text=True, check=True)
+        r = json.loads(child.stdout.strip().splitlines()[-1])
+        lines.append(f"| {r['setting']} | {r['sentences']} | {r['mcd_db']:.2f} | {r['success']:.2f} | "
+                     f"{r['length_ratio']:.2f} | {r['rtf']:.3f} | {r['peak_mb']:.0f} |")
+        print(lines[-1], flush=True)
+    lines += resynthesis_rows(args.corpus, min(args.limit, 4))
+    items, vocabulary = held_out(args.corpus, args.limit)
+    modes = input_mode_table(speaker("repmix-tiny", "gl"), items, vocabulary)
+    rerank = reranking_table(speaker("rmelnet-tiny", "gl"), items)
+    lines += ["", format_rows(modes, "RepMix TTS + Griffin-Lim, by input representation "
+                                     "(\"unseen words\": sentences holding a word absent from training):"),
+              "", format_rows(rerank, "R-MelNet + Griffin-Lim, mixed input: noisy multi-sample generation and "
+                                      "attention reranking against plain sampling:")]
+    append_results("Speech: text-to-speech systems on held-out sentences (festival:slt)", lines,
+                   f"python benchmarks/speech_tts.py --corpus {args.corpus} --limit {args.limit}")
+
+
+if __name__ == "__main__":
+    main()

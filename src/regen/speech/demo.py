@@ -1,0 +1,66 @@
+"""The speech section of the demo page: two held-out sentences said by every shipped model.
+
+The sentences are the first two of the corpus builder's fixed held-out list
+(`regen.speech.sentences`), so no shipped model trained on them; no corpus is
+needed to run the demo.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+
+from regen.core.assets import asset_path
+from regen.speech.audio import save_wav
+from regen.speech.figures import save_alignment_png, save_spectrogram_png
+from regen.speech.sentences import sentences
+from regen.speech.speaker import Speaker, Speech
+
+SYSTEMS = (("repmix-tiny", "gl", "RepMix TTS + Griffin-Lim"),
+           ("repmix-tiny", "neural", "RepMix TTS + WaveRNN vocoder"),
+           ("rmelnet-tiny", "gl", "R-MelNet (4 candidates x 4 noisy copies, reranked) + Griffin-Lim"),
+           ("direct-tiny", "gl", "Direct baseline: text -> waveform frames, no log-mel"))
+
+
+def held_out_texts(n: int = 2) -> list[str]:
+    """The first `n` held-out sentences of the corpus builder's list (normalised text)."""
+    return [s.normalized for s in sentences() if s.held_out][:n]
+
+
+def _cell(speech: Speech, target: Path, out_dir: Path, stem: str, label: str) -> str:
+    wav = save_wav(target / f"{stem}.wav", speech.wave, speech.sample_rate)
+    parts = [f"<audio controls src=\"{html.escape(str(wav.relative_to(out_dir)))}\"></audio>"]
+    if speech.mel is not None:
+        mel_png = save_spectrogram_png(target / f"{stem}-mel.png", [speech.mel], [f"{label}: log-mel"],
+                                       speech.mel_config.hop_length / speech.sample_rate)
+        parts.append(f"<img src=\"{html.escape(str(mel_png.relative_to(out_dir)))}\" alt=\"log-mel\">")
+    align_png = save_alignment_png(target / f"{stem}-alignment.png", speech.alignment(), f"{label}: attention")
+    parts.append(f"<img src=\"{html.escape(str(align_png.relative_to(out_dir)))}\" alt=\"alignment\">")
+    ok = sum(p.success for p in speech.phrases)
+    parts.append(f"<br><small>{speech.seconds:.2f} s; {ok}/{len(speech.phrases)} phrases with a clean alignment"
+                 "</small>")
+    return "<td>" + "".join(parts) + "</td>"
+
+
+def demo_section(out_dir: Path) -> str:
+    """Say two held-out sentences with each shipped system under out_dir/speech; return an HTML <section>."""
+    out_dir = Path(out_dir)
+    target = out_dir / "speech"
+    texts = held_out_texts()
+    vocoder = asset_path("speech", "vocoder-tiny")
+    rows = []
+    for model, renderer, label in SYSTEMS:
+        speaker = Speaker.from_checkpoints(asset_path("speech", model), renderer, vocoder)
+        cells = [_cell(speaker.say(text, seed=0), target, out_dir, f"{model}-{renderer}-{k + 1}", label)
+                 for k, text in enumerate(texts)]
+        rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
+    meta = json.loads((asset_path("speech", "repmix-tiny") / "meta.json").read_text())
+    voice = html.escape(str(meta.get("data", {}).get("corpus", "")))
+    header = "".join(f"<th>{html.escape(t)}</th>" for t in texts)
+    return (f"<section id=\"speech\"><h2>Speech: text &rarr; log-mel &rarr; waveform</h2>"
+            f"<p>Two sentences held out of training, said by the shipped tiny models (trained on CPU on "
+            f"festival's slt voice, corpus <code>{voice}</code>). The converter draws the log-mel Y' from "
+            f"representation-mixed text; the renderer (Griffin-Lim or the WaveRNN vocoder, trained on audio "
+            f"alone) draws the waveform. Alignments show each phrase's attention, block by block.</p>"
+            f"<table><tr><th></th>{header}</tr>{''.join(rows)}</table></section>")

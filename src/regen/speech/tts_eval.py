@@ -1,0 +1,129 @@
+"""Evaluate a text -> speech system on the corpus's held-out sentences.
+
+For every held-out utterance the `Speaker` says its text and the result is compared
+with the recording:
+
+    mcd_db          mel-cepstral distortion (dB, 24 cepstra, frames aligned by DTW) of
+                    the ch4 log-mels of synthesis and recording, whatever the model's
+                    own mel config (`regen.speech.metrics.mel_cepstral_distortion`)
+    success         fraction of sentences whose every phrase has a usable alignment
+                    (`regen.speech.speaker.alignment_success`: stopped by itself,
+                    monotonic, reached the last token, no skip, no stall)
+    length_ratio    synthesised seconds / recorded seconds (mean; 1 is right)
+    rtf             synthesis seconds / audio seconds, text to waveform
+
+`unseen` restricts to sentences holding a word that no training transcript holds
+(the thesis's question for representation mixing: spelling unseen words as
+characters or as phonemes).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from regen.speech.corpus_load import Item
+from regen.speech.mel import load_mel_config, log_mel
+from regen.speech.metrics import mel_cepstral_distortion
+from regen.speech.speaker import Speaker
+from regen.speech.tts_data import load_tts_corpus
+from regen.speech.vocoder_data import split_items
+
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+
+
+@dataclass
+class EvalRow:
+    """Mean scores of one system/setting over `sentences` held-out sentences."""
+
+    setting: str
+    sentences: int
+    mcd_db: float
+    success: float
+    length_ratio: float
+    rtf: float
+
+
+def words(text: str) -> set[str]:
+    """Lower-case words of a text."""
+    return set(WORD.findall(text.lower()))
+
+
+def held_out(corpus_dir: str, limit: int = 0) -> tuple[list[Item], set[str]]:
+    """The corpus's held-out items (first `limit`, 0 = all) and the training transcripts' words."""
+    report = load_tts_corpus(corpus_dir, load_mel_config("logmel-ch4"))
+    train, held = split_items(report, len(report.test_ids) or 8)
+    vocabulary = set().union(*(words(i.normalized) for i in train))
+    return held[:limit] if limit else held, vocabulary
+
+
+def has_unseen_word(item: Item, vocabulary: set[str]) -> bool:
+    return bool(words(item.normalized) - vocabulary)
+
+
+def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mode: str = "mixed", seed: int = 0,
+                **controls: float | int | tuple[float, float]) -> EvalRow:
+    """Say every item's text and average the measures of the module docstring."""
+    mel = load_mel_config("logmel-ch4")
+    mcd, ok, ratio = [], [], []
+    synth_seconds = audio_seconds = 0.0
+    for k, item in enumerate(items):
+        t0 = time.perf_counter()
+        speech = speaker.say(item.normalized, input_mode=input_mode, seed=seed + k, **controls)
+        synth_seconds += time.perf_counter() - t0
+        audio_seconds += speech.seconds
+        from regen.speech.corpus_load import load_audio
+
+        reference = load_audio(item, mel.sample_rate)
+        wave = speech.wave if speech.sample_rate == mel.sample_rate else _resample(speech.wave, speech.sample_rate,
+                                                                                  mel.sample_rate)
+        mcd.append(mel_cepstral_distortion(log_mel(reference, mel).numpy(), log_mel(wave, mel).numpy()))
+        ok.append(speech.success)
+        ratio.append(speech.seconds / max(item.seconds, 1e-6))
+    n = max(len(items), 1)
+    return EvalRow(setting, len(items), float(np.mean(mcd)) if mcd else float("nan"), sum(ok) / n,
+                   float(np.mean(ratio)) if ratio else float("nan"), synth_seconds / max(audio_seconds, 1e-9))
+
+
+def _resample(wave: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
+    from regen.speech.audio import resample
+
+    return resample(wave, rate_in, rate_out)
+
+
+def input_mode_table(speaker: Speaker, items: Sequence[Item], vocabulary: set[str],
+                     modes: Sequence[str] = ("chars", "phones", "mixed")) -> list[EvalRow]:
+    """The thesis's question: the same model fed chars, phones or mixed input, on all
+    held-out sentences and on those with a word unseen in training."""
+    unseen = [i for i in items if has_unseen_word(i, vocabulary)]
+    rows = [score_items(speaker, items, f"{mode}", mode) for mode in modes]
+    if unseen:
+        rows += [score_items(speaker, unseen, f"{mode}, unseen words", mode) for mode in modes]
+    return rows
+
+
+def reranking_table(speaker: Speaker, items: Sequence[Item]) -> list[EvalRow]:
+    """R-MelNet: plain single-sample inference against noisy multi-sample generation with
+    attention reranking (the model's configured candidates x copies over its noise range)."""
+    cfg = speaker.converter.cfg
+    plain = score_items(speaker, items, "single sample, no noise, no reranking", candidates=1, copies=1,
+                        noise=(0.0, 0.0))
+    noisy = score_items(speaker, items, f"{cfg.candidates} candidates x {cfg.copies} noisy copies, reranked")
+    return [plain, noisy]
+
+
+def format_rows(rows: Sequence[EvalRow], title: str) -> str:
+    """A markdown table of rows."""
+    lines = [f"{title}", "", "| setting | sentences | MCD (dB) | alignment success | length ratio | RTF |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {r.setting} | {r.sentences} | {r.mcd_db:.2f} | {r.success:.2f} | {r.length_ratio:.2f} | "
+              f"{r.rtf:.3f} |" for r in rows]
+    return "\n".join(lines)
+
+
+def rows_as_dicts(rows: Sequence[EvalRow]) -> list[dict]:
+    return [asdict(r) for r in rows]
