@@ -67,7 +67,7 @@ def resynthesis_rows(corpus: str, limit: int) -> list[str]:
             wave = load_audio(item, mel.sample_rate)
             lm = log_mel(wave, mel)
             t0 = time.perf_counter()
-            est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 32)
+            est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 64)
             seconds += time.perf_counter() - t0
             audio += len(wave) / mel.sample_rate
             mcd.append(mel_cepstral_distortion(lm.numpy(), log_mel(est.numpy(), mel).numpy()))

@@ -56,7 +56,8 @@ def test_say_gives_plausible_reproducible_speech(repmix: Speaker) -> None:
     other = repmix.say(SENTENCE, seed=4)
     assert not np.array_equal(other.mel, speech.mel)  # prenet dropout stays on at inference
     block = speech.alignment()
-    assert block.shape == (sum(p.alignment.shape[0] for p in speech.phrases), sum(len(p.symbols) for p in speech.phrases))
+    steps = sum(p.alignment.shape[0] for p in speech.phrases)
+    assert block.shape == (steps, sum(len(p.symbols) for p in speech.phrases))
 
 
 def test_input_modes_change_the_symbols(repmix: Speaker) -> None:

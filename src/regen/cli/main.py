@@ -99,7 +99,7 @@ def demo(out: Path = typer.Option(Path("out"), help="Output directory for the de
 
 
 app.add_typer(music_app, name="music")
-app.add_typer(speech_app, name="speech", help="Speech: corpora, text front end, log-mel and its inversion.")
+app.add_typer(speech_app, name="speech", help="Speech: corpora, log-mel inversion, and text-to-speech (train, say, evaluate).")
 
 image_app = typer.Typer(no_args_is_help=True, help="The digits image task.")
 app.add_typer(image_app, name="image")

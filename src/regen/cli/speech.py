@@ -1,4 +1,4 @@
-"""`regen speech …`: build and inspect speech corpora, invert log-mels to audio."""
+"""`regen speech …`: corpora, mel inversion, and text-to-speech training, synthesis and evaluation."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import typer
 from regen.core.errors import RegenError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Speech data: corpora, log-mel features and mel inversion.")
+                  help="Speech: corpora, log-mel inversion, and text-to-speech (train, say, evaluate).")
 corpus_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                          help="Build, check and describe LJSpeech-layout corpora.")
 app.add_typer(corpus_app, name="corpus")
@@ -86,7 +86,7 @@ def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g.
 
 @app.command("train")
 def train(
-    config: Path = typer.Argument(..., help="A speech model config: configs/speech/{repmix,rmelnet,direct,vocoder}-*.yaml."),
+    config: Path = typer.Argument(..., help="configs/speech/{repmix,rmelnet,direct,vocoder}-*.yaml."),
     corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus root or LJSpeech folder."),
     run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Training state (default runs/NAME)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Checkpoint directory (default RUN_DIR/model)."),
@@ -140,7 +140,7 @@ def say(
     text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one WAV per non-empty line."),
     alignment: Optional[Path] = typer.Option(None, "--alignment", help="Also draw the attention alignment (PNG)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (prenet dropout, mixing, noise)."),
-    iterations: int = typer.Option(32, "--iterations", min=1, help="Griffin-Lim / L-BFGS iterations."),
+    iterations: int = typer.Option(64, "--iterations", min=1, help="Griffin-Lim / L-BFGS iterations."),
 ) -> None:
     """Synthesise speech: text -> log-mel (converter) -> waveform (renderer)."""
     from regen.speech.audio import save_wav
@@ -162,6 +162,8 @@ def say(
             raise RegenError(f"{text_file} has no non-empty line to say")
         if out.suffix.lower() == ".wav" or (out.exists() and not out.is_dir()):
             raise RegenError(f"with --text-file, --out must be a folder, got {out}")
+        if alignment is not None:
+            raise RegenError("--alignment draws one text's attention; leave it out with --text-file")
     elif out.suffix.lower() != ".wav":
         raise RegenError(f"--out must end in .wav, got {out}")
     from regen.core.files import check_writable
@@ -194,7 +196,8 @@ def say(
 
 @app.command("evaluate")
 def evaluate(
-    checkpoint: Path = typer.Argument(..., help="A converter or Direct checkpoint (e.g. src/regen/assets/speech/repmix-tiny)."),
+    checkpoint: Path = typer.Argument(..., help="A converter or Direct checkpoint, e.g. "
+                                      "src/regen/assets/speech/repmix-tiny."),
     corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus whose held-out sentences to say."),
     vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs or neural."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural."),

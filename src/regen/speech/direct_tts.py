@@ -15,14 +15,11 @@ the network regresses unit-variance samples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import torch
 
-from regen.core.config import apply_overrides, parse, read_yaml
 from regen.core.space import Space
 from regen.speech.repmix_tts import RepMixConfig, RepMixTTS
 from regen.speech.tts_data import TTSDataConfig
@@ -40,11 +37,6 @@ class DirectRunConfig:
     data: TTSDataConfig = field(default_factory=TTSDataConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
-
-
-def load_direct_config(path: str | Path, overrides: Sequence[str] = ()) -> DirectRunConfig:
-    """Read, override (`a.b=value`) and validate a Direct YAML config."""
-    return parse(DirectRunConfig, apply_overrides(read_yaml(path), list(overrides)), str(path))
 
 
 class DirectTTS(RepMixTTS):

@@ -202,7 +202,8 @@ def convert_log_mel(log_mel: torch.Tensor, source: MelConfig, target: MelConfig)
 
 def _interp_rows(values: torch.Tensor, grid: torch.Tensor, points: torch.Tensor) -> torch.Tensor:
     """Linear interpolation of values (len(grid), …) from sorted `grid` to `points`, clamped at the ends."""
-    idx = torch.searchsorted(grid, points.clamp(float(grid[0]), float(grid[-1]))).clamp(1, len(grid) - 1)
+    points = points.clamp(float(grid[0]), float(grid[-1]))
+    idx = torch.searchsorted(grid, points).clamp(1, len(grid) - 1)
     lo, hi = grid[idx - 1], grid[idx]
-    w = ((points.clamp(float(grid[0]), float(grid[-1])) - lo) / (hi - lo).clamp_min(1e-12)).view(-1, *[1] * (values.dim() - 1))
+    w = ((points - lo) / (hi - lo).clamp_min(1e-12)).view(-1, *[1] * (values.dim() - 1))
     return values[idx - 1] * (1 - w) + values[idx] * w

@@ -28,7 +28,7 @@ from regen.speech.vocoder import WaveRNNVocoder
 class InversionRenderer(Stage):
     """Log-mel -> waveform by Griffin-Lim ('gl') or L-BFGS ('lbfgs', 'lbfgs-gl')."""
 
-    def __init__(self, mel: MelConfig, method: str = "gl", iterations: int = 32) -> None:
+    def __init__(self, mel: MelConfig, method: str = "gl", iterations: int = 64) -> None:
         super().__init__()
         if method not in METHODS:
             raise RegenError(f"unknown inversion method '{method}'; choose one of {', '.join(METHODS)}")

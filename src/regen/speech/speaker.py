@@ -129,7 +129,7 @@ class Speaker:
 
     @classmethod
     def from_checkpoints(cls, model: str | Path, vocoder: str = "gl", vocoder_path: str | Path | None = None,
-                         iterations: int = 32) -> "Speaker":
+                         iterations: int = 64) -> "Speaker":
         """Load a converter checkpoint and build the renderer named by `vocoder` (gl | lbfgs | neural)."""
         if vocoder not in VOCODERS:
             raise RegenError(f"unknown vocoder '{vocoder}'; choose one of {', '.join(VOCODERS)}")

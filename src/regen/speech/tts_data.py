@@ -24,16 +24,16 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import torch
 
 from regen.core.errors import RegenError
-from regen.speech.corpus_load import Item, LoadReport, load_audio, load_corpus
+from regen.speech.corpus_load import Item, LoadReport, load_audio
 from regen.speech.mel import MelConfig, log_mel
 from regen.speech.repmix import MixedSequence, TextFrontEnd, collate
+from regen.speech.vocoder_data import split_items
 
 PHRASE_BREAK = re.compile(r"(?<=[,;:.?!])\s+")
 
@@ -109,13 +109,12 @@ def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment
     return out
 
 
-def load_tts_corpus(corpus_dir: str | Path, mel: MelConfig) -> LoadReport:
-    """The corpus's valid utterances at the mel rate; bad files are skipped, not fatal."""
-    report = load_corpus(corpus_dir, sample_rate=mel.sample_rate, resample=True, strict=False)
-    if not report.items:
-        report.raise_if_problems()
-        raise RegenError(f"corpus {corpus_dir} holds no utterances")
-    return report
+def tts_split(report: LoadReport) -> tuple[list[Item], list[Item]]:
+    """(train, held-out) items: the corpus's test_ids, or else its last fifth (1 to 8 utterances).
+
+    Training and evaluation both use this split, so no evaluated sentence was trained on.
+    """
+    return split_items(report, len(report.test_ids) or max(1, min(8, len(report.items) // 5)))
 
 
 def segment_audio(seg: Segment, sample_rate: int) -> np.ndarray:

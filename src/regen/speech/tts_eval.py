@@ -26,12 +26,13 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from regen.speech.corpus_load import Item
+from regen.speech.audio import resample
+from regen.speech.corpus_load import Item, load_audio
 from regen.speech.mel import load_mel_config, log_mel
 from regen.speech.metrics import mel_cepstral_distortion
 from regen.speech.speaker import Speaker
-from regen.speech.tts_data import load_tts_corpus
-from regen.speech.vocoder_data import split_items
+from regen.speech.tts_data import tts_split
+from regen.speech.vocoder_data import load_items
 
 WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
 
@@ -55,8 +56,8 @@ def words(text: str) -> set[str]:
 
 def held_out(corpus_dir: str, limit: int = 0) -> tuple[list[Item], set[str]]:
     """The corpus's held-out items (first `limit`, 0 = all) and the training transcripts' words."""
-    report = load_tts_corpus(corpus_dir, load_mel_config("logmel-ch4"))
-    train, held = split_items(report, len(report.test_ids) or 8)
+    report = load_items(corpus_dir, load_mel_config("logmel-ch4"))
+    train, held = tts_split(report)
     vocabulary = set().union(*(words(i.normalized) for i in train))
     return held[:limit] if limit else held, vocabulary
 
@@ -76,23 +77,14 @@ def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mod
         speech = speaker.say(item.normalized, input_mode=input_mode, seed=seed + k, **controls)
         synth_seconds += time.perf_counter() - t0
         audio_seconds += speech.seconds
-        from regen.speech.corpus_load import load_audio
-
         reference = load_audio(item, mel.sample_rate)
-        wave = speech.wave if speech.sample_rate == mel.sample_rate else _resample(speech.wave, speech.sample_rate,
-                                                                                  mel.sample_rate)
+        wave = resample(speech.wave, speech.sample_rate, mel.sample_rate)
         mcd.append(mel_cepstral_distortion(log_mel(reference, mel).numpy(), log_mel(wave, mel).numpy()))
         ok.append(speech.success)
         ratio.append(speech.seconds / max(item.seconds, 1e-6))
     n = max(len(items), 1)
     return EvalRow(setting, len(items), float(np.mean(mcd)) if mcd else float("nan"), sum(ok) / n,
                    float(np.mean(ratio)) if ratio else float("nan"), synth_seconds / max(audio_seconds, 1e-9))
-
-
-def _resample(wave: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
-    from regen.speech.audio import resample
-
-    return resample(wave, rate_in, rate_out)
 
 
 def input_mode_table(speaker: Speaker, items: Sequence[Item], vocabulary: set[str],

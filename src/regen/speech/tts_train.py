@@ -32,9 +32,9 @@ from regen.speech.figures import save_alignment_png
 from regen.speech.mel import MelConfig, MelStats, compute_stats, load_mel_config
 from regen.speech.rmelnet import RMelNet, RMelNetRunConfig
 from regen.speech.repmix_tts import RepMixRunConfig, RepMixTTS
-from regen.speech.tts_data import (Segment, TargetKind, build_rows, load_tts_corpus, segment_audio,
-                                   training_segments, trim_batch)
-from regen.speech.vocoder_data import split_items
+from regen.speech.tts_data import (Segment, TargetKind, build_rows, segment_audio,
+                                   training_segments, trim_batch, tts_split)
+from regen.speech.vocoder_data import load_items
 from regen.train.fit import fit_objective
 
 RUN_CONFIGS: dict[str, type] = {"speech-repmix": RepMixRunConfig, "speech-rmelnet": RMelNetRunConfig,
@@ -165,8 +165,8 @@ def train_tts(cfg: TTSRunConfig, corpus_dir: str | Path, run_dir: str | Path, re
     run_dir.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed)
     model, mel = build_tts(cfg)
-    report = load_tts_corpus(corpus_dir, mel)
-    train_items, held = split_items(report, len(report.test_ids) or cfg.data.valid_utterances)
+    report = load_items(corpus_dir, mel)
+    train_items, held = tts_split(report)
     data = tts_data(cfg, train_items, held, mel, len(report.problems), progress=cfg.trainer.progress)
     stats = training_stats(cfg, train_items, mel, run_dir / STATS_FILE)
     model.set_stats(stats.mean, stats.std)
