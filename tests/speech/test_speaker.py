@@ -28,14 +28,16 @@ def test_text_pieces_split_sentences_and_phrases() -> None:
 
 def test_alignment_success_needs_a_clean_diagonal() -> None:
     diagonal = torch.eye(6).repeat_interleave(3, 0)  # 18 steps, 6 symbols, 3 steps each
-    assert alignment_success(inspect_alignment(diagonal, 18, 6), stopped=True)
-    assert not alignment_success(inspect_alignment(diagonal, 18, 6), stopped=False)
+    assert alignment_success(inspect_alignment(diagonal, 18, 6), stopped=True, tokens=6)
+    assert not alignment_success(inspect_alignment(diagonal, 18, 6), stopped=False, tokens=6)
+    back = torch.cat([diagonal[:15], diagonal[3:]])  # returns to symbol 1 after symbol 4: repeats 3 symbols
+    assert not alignment_success(inspect_alignment(back, 30, 6), stopped=True, tokens=6)
     stuck = torch.zeros(18, 6)
     stuck[:, 0] = 1.0  # never leaves the first symbol
-    assert not alignment_success(inspect_alignment(stuck, 18, 6), stopped=True)
+    assert not alignment_success(inspect_alignment(stuck, 18, 6), stopped=True, tokens=6)
     skipping = torch.zeros(18, 6)
     skipping[:9, 0], skipping[9:, 5] = 1.0, 1.0  # jumps from the first to the last symbol
-    assert not alignment_success(inspect_alignment(skipping, 18, 6), stopped=True)
+    assert not alignment_success(inspect_alignment(skipping, 18, 6), stopped=True, tokens=6)
 
 
 def test_regenerator_composes_converter_and_renderer(repmix: Speaker) -> None:

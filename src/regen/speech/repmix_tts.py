@@ -38,6 +38,7 @@ from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.nn.gmm_attention import GMMAttention
 from regen.speech.repmix import MixedSequence, TextFrontEnd, collate
+from regen.speech.rerank import reached_end
 from regen.speech.symbols import CHARS, PHONES
 from regen.speech.tts_data import TTSDataConfig
 from regen.speech.tts_stage import TTSStage
@@ -352,8 +353,8 @@ class RepMixTTS(TTSStage):
                  tail_frames: int = 0) -> Generated:
         """Free-running synthesis of cond (batch, length, 3).
 
-        A row stops `tail_frames` decoder steps after the attention weight on its last
-        input token first exceeds `stop_threshold`, or at `max_frames` decoder steps
+        A row stops `tail_frames` decoder steps after its attention first reaches the end
+        of its text (`rerank.reached_end` at `stop_threshold`), or at `max_frames` decoder steps
         (each of `reduction` frames). `Generated.alignment` has one row per step,
         `Generated.lengths` counts frames.
         """
@@ -362,7 +363,6 @@ class RepMixTTS(TTSStage):
         memory, mask = self.encode_text(cond)
         last = text_lengths(cond) - 1
         state = self.initial_state(memory)
-        rows = torch.arange(cond.shape[0], device=cond.device)
         lengths = torch.full_like(last, max_frames)
         stop_at = torch.full_like(last, -1)
         frames, aligns = [], []
@@ -370,7 +370,7 @@ class RepMixTTS(TTSStage):
             frame, weights, state = self.step(state, memory, mask)
             frames.append(frame)
             aligns.append(weights)
-            reached = (weights[rows, last] > stop_threshold) & (stop_at < 0)
+            reached = reached_end(weights, last, stop_threshold) & (stop_at < 0)
             stop_at = torch.where(reached, torch.full_like(stop_at, t), stop_at)
             done = (stop_at >= 0) & (t >= stop_at + tail_frames)
             lengths = torch.where(done & (lengths == max_frames), torch.full_like(lengths, t + 1), lengths)

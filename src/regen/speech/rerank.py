@@ -17,7 +17,8 @@ Score of one candidate (lower is better; `math.inf` = rejected):
                  one perfect factor from zeroing the product)
     structure    backtrack + skipped + stall, each in [0, ~1]:
                  backtrack  total backward motion of the attention centroid
-                            sum_u u A[t, u] / sum_u A[t, u], in tokens / text length
+                            sum_u u A[t, u] / sum_u A[t, u], in tokens / text length,
+                            over frames holding at least half their mass on the text
                  skipped    fraction of tokens whose attention mass sum_t A[t, u] is
                             under `min_mass` times the mean frames per token
                  stall      how far the longest run of frames on one peak token
@@ -57,6 +58,20 @@ class AlignmentReport:
         return self.backtrack + self.skipped + self.stall
 
 
+def reached_end(weights: torch.Tensor, last: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
+    """Whether each row's attention has arrived at the end of its text: (batch,) bool.
+
+    weights (batch, inputs), last (batch,) index of each row's last token. Arrived means
+    the last token holds more than `threshold` of the weight, or the peak is on the last
+    token while less than 1 - threshold of the mass is left on the text (a mixture whose
+    components have moved past the end, as CDF-difference attention does).
+    """
+    rows = torch.arange(weights.shape[0], device=weights.device)
+    on_last = weights[rows, last] > threshold
+    leaving = (weights.argmax(-1) == last) & (weights.sum(-1) < 1 - threshold)
+    return on_last | leaving
+
+
 def inspect_alignment(alignment: torch.Tensor, frames: int, tokens: int, min_mass: float = 0.25,
                       stall_factor: float = 3.0) -> AlignmentReport:
     """Shape diagnostics of alignment (frames_max, inputs_max) cropped to (frames, tokens)."""
@@ -66,7 +81,9 @@ def inspect_alignment(alignment: torch.Tensor, frames: int, tokens: int, min_mas
     trace = a.max(-1).values
     positions = torch.arange(n, dtype=a.dtype)
     centroid = (a * positions).sum(-1) / a.sum(-1).clamp_min(1e-8)
-    backtrack = float((centroid[:-1] - centroid[1:]).clamp_min(0).sum()) / n
+    on_text = a.sum(-1) >= 0.5  # a centroid of what mass is left after it moved past the end means nothing
+    steps = (centroid[:-1] - centroid[1:]).clamp_min(0) * (on_text[:-1] & on_text[1:])
+    backtrack = float(steps.sum()) / n
     per_token = t / n
     skipped = float((a.sum(0) < min_mass * per_token).float().mean())
     longest = run = 1

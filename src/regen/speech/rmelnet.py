@@ -45,7 +45,7 @@ from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.nn.mol_attention import MoLAttention
 from regen.speech.repmix_tts import TEXT_SPACE, Generated, pack_text, text_lengths, text_to_cond
-from regen.speech.rerank import AlignmentReport, rerank
+from regen.speech.rerank import AlignmentReport, reached_end, rerank
 from regen.speech.rmelnet_layers import CentralizedLayer, FrequencyDelayedLayer, MixedTextEncoder, TimeDelayedLayer
 from regen.speech.tts_data import TTSDataConfig
 from regen.speech.tts_stage import TTSStage
@@ -320,7 +320,8 @@ class RMelNet(TTSStage):
         """K noisy candidates per row of cond (batch, length, 3), reranked by attention.
 
         Each candidate stops `tail_frames` frames after its (copy-averaged) attention
-        weight on the last token first exceeds `stop_threshold`, or at `max_frames`.
+        first reaches the end of the text (`rerank.reached_end` at `stop_threshold`), or
+        at `max_frames`.
         """
         if max_frames < 1:
             raise RegenError(f"max_frames must be >= 1, got {max_frames}")
@@ -334,7 +335,6 @@ class RMelNet(TTSStage):
         sigma = torch.linspace(lo, hi, k, device=dev) if k > 1 else torch.full((1,), hi, device=dev)
         memory, mask = memory.repeat_interleave(k * q, 0), mask.repeat_interleave(k * q, 0)
         last = (text_lengths(cond) - 1).repeat_interleave(k)  # (B*K,)
-        rows = torch.arange(b * k, device=dev)
         state, prev = self.initial_rows(memory), memory.new_zeros(b * k * q, self.cfg.tier_bins)
         lengths, stop_at = torch.full_like(last, max_frames), torch.full_like(last, -1)
         frames, aligns = [], []
@@ -345,7 +345,7 @@ class RMelNet(TTSStage):
                 weights = weights.float().view(b * k, q, -1).mean(1)
                 frames.append(frame.reshape(b * k, -1))
                 aligns.append(weights)
-                reached = (weights[rows, last] > stop_threshold) & (stop_at < 0)
+                reached = reached_end(weights, last, stop_threshold) & (stop_at < 0)
                 stop_at = torch.where(reached, torch.full_like(stop_at, t), stop_at)
                 done = (stop_at >= 0) & (t >= stop_at + tail_frames) & (lengths == max_frames)
                 lengths = torch.where(done, torch.full_like(lengths, t + 1), lengths)

@@ -43,11 +43,13 @@ INPUT_MODES = ("mixed", "chars", "phones")
 PHRASE_PAUSE, SENTENCE_PAUSE = 0.15, 0.3
 
 
-def alignment_success(report: AlignmentReport, stopped: bool, max_backtrack: float = 0.1,
+def alignment_success(report: AlignmentReport, stopped: bool, tokens: int, max_backtrack: float = 2.0,
                       max_skipped: float = 0.1) -> bool:
-    """A usable alignment: it stopped by itself, reached the last token, barely moved
-    backwards, skipped at most `max_skipped` of the tokens and never stalled."""
-    return (stopped and report.reached_end and report.backtrack <= max_backtrack
+    """A usable alignment of a text of `tokens` symbols: it stopped by itself, reached the
+    last token, its centroid moved backwards by at most `max_backtrack` symbols in all
+    (more would repeat a syllable), it skipped at most `max_skipped` of the symbols and
+    never stalled."""
+    return (stopped and report.reached_end and report.backtrack * tokens <= max_backtrack
             and report.skipped <= max_skipped and report.stall == 0.0)
 
 
@@ -63,7 +65,7 @@ class Phrase:
 
     @property
     def success(self) -> bool:
-        return alignment_success(self.report, self.stopped)
+        return alignment_success(self.report, self.stopped, len(self.symbols))
 
 
 @dataclass
