@@ -297,20 +297,24 @@ class RMelNet(TTSStage):
         Returns the frame of averaged means (B, K, F) and the noisy inputs fed (B*K*Q, F).
         """
         b, k, q = groups
-        value = conds[0].new_zeros(b * k * q)
-        states: list[torch.Tensor | None] = [None] * len(conds)
+        n, bins = b * k * q, self.cfg.tier_bins
+        rows = [cond.reshape(n, bins, -1) for cond in conds]
+        states = [rows[0].new_zeros(n, self.cfg.hidden) for _ in rows]
+        # Per candidate and bin, a noise level drawn in [0, R_k]; per copy, a truncated normal draw.
+        dev = rows[0].device
+        scale = torch.rand(b, k, 1, bins, device=dev) * sigma.view(1, k, 1, 1)
+        noise = scale * nn.init.trunc_normal_(torch.empty(b, k, q, bins, device=dev), 0.0, 1.0,
+                                              -self.cfg.truncate, self.cfg.truncate)
+        value = rows[0].new_zeros(n, 1)
         means, fed = [], []
-        for f in range(self.cfg.tier_bins):
-            hf = self.in_freq(value.view(-1, 1, 1, 1)) + self.bin_embed[f]
-            for n, (layer, cond) in enumerate(zip(self.freq_layers, conds)):
-                hf, states[n] = layer(hf, cond[:, :, f: f + 1], states[n])
+        for f in range(bins):
+            hf = self.in_freq(value) + self.bin_embed[f]
+            for i, (layer, row) in enumerate(zip(self.freq_layers, rows)):
+                hf, states[i] = layer.step(hf, row[:, f], states[i])
             mu = self.head(hf).float().view(b, k, q).mean(-1, keepdim=True)
-            scale = torch.rand(b, k, 1, device=mu.device) * sigma.view(1, k, 1)
-            noise = nn.init.trunc_normal_(torch.empty(b, k, q, device=mu.device), 0.0, 1.0,
-                                          -self.cfg.truncate, self.cfg.truncate)
-            value = (mu + scale * noise).reshape(-1)
+            value = (mu + noise[..., f]).view(n, 1)
             means.append(mu.squeeze(-1))
-            fed.append(value)
+            fed.append(value.squeeze(-1))
         return torch.stack(means, -1), torch.stack(fed, -1)
 
     @torch.no_grad()

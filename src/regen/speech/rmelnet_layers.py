@@ -83,6 +83,16 @@ class FrequencyDelayedLayer(nn.Module):
         out, state = self.rnn((x + cond).reshape(b * t, f, h), state)
         return x + self.proj(out.reshape(b, t, f, h)), state
 
+    def step(self, x: torch.Tensor, cond: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """One bin of `forward`, for sampling: x, cond, state (N, H) -> output (N, H), new state (N, H).
+
+        Calls the GRU cell on the layer's own weights, skipping `nn.GRU`'s per-call
+        set-up, which dominates bin-by-bin sampling at small widths.
+        """
+        rnn = self.rnn
+        state = torch.gru_cell(x + cond, state, rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+        return x + self.proj(state), state
+
 
 class MixedTextEncoder(nn.Module):
     """Representation-mixing embeddings fed straight into a bidirectional LSTM (ch. 6.2.2).
