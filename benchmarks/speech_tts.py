@@ -3,7 +3,9 @@
 Per system: real-time factor on this CPU (text -> waveform seconds / audio seconds,
 one thread), peak resident memory of a process that loads the system and says the
 sentences, MCD (DTW, ch4 log-mel cepstra, against the festival:slt recording),
-alignment success and length ratio (see `regen.speech.tts_eval`). Each system runs
+alignment success, length ratio and the word error rate of an off-the-shelf
+recogniser (PocketSphinx; see `regen.speech.tts_eval`), beside its WER on the
+recordings themselves. Each system runs
 in its own child process so its peak memory is its own. Then the thesis's
 representation-mixing question (the RepMix model fed chars, phones or mixed input,
 also on sentences holding a word no training transcript has) and R-MelNet's
@@ -32,9 +34,11 @@ from results import append_results  # noqa: E402
 from regen.core.assets import asset_path  # noqa: E402
 from regen.speech.corpus_load import load_audio  # noqa: E402
 from regen.speech.mel import load_mel_config, log_mel  # noqa: E402
-from regen.speech.metrics import mel_cepstral_distortion  # noqa: E402
+from regen.speech.metrics import mel_cepstral_distortion, word_error_rate  # noqa: E402
 from regen.speech.speaker import Speaker  # noqa: E402
-from regen.speech.tts_eval import format_rows, held_out, input_mode_table, reranking_table, score_items  # noqa: E402
+from regen.speech.sphinx import recognizer  # noqa: E402
+from regen.speech.tts_eval import (format_rows, held_out, input_mode_table, recording_row, reranking_table,  # noqa: E402
+                                    score_items)
 
 SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
            ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
@@ -62,7 +66,7 @@ def resynthesis_rows(corpus: str, limit: int) -> list[str]:
     vocoder = load_vocoder(asset_path("speech", "vocoder-tiny"))
     out = []
     for name in ("gl", "lbfgs", "neural"):
-        mcd, seconds, audio = [], 0.0, 0.0
+        mcd, wer, seconds, audio = [], [], 0.0, 0.0
         for item in items:
             wave = load_audio(item, mel.sample_rate)
             lm = log_mel(wave, mel)
@@ -71,8 +75,9 @@ def resynthesis_rows(corpus: str, limit: int) -> list[str]:
             seconds += time.perf_counter() - t0
             audio += len(wave) / mel.sample_rate
             mcd.append(mel_cepstral_distortion(lm.numpy(), log_mel(est.numpy(), mel).numpy()))
+            wer.append(word_error_rate(item.normalized, recognizer().transcribe(est.numpy(), mel.sample_rate)))
         out.append(f"| recording's log-mel + {name} | {len(items)} | {np.mean(mcd):.2f} | - | 1.00 | "
-                   f"{seconds / audio:.3f} | - |")
+                   f"{seconds / audio:.3f} | {np.mean(wer):.2f} | - |")
     return out
 
 
@@ -86,17 +91,19 @@ def main() -> None:
     if args.one:
         print(json.dumps(one_system(*args.one, args.corpus, args.limit)))
         return
-    lines = ["| system | sentences | MCD (dB) | alignment success | length ratio | RTF | peak RSS (MB) |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| system | sentences | MCD (dB) | alignment success | length ratio | RTF | WER | peak RSS (MB) |",
+             "|---|---|---|---|---|---|---|---|"]
     for model, vocoder in SYSTEMS:
         child = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--limit", str(args.limit),
                                 "--one", model, vocoder], capture_output=True, text=True, check=True)
         r = json.loads(child.stdout.strip().splitlines()[-1])
         lines.append(f"| {r['setting']} | {r['sentences']} | {r['mcd_db']:.2f} | {r['success']:.2f} | "
-                     f"{r['length_ratio']:.2f} | {r['rtf']:.3f} | {r['peak_mb']:.0f} |")
+                     f"{r['length_ratio']:.2f} | {r['rtf']:.3f} | {r['wer']:.2f} | {r['peak_mb']:.0f} |")
         print(lines[-1], flush=True)
-    lines += resynthesis_rows(args.corpus, min(args.limit, 4))
     items, vocabulary = held_out(args.corpus, args.limit)
+    rec = recording_row(items)
+    lines.append(f"| {rec.setting} | {rec.sentences} | - | - | - | - | {rec.wer:.2f} | - |")
+    lines += resynthesis_rows(args.corpus, min(args.limit, 4))
     modes = input_mode_table(speaker("repmix-tiny", "gl"), items, vocabulary)
     rerank = reranking_table(speaker("rmelnet-tiny", "gl"), items)
     lines += ["", format_rows(modes, "RepMix TTS + Griffin-Lim, by input representation "

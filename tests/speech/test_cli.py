@@ -118,5 +118,6 @@ def test_evaluate_prints_the_input_mode_table(tmp_path: Path, espeak_corpus: Pat
     assert "| chars | 1 |" in result.output and "| phones | 1 |" in result.output
     import json
 
-    rows = json.loads((tmp_path / "rows.json").read_text())["input modes"]
-    assert all(r["mcd_db"] > 0 and 0 <= r["success"] <= 1 for r in rows)
+    recording, *rows = json.loads((tmp_path / "rows.json").read_text())["input modes"]
+    assert recording["setting"] == "the recordings themselves" and recording["rtf"] is None
+    assert all(r["mcd_db"] > 0 and 0 <= r["success"] <= 1 and r["wer"] >= 0 for r in rows)

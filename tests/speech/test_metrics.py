@@ -1,8 +1,10 @@
 import numpy as np
+import pytest
 import torch
 
 from regen.speech.mel import load_mel_config, log_mel
-from regen.speech.metrics import compare_waveforms, log_spectral_distance, mel_cepstral_distortion, spectral_convergence
+from regen.speech.metrics import (compare_waveforms, log_spectral_distance, mel_cepstral_distortion, spectral_convergence,
+                                  word_error_rate)
 
 from .conftest import tone
 
@@ -35,3 +37,12 @@ def test_spectral_convergence_and_lsd_known_values() -> None:
     s = torch.ones(1, 4, 3)
     assert spectral_convergence(s, 0.5 * s) == 0.5
     assert abs(log_spectral_distance(s, 0.1 * s) - 20.0) < 1e-4
+
+
+def test_word_error_rate_counts_edits_per_reference_word() -> None:
+    assert word_error_rate("And the LORD said,", "and the lord said") == 0.0
+    assert word_error_rate("the cat sat", "the cat") == pytest.approx(1 / 3)  # one deletion
+    assert word_error_rate("the cat sat", "a cat sat down") == pytest.approx(2 / 3)  # substitution + insertion
+    assert word_error_rate("a b", "x y z w") == 2.0  # insertions can push it past 1
+    with pytest.raises(ValueError):
+        word_error_rate("...", "words")

@@ -205,11 +205,13 @@ def evaluate(
     modes: str = typer.Option("chars,phones,mixed", "--modes", help="Input modes to compare (RepMix / Direct)."),
     as_json: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON."),
 ) -> None:
-    """MCD (DTW), alignment success and length ratio on held-out sentences; input-mode and reranking tables."""
+    """MCD (DTW), alignment success, length ratio and recogniser WER on held-out sentences, by input mode
+    (and R-MelNet's reranking ablation); the recordings' own WER comes first."""
     from regen.core.files import atomic_write_text
     from regen.speech.rmelnet import RMelNet
     from regen.speech.speaker import INPUT_MODES, Speaker
-    from regen.speech.tts_eval import format_rows, held_out, input_mode_table, reranking_table, rows_as_dicts
+    from regen.speech.tts_eval import (format_rows, held_out, input_mode_table, recording_row, reranking_table,
+                                       rows_as_dicts)
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     if not chosen or any(m not in INPUT_MODES for m in chosen):
@@ -221,7 +223,7 @@ def evaluate(
         vocoder_path = asset_path("speech", "vocoder-tiny")
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
     items, vocabulary = held_out(str(corpus), limit)
-    tables = {"input modes": input_mode_table(speaker, items, vocabulary, chosen)}
+    tables = {"input modes": [recording_row(items), *input_mode_table(speaker, items, vocabulary, chosen)]}
     if isinstance(speaker.converter, RMelNet):
         tables["reranking (mixed input)"] = reranking_table(speaker, items)
     for title, rows in tables.items():

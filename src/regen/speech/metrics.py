@@ -8,6 +8,7 @@ be a few samples off); MCD aligns frames with DTW instead.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import torch
@@ -96,3 +97,27 @@ def compare_waveforms(reference: np.ndarray, estimate: np.ndarray, cfg: MelConfi
         "mel_l1": mel_l1(m_ref, m_est),
         "mcd_db": mel_cepstral_distortion(m_ref.numpy(), m_est.numpy()),
     }
+
+
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
+
+
+def word_list(text: str) -> list[str]:
+    """Lower-case words of a text in order, punctuation dropped ("LORD's" -> "lord's")."""
+    return WORD.findall(text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """(substitutions + deletions + insertions) / reference words, by word-level edit distance.
+
+    Can exceed 1 when the hypothesis inserts many words; an empty reference raises ValueError.
+    """
+    ref, hyp = word_list(reference), word_list(hypothesis)
+    if not ref:
+        raise ValueError("word error rate needs a reference with at least one word")
+    row = list(range(len(hyp) + 1))  # distances from ref[:0] to every prefix of hyp
+    for i, r in enumerate(ref, start=1):
+        diagonal, row[0] = row[0], i
+        for j, h in enumerate(hyp, start=1):
+            diagonal, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diagonal + (r != h))
+    return row[-1] / len(ref)

@@ -11,6 +11,9 @@ with the recording:
                     monotonic, reached the last token, no skip, no stall)
     length_ratio    synthesised seconds / recorded seconds (mean; 1 is right)
     rtf             synthesis seconds / audio seconds, text to waveform
+    wer             word error rate of an off-the-shelf recogniser (PocketSphinx,
+                    `regen.speech.sphinx`) on the synthesis; `recording_row` gives
+                    its rate on the recordings themselves, the floor to compare with
 
 `unseen` restricts to sentences holding a word that no training transcript holds
 (the thesis's question for representation mixing: spelling unseen words as
@@ -19,7 +22,6 @@ characters or as phonemes).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -29,13 +31,11 @@ import numpy as np
 from regen.speech.audio import resample
 from regen.speech.corpus_load import Item, load_audio
 from regen.speech.mel import load_mel_config, log_mel
-from regen.speech.metrics import mel_cepstral_distortion
+from regen.speech.metrics import mel_cepstral_distortion, word_error_rate, word_list
 from regen.speech.speaker import Speaker
+from regen.speech.sphinx import recognizer
 from regen.speech.tts_data import tts_split
 from regen.speech.vocoder_data import load_items
-
-WORD = re.compile(r"[a-z]+(?:'[a-z]+)*")
-
 
 @dataclass
 class EvalRow:
@@ -47,11 +47,12 @@ class EvalRow:
     success: float
     length_ratio: float
     rtf: float
+    wer: float
 
 
 def words(text: str) -> set[str]:
     """Lower-case words of a text."""
-    return set(WORD.findall(text.lower()))
+    return set(word_list(text))
 
 
 def held_out(corpus_dir: str, limit: int = 0) -> tuple[list[Item], set[str]]:
@@ -70,7 +71,7 @@ def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mod
                 **controls: float | int | tuple[float, float]) -> EvalRow:
     """Say every item's text and average the measures of the module docstring."""
     mel = load_mel_config("logmel-ch4")
-    mcd, ok, ratio = [], [], []
+    mcd, ok, ratio, wer = [], [], [], []
     synth_seconds = audio_seconds = 0.0
     for k, item in enumerate(items):
         t0 = time.perf_counter()
@@ -82,9 +83,22 @@ def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mod
         mcd.append(mel_cepstral_distortion(log_mel(reference, mel).numpy(), log_mel(wave, mel).numpy()))
         ok.append(speech.success)
         ratio.append(speech.seconds / max(item.seconds, 1e-6))
-    n = max(len(items), 1)
-    return EvalRow(setting, len(items), float(np.mean(mcd)) if mcd else float("nan"), sum(ok) / n,
-                   float(np.mean(ratio)) if ratio else float("nan"), synth_seconds / max(audio_seconds, 1e-9))
+        wer.append(word_error_rate(item.normalized, recognizer().transcribe(speech.wave, speech.sample_rate)))
+    return EvalRow(setting, len(items), _mean(mcd), sum(ok) / max(len(items), 1), _mean(ratio),
+                   synth_seconds / max(audio_seconds, 1e-9), _mean(wer))
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def recording_row(items: Sequence[Item]) -> EvalRow:
+    """The recordings scored as if synthesised: MCD 0, length ratio 1, and the recogniser's WER on them."""
+    wer = []
+    for item in items:
+        wave = load_audio(item, item.sample_rate)
+        wer.append(word_error_rate(item.normalized, recognizer().transcribe(wave, item.sample_rate)))
+    return EvalRow("the recordings themselves", len(items), 0.0, 1.0, 1.0, float("nan"), _mean(wer))
 
 
 def input_mode_table(speaker: Speaker, items: Sequence[Item], vocabulary: set[str],
@@ -110,12 +124,17 @@ def reranking_table(speaker: Speaker, items: Sequence[Item]) -> list[EvalRow]:
 
 def format_rows(rows: Sequence[EvalRow], title: str) -> str:
     """A markdown table of rows."""
-    lines = [f"{title}", "", "| setting | sentences | MCD (dB) | alignment success | length ratio | RTF |",
-             "|---|---|---|---|---|---|"]
+    lines = [f"{title}", "", "| setting | sentences | MCD (dB) | alignment success | length ratio | RTF | WER |",
+             "|---|---|---|---|---|---|---|"]
     lines += [f"| {r.setting} | {r.sentences} | {r.mcd_db:.2f} | {r.success:.2f} | {r.length_ratio:.2f} | "
-              f"{r.rtf:.3f} |" for r in rows]
+              f"{_fixed(r.rtf, 3)} | {r.wer:.2f} |" for r in rows]
     return "\n".join(lines)
 
 
+def _fixed(value: float, digits: int) -> str:
+    return "-" if np.isnan(value) else f"{value:.{digits}f}"
+
+
 def rows_as_dicts(rows: Sequence[EvalRow]) -> list[dict]:
-    return [asdict(r) for r in rows]
+    """Rows as JSON-ready dicts (a missing figure, NaN, becomes None)."""
+    return [{k: None if isinstance(v, float) and np.isnan(v) else v for k, v in asdict(r).items()} for r in rows]
