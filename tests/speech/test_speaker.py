@@ -9,7 +9,7 @@ import torch
 from regen.core.assets import asset_path
 from regen.core.errors import RegenError
 from regen.speech.rerank import inspect_alignment
-from regen.speech.speaker import Speaker, alignment_success, text_pieces
+from regen.speech.speaker import Speaker, alignment_success, split_long, text_pieces
 
 SENTENCE = "And the Lord spake unto Moses, saying: speak unto the children."
 
@@ -24,6 +24,16 @@ def test_text_pieces_split_sentences_and_phrases() -> None:
     assert text_pieces("One, two. Three!", phrases=False) == [("One, two.", 0.3), ("Three!", 0.3)]
     with pytest.raises(RegenError, match="empty text"):
         text_pieces("  \n ", phrases=True)
+
+
+def test_long_pieces_are_cut_at_word_boundaries_into_near_equal_parts() -> None:
+    long = "And Arphaxad lived after he begat Salah four hundred and three years"  # 68 characters
+    parts = split_long(long, 40)
+    assert parts == ["And Arphaxad lived after he begat", "Salah four hundred and three years"]
+    assert split_long("one two three", 40) == ["one two three"] and split_long("Mahershalalhashbaz", 5) == ["Mahershalalhashbaz"]
+    assert [len(p) <= 12 for p in split_long("aa bb cc dd ee ff gg hh ii", 12)] == [True] * 3
+    pieces = text_pieces(long + ", and begat sons.", phrases=True, max_chars=40)
+    assert pieces == [(parts[0], 0.05), (parts[1] + ",", 0.15), ("and begat sons.", 0.3)]
 
 
 def test_alignment_success_needs_a_clean_diagonal() -> None:

@@ -10,9 +10,13 @@ checks at build time that the converter's mel config is the renderer's. The Dire
 baseline has no Y': its converter returns the waveform itself.
 
 Long text is split into sentences, and, for models trained on phrases
-(`data.phrases`), each sentence into phrases at , ; : . The pieces are synthesised
-one by one, cropped where their attention reached the end, and joined with short
-silences (0.15 s after a phrase, 0.3 s after a sentence) before one rendering pass.
+(`data.phrases`), each sentence into phrases at , ; : . A piece longer than the
+model's training rows (about `data.max_seconds` of speech, at `CHARS_PER_SECOND`) is
+cut again at word boundaries into near-equal parts: attention models trained on
+short rows lose their way on longer text. The pieces are synthesised one by one,
+cropped where their attention reached the end, and joined with short silences
+(0.05 s inside a phrase, 0.15 s after a phrase, 0.3 s after a sentence) before one
+rendering pass.
 """
 
 from __future__ import annotations
@@ -40,7 +44,10 @@ from regen.speech.tts_train import TTSModel, TTSRunConfig, load_tts, mel_config_
 
 VOCODERS = ("gl", "lbfgs", "neural")
 INPUT_MODES = ("mixed", "chars", "phones")
-PHRASE_PAUSE, SENTENCE_PAUSE = 0.15, 0.3
+WORD_PAUSE, PHRASE_PAUSE, SENTENCE_PAUSE = 0.05, 0.15, 0.3
+# festival:slt reads about 15.8 characters a second; the margin keeps cut pieces inside
+# the trained lengths (95 % of the 3 s training phrases hold at most 45 characters).
+CHARS_PER_SECOND = 13.5
 
 
 def alignment_success(report: AlignmentReport, stopped: bool, tokens: int, max_backtrack: float = 2.0,
@@ -100,14 +107,36 @@ class Speech:
         return out
 
 
-def text_pieces(text: str, phrases: bool) -> list[tuple[str, float]]:
-    """(piece, pause after it in seconds) for every sentence, or phrase when `phrases`."""
+def split_long(piece: str, max_chars: int) -> list[str]:
+    """Cut `piece` at word boundaries into the fewest near-equal parts of about `max_chars`
+    characters or fewer (a single word longer than that stays whole)."""
+    words = piece.split()
+    parts = max(1, min(len(words), math.ceil(len(piece) / max_chars)))
+    if parts == 1:
+        return [piece]
+    starts = np.cumsum([0] + [len(w) + 1 for w in words[:-1]])  # character offset of every word
+    cuts, last = [], 0
+    for k in range(1, parts):
+        # the word start nearest to k/parts of the way, leaving a word for every later part
+        lo, hi = last + 1, len(words) - (parts - k)
+        last = lo + int(np.argmin(np.abs(starts[lo: hi + 1] - k * len(piece) / parts)))
+        cuts.append(last)
+    bounds = [0, *cuts, len(words)]
+    return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def text_pieces(text: str, phrases: bool, max_chars: int = 0) -> list[tuple[str, float]]:
+    """(piece, pause after it in seconds) for every sentence, or phrase when `phrases`;
+    pieces over `max_chars` characters are cut with `split_long` (0: never)."""
     if not text or not text.strip():
         raise RegenError("empty text: give at least one word to synthesise")
     out: list[tuple[str, float]] = []
     for sentence in split_sentences(" ".join(text.split())):
         parts = split_phrases(sentence) if phrases else [sentence]
-        out += [(p, PHRASE_PAUSE) for p in parts[:-1]] + [(parts[-1], SENTENCE_PAUSE)]
+        for n, part in enumerate(parts):
+            cut = split_long(part, max_chars) if max_chars else [part]
+            out += [(c, WORD_PAUSE) for c in cut[:-1]]
+            out.append((cut[-1], SENTENCE_PAUSE if n == len(parts) - 1 else PHRASE_PAUSE))
     return out
 
 
@@ -179,7 +208,8 @@ class Speaker:
         """Synthesise `text`; one-line RegenError for empty or unspeakable text."""
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
-        encoded = [(p, self.encode(p, input_mode, rng), pause) for p, pause in text_pieces(text, self.phrases)]
+        pieces = text_pieces(text, self.phrases, round(self.cfg.data.max_seconds * CHARS_PER_SECOND))
+        encoded = [(p, self.encode(p, input_mode, rng), pause) for p, pause in pieces]
         encoded = [e for e in encoded if e[1] is not None]
         if not encoded:
             raise RegenError(f"nothing speakable in {text[:40]!r}: it holds no word (letters) to say")
