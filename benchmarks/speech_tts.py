@@ -6,7 +6,8 @@ sentences, MCD (DTW, ch4 log-mel cepstra, against the festival:slt recording),
 alignment success, length ratio and the word error rate of an off-the-shelf
 recogniser (PocketSphinx; see `regen.speech.tts_eval`), beside its WER on the
 recordings themselves. Each system runs
-in its own child process so its peak memory is its own. Then the thesis's
+in its own child process, whose peak resident memory is read after synthesis and
+before scoring (the recogniser and metrics are not counted). Then the thesis's
 representation-mixing question (the RepMix model fed chars, phones or mixed input,
 also on sentences holding a word no training transcript has) and R-MelNet's
 reranking ablation. Reference rows resynthesise the recordings themselves (no
@@ -38,7 +39,7 @@ from regen.speech.metrics import mel_cepstral_distortion, word_error_rate  # noq
 from regen.speech.speaker import Speaker  # noqa: E402
 from regen.speech.sphinx import recognizer  # noqa: E402
 from regen.speech.tts_eval import (format_rows, held_out, input_mode_table, recording_row, reranking_table,  # noqa: E402
-                                    score_items)
+                                    score, synthesise)
 
 SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
            ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
@@ -49,11 +50,14 @@ def speaker(model: str, vocoder: str) -> Speaker:
 
 
 def one_system(model: str, vocoder: str, corpus: str, limit: int) -> dict:
-    """Score one system in this process; returns its row and this process's peak RSS."""
+    """Score one system in this process; returns its row and the peak RSS of synthesis."""
     items, _ = held_out(corpus, limit)
-    row = score_items(speaker(model, vocoder), items, f"{model} + {vocoder}")
+    system = speaker(model, vocoder)
+    system.say("Warm up.")  # first-call costs (lazy imports, dictionary, allocator) are not synthesis
+    speeches, seconds = synthesise(system, items)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {**row.__dict__, "peak_mb": peak_mb}
+    label = f"{model} (waveform frames, no renderer)" if model.startswith("direct") else f"{model} + {vocoder}"
+    return {**score(items, speeches, seconds, label).__dict__, "peak_mb": peak_mb}
 
 
 def resynthesis_rows(corpus: str, limit: int) -> list[str]:

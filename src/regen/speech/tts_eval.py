@@ -32,7 +32,7 @@ from regen.speech.audio import resample
 from regen.speech.corpus_load import Item, load_audio
 from regen.speech.mel import load_mel_config, log_mel
 from regen.speech.metrics import mel_cepstral_distortion, word_error_rate, word_list
-from regen.speech.speaker import Speaker
+from regen.speech.speaker import Speaker, Speech
 from regen.speech.sphinx import recognizer
 from regen.speech.tts_data import tts_split
 from regen.speech.vocoder_data import load_items
@@ -67,25 +67,36 @@ def has_unseen_word(item: Item, vocabulary: set[str]) -> bool:
     return bool(words(item.normalized) - vocabulary)
 
 
-def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mode: str = "mixed", seed: int = 0,
-                **controls: float | int | tuple[float, float]) -> EvalRow:
-    """Say every item's text and average the measures of the module docstring."""
-    mel = load_mel_config("logmel-ch4")
-    mcd, ok, ratio, wer = [], [], [], []
-    synth_seconds = audio_seconds = 0.0
+def synthesise(speaker: Speaker, items: Sequence[Item], input_mode: str = "mixed", seed: int = 0,
+               **controls: float | int | tuple[float, float]) -> tuple[list[Speech], float]:
+    """Say every item's text (seed + k for item k): the speeches and the seconds it took."""
+    speeches, seconds = [], 0.0
     for k, item in enumerate(items):
         t0 = time.perf_counter()
-        speech = speaker.say(item.normalized, input_mode=input_mode, seed=seed + k, **controls)
-        synth_seconds += time.perf_counter() - t0
-        audio_seconds += speech.seconds
+        speeches.append(speaker.say(item.normalized, input_mode=input_mode, seed=seed + k, **controls))
+        seconds += time.perf_counter() - t0
+    return speeches, seconds
+
+
+def score(items: Sequence[Item], speeches: Sequence[Speech], synth_seconds: float, setting: str) -> EvalRow:
+    """Average the measures of the module docstring over items and their speeches."""
+    mel = load_mel_config("logmel-ch4")
+    mcd, ratio, wer = [], [], []
+    for item, speech in zip(items, speeches, strict=True):
         reference = load_audio(item, mel.sample_rate)
         wave = resample(speech.wave, speech.sample_rate, mel.sample_rate)
         mcd.append(mel_cepstral_distortion(log_mel(reference, mel).numpy(), log_mel(wave, mel).numpy()))
-        ok.append(speech.success)
         ratio.append(speech.seconds / max(item.seconds, 1e-6))
         wer.append(word_error_rate(item.normalized, recognizer().transcribe(speech.wave, speech.sample_rate)))
-    return EvalRow(setting, len(items), _mean(mcd), sum(ok) / max(len(items), 1), _mean(ratio),
-                   synth_seconds / max(audio_seconds, 1e-9), _mean(wer))
+    audio_seconds = sum(s.seconds for s in speeches)
+    return EvalRow(setting, len(items), _mean(mcd), sum(s.success for s in speeches) / max(len(items), 1),
+                   _mean(ratio), synth_seconds / max(audio_seconds, 1e-9), _mean(wer))
+
+
+def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mode: str = "mixed", seed: int = 0,
+                **controls: float | int | tuple[float, float]) -> EvalRow:
+    """`synthesise`, then `score`."""
+    return score(items, *synthesise(speaker, items, input_mode, seed, **controls), setting)
 
 
 def _mean(values: Sequence[float]) -> float:
