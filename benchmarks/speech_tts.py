@@ -35,11 +35,9 @@ from results import append_results  # noqa: E402
 from regen.core.assets import asset_path  # noqa: E402
 from regen.speech.corpus_load import load_audio  # noqa: E402
 from regen.speech.mel import load_mel_config, log_mel  # noqa: E402
-from regen.speech.metrics import mel_cepstral_distortion, word_error_rate  # noqa: E402
 from regen.speech.speaker import Speaker  # noqa: E402
-from regen.speech.sphinx import recognizer  # noqa: E402
-from regen.speech.tts_eval import (format_rows, held_out, input_mode_table, recording_row, reranking_table,  # noqa: E402
-                                    score, synthesise)
+from regen.speech.tts_eval import (against_recording, format_rows, held_out, input_mode_table,  # noqa: E402
+                                    recording_row, reranking_table, score, synthesise)
 
 SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
            ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
@@ -78,8 +76,9 @@ def resynthesis_rows(corpus: str, limit: int) -> list[str]:
             est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 64)
             seconds += time.perf_counter() - t0
             audio += len(wave) / mel.sample_rate
-            mcd.append(mel_cepstral_distortion(lm.numpy(), log_mel(est.numpy(), mel).numpy()))
-            wer.append(word_error_rate(item.normalized, recognizer().transcribe(est.numpy(), mel.sample_rate)))
+            distortion, errors = against_recording(item, est.numpy(), mel.sample_rate)
+            mcd.append(distortion)
+            wer.append(errors)
         out.append(f"| recording's log-mel + {name} | {len(items)} | {np.mean(mcd):.2f} | - | 1.00 | "
                    f"{seconds / audio:.3f} | {np.mean(wer):.2f} | - |")
     return out

@@ -78,16 +78,27 @@ def synthesise(speaker: Speaker, items: Sequence[Item], input_mode: str = "mixed
     return speeches, seconds
 
 
+def heard_wer(item: Item, wave: np.ndarray, sample_rate: int) -> float:
+    """The recogniser's word error rate on `wave` (samples,) against the item's text."""
+    return word_error_rate(item.normalized, recognizer().transcribe(wave, sample_rate))
+
+
+def against_recording(item: Item, wave: np.ndarray, sample_rate: int) -> tuple[float, float]:
+    """(MCD in dB against the item's recording on ch4 log-mels, `heard_wer`) of `wave` (samples,)."""
+    mel = load_mel_config("logmel-ch4")
+    reference = log_mel(load_audio(item, mel.sample_rate), mel).numpy()
+    estimate = log_mel(resample(wave, sample_rate, mel.sample_rate), mel).numpy()
+    return mel_cepstral_distortion(reference, estimate), heard_wer(item, wave, sample_rate)
+
+
 def score(items: Sequence[Item], speeches: Sequence[Speech], synth_seconds: float, setting: str) -> EvalRow:
     """Average the measures of the module docstring over items and their speeches."""
-    mel = load_mel_config("logmel-ch4")
     mcd, ratio, wer = [], [], []
     for item, speech in zip(items, speeches, strict=True):
-        reference = load_audio(item, mel.sample_rate)
-        wave = resample(speech.wave, speech.sample_rate, mel.sample_rate)
-        mcd.append(mel_cepstral_distortion(log_mel(reference, mel).numpy(), log_mel(wave, mel).numpy()))
+        distortion, errors = against_recording(item, speech.wave, speech.sample_rate)
+        mcd.append(distortion)
+        wer.append(errors)
         ratio.append(speech.seconds / max(item.seconds, 1e-6))
-        wer.append(word_error_rate(item.normalized, recognizer().transcribe(speech.wave, speech.sample_rate)))
     audio_seconds = sum(s.seconds for s in speeches)
     return EvalRow(setting, len(items), _mean(mcd), sum(s.success for s in speeches) / max(len(items), 1),
                    _mean(ratio), synth_seconds / max(audio_seconds, 1e-9), _mean(wer))
@@ -105,10 +116,7 @@ def _mean(values: Sequence[float]) -> float:
 
 def recording_row(items: Sequence[Item]) -> EvalRow:
     """The recordings scored as if synthesised: MCD 0, length ratio 1, and the recogniser's WER on them."""
-    wer = []
-    for item in items:
-        wave = load_audio(item, item.sample_rate)
-        wer.append(word_error_rate(item.normalized, recognizer().transcribe(wave, item.sample_rate)))
+    wer = [heard_wer(item, load_audio(item), item.sample_rate) for item in items]
     return EvalRow("the recordings themselves", len(items), 0.0, 1.0, 1.0, float("nan"), _mean(wer))
 
 
