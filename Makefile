@@ -4,11 +4,11 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGEN  := $(VENV)/bin/regen
 STAMP  := $(VENV)/.regen-installed
-DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox
+DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox chromium
 # Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install debs assets speech-assets clean
+.PHONY: demo test install debs assets speech-assets clean-tree clean
 
 demo: install
 	$(REGEN) demo --out out
@@ -33,27 +33,32 @@ debs:
 	@scripts/install-debs.sh $(DEBS)
 
 # Retrain every shipped checkpoint from its config (seeded); see src/regen/assets/*/*/meta.json.
-assets: install
+# Each meta.json names the commit that made it, so the tree must be clean (ALLOW_DIRTY=1 overrides).
+assets: install clean-tree
 	$(REGEN) image classifier
 	for name in digits-pool-tiny digits-vq-tiny digits-direct-tiny; do \
 		rm -rf runs/assets/$$name; \
-		$(REGEN) train configs/image/$$name.yaml --run-dir runs/assets/$$name \
-			--out src/regen/assets/image/$$name || exit 1; \
+		$(REGEN) train image/$$name --run-dir runs/assets/$$name --out src/regen/assets/image/$$name || exit 1; \
 	done
 	rm -rf runs/assets/sunmask-conv-tiny
-	$(REGEN) music train configs/music/sunmask-conv-tiny.yaml --run-dir runs/assets/sunmask-conv-tiny \
+	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
 	$(MAKE) speech-assets
 
 # The speech models: festival's slt voice reads the first 1,032 corpus sentences (~7 min, resumable),
 # then each tiny model trains from its config (about 15-25 min each on one core).
-speech-assets: install
+speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 1032 --quiet
 	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny; do \
 		rm -rf runs/assets/$$name; \
-		$(REGEN) speech train configs/speech/$$name.yaml --corpus data/corpus-slt --run-dir runs/assets/$$name \
+		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \
 	done
+
+clean-tree:
+	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+		echo "the working tree has uncommitted changes; commit them first so each checkpoint's meta.json names a commit that reproduces it (or pass ALLOW_DIRTY=1)"; \
+		exit 1; fi
 
 clean:
 	rm -rf out runs .pytest_cache

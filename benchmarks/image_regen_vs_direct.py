@@ -20,19 +20,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
 from regen.core.checkpoint import read_checkpoint  # noqa: E402
-from regen.core.recipe import load_config  # noqa: E402
+from regen.core.run_config import load_run_config  # noqa: E402
+from regen.core.task import get_task  # noqa: E402
+from regen.train.run import train_run  # noqa: E402
 from regen.vision.assets import load_classifier  # noqa: E402
 from regen.vision.digits import load_splits  # noqa: E402
 from regen.vision.metrics import score_samples  # noqa: E402
-from regen.vision.recipe import DigitsRecipe  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = {"regen/pool": "digits-pool-tiny", "regen/vqvae": "digits-vq-tiny", "direct": "digits-direct-tiny"}
 # Paper extensions, run at the smallest label fraction.
 EXTRAS = {
-    "regen/pool + noised Y' (RQ10)": ("digits-pool-tiny", ["options.mismatch=noised", "options.mismatch_rate=0.1"]),
-    "regen/pool + converter fine-tune (RQ10)": ("digits-pool-tiny", ["options.mismatch=converter"]),
-    "regen/vqvae + eq. (1)": ("digits-vq-tiny", ["options.joint_weight=0.5"]),
+    "regen/pool + noised Y' (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=noised", "model.options.mismatch_rate=0.1"]),
+    "regen/pool + converter fine-tune (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=converter"]),
+    "regen/vqvae + eq. (1)": ("digits-vq-tiny", ["model.options.joint_weight=0.5"]),
 }
 LABEL_FREE = ("abstraction", "renderer")
 
@@ -44,19 +45,20 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
         shutil.rmtree(run_dir, ignore_errors=True)
     if out.exists():
         return out
-    recipe, cfg = load_config(ROOT / "configs" / "image" / f"{config}.yaml", overrides + ["trainer.progress=false"])
+    cfg = load_run_config(f"image/{config}", overrides + ["trainer.progress=false"])
     run_dir.mkdir(parents=True, exist_ok=True)
     if share_from is not None:
         for phase in LABEL_FREE:
             if (share_from / phase / "weights.safetensors").exists() and not (run_dir / phase).exists():
                 shutil.copytree(share_from / phase, run_dir / phase)
-    return recipe.train(cfg, run_dir, resume=any(run_dir.iterdir()), out=out)
+    return train_run(cfg, run_dir, resume=any(run_dir.iterdir()), out=out)
 
 
 def row(label: str, frac: float, ckpt_dir: Path) -> str:
     """One table row; metrics are recomputed so every row uses the current evaluation."""
     ckpt = read_checkpoint(ckpt_dir)
-    m, phases = DigitsRecipe().evaluate(ckpt), ckpt.meta["phases"]
+    task = get_task("image")
+    m, phases = task.evaluate(*task.load(ckpt)), ckpt.meta["phases"]
     seconds = sum(p["seconds"] for p in phases.values())
     return (f"| {label} | {frac:g} | {m['accuracy']:.3f} | {m['fd']:.2f} | {m['diversity']:.3f} | "
             f"{m['nn_train']:.3f} | {ckpt.meta['parameters']:,} | {sum(p['steps'] for p in phases.values())} | "

@@ -5,7 +5,7 @@ configs in configs/music (same data, same step budget per network) with real tes
 windows, all graded by `regen.music.grading` on 4x128 grids. Run the trainings first:
 
     for c in sunmask-transformer-tiny sunmask-conv-tiny coconet-tiny sundae-tiny; do
-        regen music train configs/music/$c.yaml; done
+        regen train music/$c; done
     python benchmarks/music_sunmask.py
 """
 
@@ -23,7 +23,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
-from regen.music.checkpoints import load_model  # noqa: E402
+from regen.core.task import load_model  # noqa: E402
+from regen.music.task import SHIPPED  # noqa: E402
 from regen.music.corpus import load_corpus  # noqa: E402
 from regen.music.grading import FEATURES, grade, reference, summarize  # noqa: E402
 from regen.music.tasks import unconditional  # noqa: E402
@@ -51,7 +52,7 @@ def _row(name: str, grades: list[dict], extra: list[str]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=Path, default=Path("runs/music"))
+    parser.add_argument("--runs", type=Path, default=Path("runs"))
     parser.add_argument("--models", nargs="*", default=list(MODELS))
     parser.add_argument("--n", type=int, default=50, help="samples per model")
     parser.add_argument("--steps", type=int, default=128, help="sampling steps for every model")
@@ -72,12 +73,12 @@ def main() -> None:
     rows = [_row(f"Bach test windows (n={len(real)})", [grade(w, ref) for w in real], ["-"] * 5)]
     medians, times, lines = {}, {}, []
     for name in args.models:
-        ckpt = args.runs / name / "model"
+        ckpt = args.runs / name / "checkpoint"
         if not ckpt.exists():
-            lines.append(f"- {name}: no checkpoint at {ckpt}; train configs/music/{name}.yaml first")
+            lines.append(f"- {name}: no checkpoint at {ckpt}; run `regen train music/{name}` first")
             continue
         model, cfg, meta = load_model(ckpt)
-        sampler = replace(cfg.sampler, steps=args.steps, **common)
+        sampler = replace(cfg.sample, steps=args.steps, **common)
         _, t1 = _sample(model, sampler, 1, seed=123)
         grids, tn = _sample(model, sampler, args.n, seed=0)
         grades = [grade(g, ref) for g in grids]
@@ -89,14 +90,14 @@ def main() -> None:
     lines = header + rows + [""] + lines + [
         f"Sampling for every model: {args.steps} steps, temperature {args.temperature}, top-k {args.top_k}, "
         f"typical {args.typical}, {args.n} samples of 4x128."]
-    coconet = args.runs / "coconet-tiny" / "model"
+    coconet = args.runs / "coconet-tiny" / "checkpoint"
     target = medians.get("sunmask-transformer-tiny")
     if coconet.exists() and target is not None:
         model, cfg, _ = load_model(coconet)
         lines.append("Coconet Gibbs sweep (n samples each): steps -> median grade, s/sample")
         reached = None
         for steps in args.gibbs_steps:
-            grids, tn = _sample(model, replace(cfg.sampler, method="gibbs", steps=steps, **common), args.n, seed=0)
+            grids, tn = _sample(model, replace(cfg.sample, method="gibbs", steps=steps, **common), args.n, seed=0)
             med = float(np.median([grade(g, ref)["grade"] for g in grids]))
             lines.append(f"- gibbs {steps} steps: grade {med:.2f}, {tn / args.n:.3f} s/sample")
             if reached is None and med <= target:
@@ -108,9 +109,9 @@ def main() -> None:
         else:
             lines.append(f"- Coconet Gibbs never reached SUNMASK's grade {target:.2f} within {max(args.gibbs_steps)} "
                          f"steps; time ratio vs the longest Gibbs run < {sm / tn * args.n:.2f}")
-    shipped, shipped_cfg, _ = load_model()
-    _, t_ship = _sample(shipped, shipped_cfg.sampler, 1, seed=7)
-    lines.append(f"- shipped model ({shipped_cfg.name}, {shipped_cfg.sampler.steps} steps, batch 1): "
+    shipped, shipped_cfg, _ = load_model(SHIPPED)
+    _, t_ship = _sample(shipped, shipped_cfg.sample, 1, seed=7)
+    lines.append(f"- shipped model ({shipped_cfg.name}, {shipped_cfg.sample.steps} steps, batch 1): "
                  f"{t_ship:.2f} s per 4x128 sample on this CPU ({args.threads} threads)")
     if args.no_append:
         print("\n".join(lines))

@@ -27,12 +27,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
-from regen.speech.audio import resample  # noqa: E402
-from regen.speech.inversion import griffin_lim, invert_log_mel, mel_to_magnitude  # noqa: E402
-from regen.speech.mel import istft, load_mel_config, log_mel, magnitude, stft  # noqa: E402
-from regen.speech.metrics import log_spectral_distance, mel_band, mel_l1, spectral_convergence  # noqa: E402
-from regen.speech.stft import framed_stft  # noqa: E402
-from regen.speech.voices import parse_voice  # noqa: E402
+from regen.speech.data.audio import resample  # noqa: E402
+from regen.speech.features.inversion import griffin_lim, invert_log_mel, mel_to_magnitude  # noqa: E402
+from regen.speech.features.mel import istft, load_mel_config, log_mel, magnitude, stft  # noqa: E402
+from regen.speech.features.measures import log_spectral_distance, mel_band, mel_l1, spectral_convergence  # noqa: E402
+from regen.speech.features.stft import framed_stft  # noqa: E402
+from regen.speech.data.voices import parse_voice  # noqa: E402
 
 SECONDS = 5.0
 TEXTS = ["And God said, Let there be light: and there was light. And God saw the light, that it was good.",

@@ -4,7 +4,7 @@ Per system: real-time factor on this CPU (text -> waveform seconds / audio secon
 one thread), peak resident memory of a process that loads the system and says the
 sentences, MCD (DTW, ch4 log-mel cepstra, against the festival:slt recording),
 alignment success, length ratio and the word error rate of an off-the-shelf
-recogniser (PocketSphinx; see `regen.speech.tts_eval`), beside its WER on the
+recogniser (PocketSphinx; see `regen.speech.evaluation.tts`), beside its WER on the
 recordings themselves. Each system runs
 in its own child process, whose peak resident memory is read after synthesis and
 before scoring (the recogniser and metrics are not counted). Then the thesis's
@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
 from regen.core.assets import asset_path  # noqa: E402
-from regen.speech.corpus_load import load_audio  # noqa: E402
-from regen.speech.mel import load_mel_config, log_mel  # noqa: E402
-from regen.speech.speaker import Speaker  # noqa: E402
-from regen.speech.tts_eval import (against_recording, format_rows, held_out, input_mode_table,  # noqa: E402
+from regen.speech.data.load import load_audio  # noqa: E402
+from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
+from regen.speech.tts.speaker import Speaker  # noqa: E402
+from regen.speech.evaluation.tts import (against_recording, format_rows, held_out, input_mode_table,  # noqa: E402
                                     recording_row, reranking_table, score, synthesise)
 
 SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
@@ -60,12 +60,12 @@ def one_system(model: str, vocoder: str, corpus: str, limit: int) -> dict:
 
 def resynthesis_rows(corpus: str, limit: int) -> list[str]:
     """MCD of each renderer applied to the recordings' own log-mels (no converter)."""
-    from regen.speech.inversion import invert_log_mel
-    from regen.speech.vocoder_train import load_vocoder
+    from regen.speech.features.inversion import invert_log_mel
+    from regen.core.task import load_model
 
     mel = load_mel_config("logmel-ch4")
     items, _ = held_out(corpus, limit)
-    vocoder = load_vocoder(asset_path("speech", "vocoder-tiny"))
+    vocoder, _, _ = load_model("speech/vocoder-tiny", task="speech-vocoder")
     out = []
     for name in ("gl", "lbfgs", "neural"):
         mcd, wer, seconds, audio = [], [], 0.0, 0.0

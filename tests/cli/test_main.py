@@ -15,11 +15,11 @@ def run(*args: str, timeout: int = 120) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("args, message", [
-    (("train", "configs/image/nope.yaml"), "does not exist"),
-    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "train.renderer.max_stpes=3"), "unknown key 'train.renderer.max_stpes'; did you mean 'train.renderer.max_steps'?"),
-    (("train", "configs/image/digits-vq-tiny.yaml", "--set", "abstraction.kind=wavelet"), "choose one of 'pool', 'vqvae'"),
+    (("train", "image/nope"), "does not exist"),
+    (("train", "image/digits-vq-tiny", "--set", "phases.renderer.max_stpes=3"), "unknown key 'phases.renderer.max_stpes'; did you mean 'phases.renderer.max_steps'?"),
+    (("train", "image/digits-vq-tiny", "--set", "model.abstraction.kind=wavelet"), "choose one of 'pool', 'vqvae'"),
     (("info", "src/regen/assets/nothing"), "does not exist"),
-    (("evaluate", "configs/image/digits-vq-tiny.yaml"), "never unpickles"),
+    (("evaluate", "src/regen/configs/image/digits-vq-tiny.yaml"), "never unpickles"),
 ])
 def test_one_line_errors(args, message):
     done = run(*args)
@@ -36,7 +36,7 @@ def test_pickle_checkpoint_is_refused(tmp_path):
 
 
 def test_info_and_sample_on_shipped_checkpoint(tmp_path):
-    ck = "src/regen/assets/image/digits-pool-tiny"
+    ck = "image/digits-pool-tiny"
     done = run("info", ck)
     assert done.returncode == 0 and "git_commit" in done.stdout and "metrics" in done.stdout
     done = run("sample", ck, "--out", str(tmp_path), "--n", "2")

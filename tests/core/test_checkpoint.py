@@ -4,6 +4,8 @@ import pickle
 
 import pytest
 import torch
+
+from regen.nn.parameters import parameter_count
 from torch import nn
 
 from regen.core.checkpoint import load_weights, read_checkpoint, save_checkpoint
@@ -20,7 +22,7 @@ def test_round_trip(tmp_path):
     path = save_checkpoint(tmp_path / "ck", model, {"task": "toy", "width": 4}, {"seed": 1, "metrics": {"a": 0.5}})
     assert sorted(p.name for p in path.iterdir()) == ["config.yaml", "meta.json", "model.safetensors"]
     ckpt = read_checkpoint(path, task="toy")
-    assert ckpt.meta["seed"] == 1 and ckpt.meta["parameters"] == sum(p.numel() for p in model.parameters())
+    assert ckpt.meta["seed"] == 1 and ckpt.meta["parameters"] == parameter_count(model)
     fresh = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2))
     load_weights(fresh, ckpt)
     for a, b in zip(model.parameters(), fresh.parameters()):

@@ -5,7 +5,8 @@ import pytest
 
 from regen.core.config import apply_overrides, dump_yaml, parse, read_yaml
 from regen.core.errors import ConfigError
-from regen.core.recipe import load_config
+from regen.core.config import config_names
+from regen.core.run_config import load_run_config
 
 
 @dataclass
@@ -61,10 +62,14 @@ def test_round_trip_through_yaml(tmp_path):
 
 
 def test_shipped_configs_validate_and_typo_in_override_is_caught():
-    recipe, cfg = load_config("configs/image/digits-vq-tiny.yaml", ["train.converter.max_steps=3"])
-    assert recipe.task == "image" and cfg.train.converter.max_steps == 3
-    with pytest.raises(ConfigError, match="did you mean 'trainer.max_steps'|did you mean 'train.converter.max_steps'"):
-        load_config("configs/image/digits-vq-tiny.yaml", ["train.converter.max_stesp=3"])
+    cfg = load_run_config("image/digits-vq-tiny", ["phases.converter.max_steps=3"])
+    assert cfg.task == "image" and cfg.phases["converter"].max_steps == 3
+    with pytest.raises(ConfigError, match="did you mean 'phases.converter.max_steps'"):
+        load_run_config("image/digits-vq-tiny", ["phases.converter.max_stesp=3"])
+    with pytest.raises(ConfigError, match="did you mean 'phases.converter'"):
+        load_run_config("image/digits-vq-tiny", ["phases.convertor.max_steps=3"])
+    with pytest.raises(ConfigError, match="did you mean 'image/digits-vq-tiny'"):
+        load_run_config("image/digits-vq-tinny")
 
 
 def test_bad_files(tmp_path):
@@ -77,10 +82,16 @@ def test_bad_files(tmp_path):
     unknown = tmp_path / "task.yaml"
     unknown.write_text("task: imgae\nname: x\n")
     with pytest.raises(ConfigError, match="did you mean 'image'"):
-        load_config(unknown)
+        load_run_config(unknown)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(ConfigError, match="not a UTF-8 text file"):
+        read_yaml(binary)
+    with pytest.raises(ConfigError, match="is a folder"):
+        read_yaml(tmp_path)
 
 
-@pytest.mark.parametrize("path", sorted(__import__("glob").glob("configs/image/*.yaml")))
-def test_every_image_config_validates(path):
-    recipe, cfg = load_config(path)
-    assert cfg.name in path
+@pytest.mark.parametrize("name", [n for n in config_names() if "/logmel-" not in n])
+def test_every_shipped_config_validates(name):
+    cfg = load_run_config(name)
+    assert name.endswith(cfg.name)

@@ -1,10 +1,12 @@
-from regen.music.checkpoints import load_model, shipped_checkpoint
+from regen.core.assets import resolve_checkpoint
+from regen.core.task import load_model
 from regen.music.demo import demo_section
+from regen.music.task import SHIPPED
 
 
 def test_shipped_checkpoint_loads_and_is_small():
-    model, cfg, meta = load_model()
-    size = sum(p.stat().st_size for p in shipped_checkpoint().iterdir())
+    model, cfg, meta = load_model(SHIPPED, task="music")
+    size = sum(p.stat().st_size for p in resolve_checkpoint(SHIPPED).iterdir())
     assert cfg.task == "music" and meta["metrics"]["valid_nll"] > 0 and size < 8 * 2**20
 
 

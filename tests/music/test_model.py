@@ -1,24 +1,21 @@
-from pathlib import Path
-
 import torch
 
-from regen.music.config import ModelConfig, load_config
+from regen.core.run_config import load_run_config
+from regen.music.config import ModelConfig
 from regen.music.conv_unet import ConvUNetConfig
 from regen.music.model import ChoraleDenoiser
-from regen.music.training import parameter_count
-
-CONFIGS = Path(__file__).resolve().parents[2] / "configs" / "music"
+from regen.nn.parameters import parameter_count
 
 
-def _count_on_meta(path):
-    cfg = load_config(path)
+def _count_on_meta(name):
+    cfg = load_run_config(name)
     with torch.device("meta"):
         return parameter_count(ChoraleDenoiser(cfg.model))
 
 
 def test_paper_sizes_match_the_thesis():
-    conv = _count_on_meta(CONFIGS / "sunmask-conv-paper.yaml")
-    transformer = _count_on_meta(CONFIGS / "sunmask-transformer-paper.yaml")
+    conv = _count_on_meta("music/sunmask-conv-paper")
+    transformer = _count_on_meta("music/sunmask-transformer-paper")
     assert 0.9 * 417e6 < conv < 1.1 * 417e6
     assert 0.95 * 50e6 < transformer < 1.05 * 50e6
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from regen.speech.sentences import Sentence
+from regen.speech.data.sentences import Sentence
 
 SENTENCES = [
     Sentence("T00001", "The birch canoe slid on the smooth planks.", "The birch canoe slid on the smooth planks."),
@@ -49,8 +49,8 @@ def espeak_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 5-sentence espeak-ng corpus root (built once per test session)."""
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    from regen.speech.corpus_build import build_corpus
-    from regen.speech.mel import load_mel_config
+    from regen.speech.data.build import build_corpus
+    from regen.speech.features.mel import load_mel_config
 
     out = tmp_path_factory.mktemp("corpus") / "espeak"
     build_corpus(out, ["espeak:en-us"], SENTENCES, 22050, mel_config=load_mel_config("logmel-ch4"), progress=False)

@@ -10,12 +10,12 @@ REGEN = Path(sys.executable).with_name("regen")
 
 
 def test_two_process_ddp_on_cpu(tmp_path):
-    cmd = [sys.executable, str(REGEN), "train", "configs/image/digits-pool-tiny.yaml",
+    cmd = [sys.executable, str(REGEN), "train", "image/digits-pool-tiny",
            "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "ck"),
            "--set", "trainer.devices=2", "--set", "trainer.strategy=ddp",
-           "--set", "train.renderer.max_steps=4", "--set", "train.converter.max_steps=4",
+           "--set", "phases.renderer.max_steps=4", "--set", "phases.converter.max_steps=4",
            "--set", "trainer.val_every=2", "--set", "trainer.progress=false",
-           "--set", "eval.samples_per_class=2"]
+           "--set", "sample.samples_per_class=2"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]

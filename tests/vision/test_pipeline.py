@@ -5,18 +5,20 @@ import json
 import torch
 
 from regen.core.checkpoint import read_checkpoint
-from regen.core.recipe import get_recipe, load_config
+from regen.core.run_config import load_run_config
+from regen.core.task import get_task
+from regen.train.run import train_run
 
 FAST = ["trainer.progress=false", "trainer.val_every=20", "trainer.ckpt_every=20",
-        "eval.samples_per_class=5"]
+        "sample.samples_per_class=5"]
 
 
 def test_vqvae_then_renderer_then_converter_then_sample(tmp_path):
-    recipe, cfg = load_config("configs/image/digits-vq-tiny.yaml", FAST + [
-        "train.abstraction.max_steps=40", "train.renderer.max_steps=20", "train.converter.max_steps=20",
-        "options.mismatch=converter", "train.finetune.max_steps=5", "options.joint_weight=0.5",
+    cfg = load_run_config("image/digits-vq-tiny", FAST + [
+        "phases.abstraction.max_steps=40", "phases.renderer.max_steps=20", "phases.converter.max_steps=20",
+        "model.options.mismatch=converter", "phases.finetune.max_steps=5", "model.options.joint_weight=0.5",
         "data.label_fraction=0.2"])
-    out = recipe.train(cfg, tmp_path / "run", resume=False, out=tmp_path / "ck")
+    out = train_run(cfg, tmp_path / "run", out=tmp_path / "ck")
     for phase in ("abstraction", "renderer", "converter", "finetune"):
         summary = json.loads((tmp_path / "run" / phase / "summary.json").read_text())
         assert summary["steps"] > 0
@@ -25,17 +27,19 @@ def test_vqvae_then_renderer_then_converter_then_sample(tmp_path):
     ckpt = read_checkpoint(out, task="image")
     assert set(ckpt.meta["metrics"]) == {"accuracy", "fd", "diversity", "nn_train"}
     assert ckpt.meta["git_commit"] and ckpt.meta["command"] and ckpt.meta["data"]["fingerprint"]
-    files = get_recipe("image").sample(ckpt, tmp_path / "samples", n=3, seed=0, temperature=1.0)
+    task = get_task("image")
+    loaded, model = task.load(ckpt)
+    files = task.sample(loaded, model, tmp_path / "samples", n=3, seed=0, temperature=1.0)
     assert [f.name for f in files] == ["samples.png", "abstractions.png"]
     assert all(f.stat().st_size > 1000 for f in files)
 
 
 def test_resume_skips_finished_phases(tmp_path):
-    recipe, cfg = load_config("configs/image/digits-pool-tiny.yaml", FAST + [
-        "train.renderer.max_steps=10", "train.converter.max_steps=10"])
-    recipe.train(cfg, tmp_path / "run", resume=False, out=tmp_path / "a")
+    cfg = load_run_config("image/digits-pool-tiny", FAST + [
+        "phases.renderer.max_steps=10", "phases.converter.max_steps=10"])
+    train_run(cfg, tmp_path / "run", out=tmp_path / "a")
     weights = (tmp_path / "run" / "renderer" / "weights.safetensors").stat().st_mtime
-    recipe.train(cfg, tmp_path / "run", resume=True, out=tmp_path / "b")
+    train_run(cfg, tmp_path / "run", resume=True, out=tmp_path / "b")
     assert (tmp_path / "run" / "renderer" / "weights.safetensors").stat().st_mtime == weights
     a, b = read_checkpoint(tmp_path / "a"), read_checkpoint(tmp_path / "b")
     assert all(torch.equal(a.tensors[k], b.tensors[k]) for k in a.tensors)

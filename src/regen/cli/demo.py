@@ -9,8 +9,8 @@ from pathlib import Path
 import typer
 
 from regen.core.files import atomic_write_text
+from regen.core.task import demo_modules
 
-DEMOS = (("Images", "regen.vision.demo"), ("Music", "regen.music.demo"), ("Speech", "regen.speech.demo"))
 
 PAGE = """<!doctype html>
 <html><head><meta charset="utf-8"><title>regen demo</title>
@@ -24,12 +24,12 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px;verti
 
 
 def run_demo(out: Path) -> Path:
-    """Run each domain's `demo_section(out)` and write `out/index.html` atomically."""
+    """Run each task's demo section (regen.core.task.demo_modules) and write `out/index.html` atomically."""
     out.mkdir(parents=True, exist_ok=True)
     sections = []
-    for title, module in DEMOS:
+    for module in demo_modules():
         started = time.perf_counter()
-        typer.echo(f"demo: {title} ...")
+        typer.echo(f"demo: {module} ...")
         sections.append(importlib.import_module(module).demo_section(out))
-        typer.echo(f"demo: {title} done in {time.perf_counter() - started:.1f} s")
+        typer.echo(f"demo: {module} done in {time.perf_counter() - started:.1f} s")
     return atomic_write_text(out / "index.html", PAGE.format(sections="\n".join(sections)))

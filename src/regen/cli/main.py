@@ -1,87 +1,126 @@
-"""`regen`: train, sample, evaluate, compare and inspect regeneration models.
+"""`regen`: train, sample, evaluate, compare and inspect the models of every task.
 
-User mistakes raise `RegenError` and are printed as one line, never a traceback.
+The generic commands serve every registered task (regen.core.task); the domain groups
+(`regen music ...`, `regen speech ...`, `regen image ...`) hold only what is specific
+to a domain. User mistakes are printed as one line, never a traceback.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
+from regen.cli.app import App
 from regen.cli.music import app as music_app
 from regen.cli.speech import app as speech_app
-from regen.core.checkpoint import read_checkpoint
 from regen.core.errors import RegenError
-from regen.core.recipe import load_config, open_checkpoint
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Regeneration learning: X -> Y' -> Y. Train with a YAML config, then sample or evaluate.")
+app = App(help="Regeneration learning: X -> Y' -> Y. Train with a config, then sample, evaluate or compare.")
 
-OverrideOpt = typer.Option(None, "--set", help="Override a config field, e.g. --set trainer.max_steps=10 (repeatable).")
+OverrideOpt = typer.Option(None, "--set", help="Override a config field, e.g. --set trainer.threads=2 (repeatable).")
+
+
+@app.callback()
+def _options(cache_dir: Optional[Path] = typer.Option(
+        None, "--cache-dir", help="Folder for prepared data (default $REGEN_CACHE_DIR, $XDG_CACHE_HOME/regen or "
+                                  "~/.cache/regen).")) -> None:
+    if cache_dir is not None:
+        os.environ["REGEN_CACHE_DIR"] = str(cache_dir)
 
 
 @app.command()
-def train(config: Path = typer.Argument(..., help="YAML config, e.g. configs/image/digits-vq-tiny.yaml."),
+def train(config: str = typer.Argument(..., help="A shipped config name (e.g. image/digits-vq-tiny, see "
+                                                 "`regen configs`) or a YAML file."),
           overrides: Optional[List[str]] = OverrideOpt,
           resume: bool = typer.Option(False, "--resume", help="Continue the run in --run-dir from its last checkpoint."),
           run_dir: Optional[Path] = typer.Option(None, help="Training state and logs (default runs/<name>)."),
-          out: Optional[Path] = typer.Option(None, help="Where to write the final checkpoint (default <run-dir>/checkpoint).")) -> None:
-    """Train every phase of a config (abstraction, renderer, converter, ...) and export a checkpoint."""
-    recipe, cfg = load_config(config, overrides)
+          out: Optional[Path] = typer.Option(None, help="Where to write the checkpoint (default <run-dir>/checkpoint)."),
+          evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate",
+                                        help="Score the checkpoint after training (metrics go to meta.json).")) -> None:
+    """Train every phase of a config (abstraction, renderer, converter, ...) and write a checkpoint."""
+    from regen.core.run_config import load_run_config
+    from regen.train.run import train_run
+
+    cfg = load_run_config(config, overrides)
     run_dir = run_dir or Path("runs") / cfg.name
-    target = recipe.train(cfg, run_dir, resume, out or run_dir / "checkpoint")
-    typer.echo(f"checkpoint written to {target}")
+    typer.echo(f"checkpoint written to {train_run(cfg, run_dir, resume, out, evaluate)}")
 
 
 @app.command()
-def sample(checkpoint: Path = typer.Argument(..., help="A checkpoint directory."),
-           out: Path = typer.Option(Path("out/samples"), help="Output directory."),
-           n: int = typer.Option(10, min=1, help="Samples per condition."),
-           seed: int = typer.Option(0, help="Random seed."),
-           temperature: float = typer.Option(1.0, min=0.0, help="Sampling temperature.")) -> None:
-    """Draw samples from a checkpoint and write them as files."""
-    recipe, ckpt = open_checkpoint(checkpoint)
-    for path in recipe.sample(ckpt, out, n, seed, temperature):
+def sample(checkpoint: str = typer.Argument(..., help="A checkpoint directory or a shipped name (regen configs)."),
+           out: Path = typer.Option(Path("out/samples"), help="Output folder."),
+           n: int = typer.Option(4, min=1, max=1000, help="Samples (per condition, where a task has conditions)."),
+           seed: int = typer.Option(0, min=0, help="Random seed."),
+           temperature: Optional[float] = typer.Option(None, help="Sampling temperature (> 0; default: the config's).")
+           ) -> None:
+    """Draw samples from a checkpoint and write them as standard files (PNG, MIDI, MusicXML, WAV)."""
+    from regen.core.files import check_output_dir
+    from regen.core.task import open_checkpoint
+
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    check_output_dir(out)
+    task, ckpt = open_checkpoint(checkpoint)
+    cfg, model = task.load(ckpt)
+    for path in task.sample(cfg, model, out, n, seed, temperature):
         typer.echo(f"wrote {path}")
 
 
 @app.command()
-def evaluate(checkpoint: Path = typer.Argument(..., help="A checkpoint directory.")) -> None:
+def evaluate(checkpoint: str = typer.Argument(..., help="A checkpoint directory or a shipped name.")) -> None:
     """Score a checkpoint on held-out data and print its metrics as JSON."""
-    recipe, ckpt = open_checkpoint(checkpoint)
-    typer.echo(json.dumps(recipe.evaluate(ckpt), indent=2))
+    from regen.core.provenance import seed_everything
+    from regen.core.task import open_checkpoint
+
+    task, ckpt = open_checkpoint(checkpoint)
+    cfg, model = task.load(ckpt)
+    seed_everything(cfg.seed)
+    typer.echo(json.dumps(task.evaluate(cfg, model), indent=2))
 
 
 @app.command()
-def compare(checkpoints: List[Path] = typer.Argument(..., help="Checkpoint directories (regen and Direct)."),
+def compare(checkpoints: List[str] = typer.Argument(..., help="Checkpoints (regeneration models and Direct)."),
             recompute: bool = typer.Option(False, help="Re-evaluate instead of using the metrics in meta.json.")) -> None:
-    """A markdown table of regeneration models against their Direct baselines."""
+    """A markdown table of checkpoints side by side: task, method, parameters, metrics."""
+    from regen.core.provenance import seed_everything
+    from regen.core.task import open_checkpoint
+
     rows = []
-    for path in checkpoints:
-        recipe, ckpt = open_checkpoint(path)
-        metrics = recipe.evaluate(ckpt) if recompute else ckpt.meta.get("metrics", {})
-        cfg = ckpt.config
-        rows.append((cfg.get("name", path.name), cfg.get("method", "?"),
-                     (cfg.get("abstraction") or {}).get("kind", "-") if cfg.get("method") == "regen" else "-",
-                     (cfg.get("data") or {}).get("label_fraction", "-"), ckpt.meta.get("parameters", 0), metrics))
-    keys = sorted({k for row in rows for k in row[5]})
-    typer.echo("| name | method | abstraction | labels | parameters | " + " | ".join(keys) + " |")
-    typer.echo("|" + "---|" * (5 + len(keys)))
-    for name, method, kind, frac, params, metrics in rows:
-        values = " | ".join(f"{metrics[k]:.3f}" if k in metrics else "-" for k in keys)
-        typer.echo(f"| {name} | {method} | {kind} | {frac} | {params:,} | {values} |")
+    for name in checkpoints:
+        task, ckpt = open_checkpoint(name)
+        if recompute:
+            cfg, model = task.load(ckpt)
+            seed_everything(cfg.seed)
+            metrics = task.evaluate(cfg, model)
+        else:
+            metrics = ckpt.meta.get("metrics", {})
+        model_cfg = ckpt.config.get("model") or {}
+        method = model_cfg.get("method") or model_cfg.get("objective") or ckpt.task
+        rows.append((ckpt.config.get("name", Path(name).name), ckpt.task, method,
+                     ckpt.meta.get("parameters", 0), metrics))
+    keys = sorted({k for row in rows for k, v in row[4].items() if isinstance(v, (int, float))})
+    typer.echo("| name | task | method | parameters | " + " | ".join(keys) + " |")
+    typer.echo("|" + "---|" * (4 + len(keys)))
+    for name, task_name, method, params, metrics in rows:
+        values = " | ".join(f"{metrics[k]:.3f}" if isinstance(metrics.get(k), (int, float)) else "-" for k in keys)
+        typer.echo(f"| {name} | {task_name} | {method} | {params:,} | {values} |")
 
 
 @app.command()
-def info(checkpoint: Path = typer.Argument(..., help="A checkpoint directory.")) -> None:
+def info(checkpoint: str = typer.Argument(..., help="A checkpoint directory or a shipped name.")) -> None:
     """What a checkpoint is and how it was made (command, commit, seed, data, metrics)."""
-    ckpt = read_checkpoint(checkpoint)
+    from regen.core.assets import resolve_checkpoint
+    from regen.core.checkpoint import read_checkpoint
+
+    ckpt = read_checkpoint(resolve_checkpoint(checkpoint))
     typer.echo(f"checkpoint: {ckpt.path}")
-    typer.echo(f"task: {ckpt.task}   name: {ckpt.config.get('name', '-')}   method: {ckpt.config.get('method', '-')}")
+    typer.echo(f"task: {ckpt.task}   name: {ckpt.config.get('name', '-')}")
     for key in ("parameters", "command", "git_commit", "seed", "created", "train_seconds"):
         if key in ckpt.meta:
             typer.echo(f"{key}: {ckpt.meta[key]}")
@@ -91,23 +130,35 @@ def info(checkpoint: Path = typer.Argument(..., help="A checkpoint directory."))
 
 
 @app.command()
-def demo(out: Path = typer.Option(Path("out"), help="Output directory for the demo page.")) -> None:
-    """Run every domain's demo on the shipped checkpoints and write out/index.html."""
-    from regen.cli.demo import run_demo
+def configs() -> None:
+    """List the shipped configs (for `regen train`) and checkpoints (for sample/evaluate/info)."""
+    from regen.core.assets import asset_names
+    from regen.core.config import config_names
 
+    typer.echo("configs:     " + " ".join(n for n in config_names() if "/logmel-" not in n))
+    typer.echo("checkpoints: " + " ".join(asset_names()))
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("out"), help="Output folder for the demo page.")) -> None:
+    """Run every task's demo on the shipped checkpoints and write out/index.html."""
+    from regen.cli.demo import run_demo
+    from regen.core.files import check_output_dir
+
+    check_output_dir(out)
     typer.echo(f"open {run_demo(out)}")
 
 
 app.add_typer(music_app, name="music")
-app.add_typer(speech_app, name="speech", help="Speech: corpora, log-mel inversion, and text-to-speech (train, say, evaluate).")
+app.add_typer(speech_app, name="speech")
 
-image_app = typer.Typer(no_args_is_help=True, help="The digits image task.")
+image_app = App(help="The digits image task: the classifier that judges samples.")
 app.add_typer(image_app, name="image")
 
 
 @image_app.command("classifier")
-def image_classifier(out: Optional[Path] = typer.Option(None, help="Checkpoint directory (default: the shipped one)."),
-                     seed: int = typer.Option(0)) -> None:
+def image_classifier(out: Optional[Path] = typer.Option(None, help="Checkpoint folder (default: the shipped one)."),
+                     seed: int = typer.Option(0, min=0)) -> None:
     """Retrain the digit classifier that judges samples."""
     from regen.vision.assets import build_classifier_asset
 
@@ -115,7 +166,7 @@ def image_classifier(out: Optional[Path] = typer.Option(None, help="Checkpoint d
 
 
 def main() -> None:
-    """Entry point: run the CLI, turning user mistakes into one-line errors."""
+    """Entry point: run the CLI (every command already turns user mistakes into one line)."""
     try:
         app()
     except RegenError as exc:

@@ -1,51 +1,43 @@
-"""`regen music ...`: prepare the chorales, train, sample, harmonize, infill and grade."""
+"""`regen music ...`: what only chorales have: corpus counts, harmonize, infill and grade.
+
+Training, sampling, evaluation and inspection are the generic `regen train/sample/evaluate/info`.
+"""
 
 from __future__ import annotations
 
-import functools
-import json
+import math
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import List, Optional
 
 import typer
 
+from regen.cli.app import App
 from regen.core.errors import RegenError
 
-app = typer.Typer(help="Bach chorales with SUNMASK (masked, step-unrolled denoising).", no_args_is_help=True)
+app = App(help="Bach chorales with SUNMASK (masked, step-unrolled denoising): harmonize, infill, grade.")
 
-ModelOpt = typer.Option(None, "--model", help="checkpoint directory (default: the shipped tiny model)")
+ModelOpt = typer.Option("music/sunmask-conv-tiny", "--model", help="checkpoint directory or shipped name")
 StepsOpt = typer.Option(None, "--steps", min=1, help="sampling steps (default: from the checkpoint config)")
 TempOpt = typer.Option(None, "--temperature", help="sampling temperature (> 0)")
-SeedOpt = typer.Option(0, "--seed", help="sampling seed")
+SeedOpt = typer.Option(0, "--seed", min=0, help="sampling seed")
+OutOpt = typer.Option(..., "--out", help="output folder")
 
 
-def _user_errors(fn: Callable) -> Callable:
-    """Print a RegenError as one line on stderr and exit with status 2."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except RegenError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-    return wrapper
-
-
-def _model_and_sampler(model: Optional[Path], steps: Optional[int], temperature: Optional[float]):
-    from regen.music.checkpoints import load_model
+def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]):
+    from regen.core.task import load_model
     from regen.music.tasks import sampler_with
 
-    net, cfg, _ = load_model(model)
-    return net, sampler_with(cfg.sampler, steps, temperature)
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    net, cfg, _ = load_model(model, task="music")
+    return net, sampler_with(cfg.sample, steps, temperature)
 
 
-def _report(name: str, paths: dict, grade: dict | None = None) -> None:
-    text = ", ".join(str(p) for p in paths.values())
-    typer.echo(f"{name}: {text}" + (f"  grade {grade['grade']:.2f}" if grade else ""))
+def _report(name: str, paths: dict, grade: dict) -> None:
+    typer.echo(f"{name}: {', '.join(str(p) for p in paths.values())}  grade {grade['grade']:.2f}")
 
 
 @app.command()
-@_user_errors
 def data() -> None:
     """Prepare the Bach chorale corpus (once; cached) and print its counts."""
     from regen.music.corpus import load_corpus
@@ -54,52 +46,17 @@ def data() -> None:
 
 
 @app.command()
-@_user_errors
-def train(config: Path = typer.Argument(..., help="YAML config, e.g. configs/music/sunmask-transformer-tiny.yaml"),
-          set_: List[str] = typer.Option([], "--set", help="override a field: key.path=value (repeatable)"),
-          resume: bool = typer.Option(False, "--resume", help="continue the run in --run-dir"),
-          run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="default: runs/music/<name>"),
-          out: Optional[Path] = typer.Option(None, "--out",
-                                             help="checkpoint directory (default: <run-dir>/model)")) -> None:
-    """Train a chorale model (SUNMASK, Coconet or SUNDAE) and write a checkpoint directory."""
-    from regen.music.config import load_config
-    from regen.music.training import train_music
-
-    cfg = load_config(config, set_)
-    run_dir = run_dir or Path("runs") / "music" / cfg.name
-    ckpt = train_music(cfg, run_dir, out or run_dir / "model", resume=resume)
-    meta = json.loads((ckpt / "meta.json").read_text())
-    typer.echo(f"saved {ckpt}; metrics {json.dumps(meta['metrics'])}")
-
-
-@app.command()
-@_user_errors
-def sample(n: int = typer.Option(1, "--n", min=1, help="number of 4x128 chorale fragments"),
-           out: Path = typer.Option(..., "--out", help="output directory"),
-           model: Optional[Path] = ModelOpt, steps: Optional[int] = StepsOpt,
-           temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
-    """Generate chorale fragments from scratch (MIDI, MusicXML, piano roll, grade)."""
-    from regen.music.grading import grade, reference
-    from regen.music.tasks import unconditional, write_outputs
-
-    net, sampler = _model_and_sampler(model, steps, temperature)
-    ref = reference()
-    for i, res in enumerate(unconditional(net, sampler, n, seed)):
-        _report(f"sample {i}", write_outputs(res, out, f"sample-{i:03d}", f"regen sample {i}"), grade(res.grid, ref))
-
-
-@app.command()
-@_user_errors
 def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music21 corpus name; "
                                                     "its top part is the melody"),
-              out: Path = typer.Option(..., "--out", help="output directory"),
-              model: Optional[Path] = ModelOpt, steps: Optional[int] = StepsOpt,
+              out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
               temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
     """Keep the soprano of SCORE and write alto, tenor and bass."""
+    from regen.core.files import check_output_dir
     from regen.music.grading import grade, reference
     from regen.music.scores import read_score
     from regen.music.tasks import harmonize as run, write_outputs
 
+    check_output_dir(out)
     read = read_score(score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
@@ -110,20 +67,20 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
 
 
 @app.command()
-@_user_errors
 def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file or music21 corpus name"),
            bars: str = typer.Option(..., "--bars", help="bars to rewrite, 1-based and inclusive, e.g. 3-5 "
                                     "(a bar is 16 sixteenths counted from the start of the score)"),
            voices: Optional[str] = typer.Option(None, "--voices",
                                                 help="voices to rewrite, e.g. alto,tenor (default all)"),
-           out: Path = typer.Option(..., "--out", help="output directory"),
-           model: Optional[Path] = ModelOpt, steps: Optional[int] = StepsOpt,
+           out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
            temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
     """Rewrite some voices in some bars of SCORE, keeping everything else."""
+    from regen.core.files import check_output_dir
     from regen.music.grading import grade, reference
     from regen.music.scores import read_score
     from regen.music.tasks import infill as run, write_outputs
 
+    check_output_dir(out)
     read = read_score(score, parts_needed=(4,))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
@@ -134,7 +91,6 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
 
 
 @app.command("grade")
-@_user_errors
 def grade_cmd(files: List[str] = typer.Argument(..., help="four-part MusicXML/MIDI files or corpus names"),
               features: bool = typer.Option(False, "--features", help="also print every feature distance")) -> None:
     """Bach-likeness grade of each file (lower is better), then the median."""

@@ -1,4 +1,7 @@
-"""`regen speech …`: corpora, mel inversion, and text-to-speech training, synthesis and evaluation."""
+"""`regen speech …`: corpora, mel inversion, synthesis and evaluation against recordings.
+
+Training is the generic `regen train speech/<config> --set data.corpus=DIR`.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,11 @@ from typing import List, Optional
 import numpy as np
 import typer
 
+from regen.cli.app import App
 from regen.core.errors import RegenError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Speech: corpora, log-mel inversion, and text-to-speech (train, say, evaluate).")
-corpus_app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                         help="Build, check and describe LJSpeech-layout corpora.")
+app = App(help="Speech: corpora, log-mel inversion, text-to-speech (say) and its evaluation on recordings.")
+corpus_app = App(help="Build, check and describe LJSpeech-layout corpora.")
 app.add_typer(corpus_app, name="corpus")
 
 ConfigOpt = typer.Option("logmel-ch4", "--config", help="Mel config: a name under configs/speech or a YAML path.")
@@ -33,10 +35,10 @@ def corpus_build(
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
     """Synthesise a corpus: one LJSpeech folder per voice, fixed held-out list, card."""
-    from regen.speech import sentences as sentence_source
-    from regen.speech.corpus_build import build_corpus
-    from regen.speech.corpus_card import corpus_summary, format_card
-    from regen.speech.mel import load_mel_config
+    from regen.speech.data import sentences as sentence_source
+    from regen.speech.data.build import build_corpus
+    from regen.speech.data.card import corpus_summary, format_card
+    from regen.speech.features.mel import load_mel_config
 
     cfg = None if features == "none" else load_mel_config(features)
     if cfg is not None and cfg.sample_rate != rate:
@@ -57,7 +59,7 @@ def corpus_build(
 def corpus_info(path: Path = typer.Argument(..., help="A corpus root or any LJSpeech folder."),
                 as_json: bool = typer.Option(False, "--json", help="Print the card as JSON.")) -> None:
     """Print the corpus card: sentences, hours, voices, rates, held-out list, source, licence."""
-    from regen.speech.corpus_card import corpus_summary, format_card
+    from regen.speech.data.card import corpus_summary, format_card
 
     summary = corpus_summary(path)
     if as_json:
@@ -72,9 +74,9 @@ def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g.
                  config: str = ConfigOpt,
                  resample: bool = typer.Option(False, "--resample", help="Resample WAVs to the config rate.")) -> None:
     """Compute (once) the per-mel-bin mean/std of a corpus's training items."""
-    from regen.speech.corpus_build import voice_stats
-    from regen.speech.corpus_load import is_corpus_root, load_corpus
-    from regen.speech.mel import load_mel_config
+    from regen.speech.data.build import voice_stats
+    from regen.speech.data.load import is_corpus_root, load_corpus
+    from regen.speech.features.mel import load_mel_config
 
     if is_corpus_root(path):
         raise RegenError(f"{path} holds several voices; give one voice folder, e.g. {path}/festival-slt")
@@ -84,39 +86,11 @@ def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g.
     typer.echo(f"{path}/stats-{cfg.name}.json: {stats.utterances} utterances, {stats.frames} frames")
 
 
-@app.command("train")
-def train(
-    config: Path = typer.Argument(..., help="configs/speech/{repmix,rmelnet,direct,vocoder}-*.yaml."),
-    corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus root or LJSpeech folder."),
-    run_dir: Optional[Path] = typer.Option(None, "--run-dir", help="Training state (default runs/NAME)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Checkpoint directory (default RUN_DIR/model)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --run-dir from its last checkpoint."),
-    overrides: List[str] = typer.Option([], "--set", help="Override a config value, e.g. --set phase.max_steps=50."),
-) -> None:
-    """Train a text -> speech converter, the Direct baseline or the neural vocoder (by the config's task)."""
-    from regen.core.config import read_yaml
-
-    task = read_yaml(config).get("task")
-    if task == "vocoder":
-        from regen.speech.vocoder_train import load_vocoder_config, train_vocoder
-
-        vcfg = load_vocoder_config(config, overrides)
-        path = train_vocoder(vcfg, corpus, run_dir or Path("runs") / vcfg.name, resume, out)
-    else:
-        from regen.speech.tts_train import load_tts_config, train_tts
-
-        cfg = load_tts_config(config, overrides)
-        path = train_tts(cfg, corpus, run_dir or Path("runs") / cfg.name, resume, out)
-    typer.echo(f"wrote {path}")
-
-
 SHIPPED_MODELS = {"repmix": "repmix-tiny", "rmelnet": "rmelnet-tiny", "direct": "direct-tiny"}
 DEFAULT_MODEL = "repmix"
 
 
-def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path:
-    from regen.core.assets import asset_path
-
+def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path | str:
     if checkpoint is not None:
         if model is not None:
             raise RegenError("give either --model or --checkpoint, not both")
@@ -124,7 +98,7 @@ def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path:
     name = model or DEFAULT_MODEL
     if name not in SHIPPED_MODELS:
         raise RegenError(f"unknown model '{name}'; choose one of {', '.join(SHIPPED_MODELS)} or pass --checkpoint DIR")
-    return asset_path("speech", SHIPPED_MODELS[name])
+    return f"speech/{SHIPPED_MODELS[name]}"
 
 
 @app.command("say")
@@ -143,9 +117,9 @@ def say(
     iterations: int = typer.Option(64, "--iterations", min=1, help="Griffin-Lim / L-BFGS iterations."),
 ) -> None:
     """Synthesise speech: text -> log-mel (converter) -> waveform (renderer)."""
-    from regen.speech.audio import save_wav
-    from regen.speech.figures import save_alignment_png
-    from regen.speech.speaker import INPUT_MODES, Speaker
+    from regen.speech.data.audio import save_wav
+    from regen.speech.features.figures import save_alignment_png
+    from regen.speech.tts.speaker import INPUT_MODES, Speaker
 
     if (text is None) == (text_file is None):
         raise RegenError("give the text to say, or --text-file FILE (not both)")
@@ -172,11 +146,7 @@ def say(
         check_writable(target)
     if alignment is not None:
         check_writable(alignment)
-    vocoder_path = vocoder_checkpoint
-    if vocoder == "neural" and vocoder_path is None:
-        from regen.core.assets import asset_path
-
-        vocoder_path = asset_path("speech", "vocoder-tiny")
+    vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_path, iterations)
     from tqdm.auto import tqdm
 
@@ -196,8 +166,8 @@ def say(
 
 @app.command("evaluate")
 def evaluate(
-    checkpoint: Path = typer.Argument(..., help="A converter or Direct checkpoint, e.g. "
-                                      "src/regen/assets/speech/repmix-tiny."),
+    checkpoint: str = typer.Argument(..., help="A converter or Direct checkpoint folder or shipped name, e.g. "
+                                     "speech/repmix-tiny."),
     corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus whose held-out sentences to say."),
     vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs or neural."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural."),
@@ -208,26 +178,22 @@ def evaluate(
     """MCD (DTW), alignment success, length ratio and recogniser WER on held-out sentences, by input mode
     (and R-MelNet's reranking ablation); the recordings' own WER comes first."""
     from regen.core.files import atomic_write_text
-    from regen.speech.rmelnet import RMelNet
-    from regen.speech.speaker import INPUT_MODES, Speaker
-    from regen.speech.tts_eval import (format_rows, held_out, input_mode_table, recording_row, reranking_table,
+    from regen.speech.tts.rmelnet import RMelNet
+    from regen.speech.tts.speaker import INPUT_MODES, Speaker
+    from regen.speech.evaluation.tts import (format_rows, held_out, input_mode_table, recording_row, reranking_table,
                                        rows_as_dicts)
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     if not chosen or any(m not in INPUT_MODES for m in chosen):
         raise RegenError(f"--modes takes a comma list of {', '.join(INPUT_MODES)}, got '{modes}'")
-    vocoder_path = vocoder_checkpoint
-    if vocoder == "neural" and vocoder_path is None:
-        from regen.core.assets import asset_path
-
-        vocoder_path = asset_path("speech", "vocoder-tiny")
+    vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
     items, vocabulary = held_out(str(corpus), limit)
     tables = {"input modes": [recording_row(items), *input_mode_table(speaker, items, vocabulary, chosen)]}
     if isinstance(speaker.converter, RMelNet):
         tables["reranking (mixed input)"] = reranking_table(speaker, items)
     for title, rows in tables.items():
-        typer.echo(format_rows(rows, f"{checkpoint.name} + {vocoder}: {title}") + "\n")
+        typer.echo(format_rows(rows, f"{Path(checkpoint).name} + {vocoder}: {title}") + "\n")
     if as_json is not None:
         atomic_write_text(as_json, json.dumps({k: rows_as_dicts(v) for k, v in tables.items()}, indent=1) + "\n")
         typer.echo(f"wrote {as_json}")
@@ -246,13 +212,19 @@ def invert(
     png: Optional[Path] = typer.Option(None, "--png", help="Also draw target and result spectrograms."),
 ) -> None:
     """Turn a log-mel (or a WAV, as a round trip) back into audio."""
-    from regen.speech.audio import load_wav, require_audible, save_wav
-    from regen.speech.inversion import METHODS, invert_log_mel
-    from regen.speech.mel import MelStats, load_mel_config, log_mel
-    from regen.speech.metrics import compare_waveforms
+    from regen.core.files import check_writable
+    from regen.speech.data.audio import load_wav, require_audible, save_wav
+    from regen.speech.features.inversion import METHODS, invert_log_mel
+    from regen.speech.features.mel import MelStats, load_mel_config, log_mel
+    from regen.speech.features.measures import compare_waveforms
 
     if method not in METHODS:
         raise RegenError(f"unknown inversion method '{method}'; choose one of {', '.join(METHODS)}")
+    if not 0 <= momentum < 1:
+        raise RegenError(f"--momentum must lie in [0, 1), got {momentum}")
+    for target_file in (out, png):
+        if target_file is not None:
+            check_writable(target_file)
     cfg = load_mel_config(config)
     reference = None
     if file.suffix.lower() == ".npy":
@@ -282,7 +254,7 @@ def invert(
         scores = compare_waveforms(reference, wave, cfg)
         typer.echo("  " + ", ".join(f"{k} {v:.3f}" for k, v in scores.items()))
     if png is not None:
-        from regen.speech.figures import save_spectrogram_png
+        from regen.speech.features.figures import save_spectrogram_png
 
         save_spectrogram_png(png, [target.numpy(), result.numpy()], ["target log-mel", f"after {method}"],
                              cfg.hop_length / cfg.sample_rate)
@@ -296,8 +268,12 @@ def _read_mel(path: Path, n_mels: int) -> "torch.Tensor":  # noqa: F821
         array = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise RegenError(f"{path} is not a readable .npy array ({exc})") from None
+    if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
+        raise RegenError(f"{path} holds {array.dtype} values, not real numbers; save a float log-mel array")
     if array.ndim != 2 or n_mels not in array.shape:
         raise RegenError(f"{path} has shape {array.shape}; expected (frames, {n_mels})")
+    if not np.isfinite(array).all():
+        raise RegenError(f"{path} holds NaN or infinite values; a log-mel must be finite")
     if array.shape[1] != n_mels:
         array = array.T
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))

@@ -24,6 +24,7 @@ from torch import nn
 
 import regen
 from regen.core.errors import CheckpointError
+from regen.nn.parameters import parameter_count
 
 FORMAT = "regen-checkpoint"
 WEIGHTS, CONFIG, META = "model.safetensors", "config.yaml", "meta.json"
@@ -74,7 +75,7 @@ def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, A
             "regen_version": regen.__version__,
             "torch_version": torch.__version__,
             "created": _dt.datetime.now().isoformat(timespec="seconds"),
-            "parameters": sum(v.numel() for k, v in tensors.items()),
+            "parameters": parameter_count(model),
             **meta,
             "weights_sha256": _sha256(tmp / WEIGHTS),
         }
@@ -91,6 +92,16 @@ def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, A
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return directory
+
+
+def update_meta(directory: str | Path, fields: dict[str, Any]) -> Path:
+    """Add `fields` to a checkpoint's meta.json (atomically)."""
+    from regen.core.files import atomic_write_text
+
+    path = Path(directory) / META
+    meta = json.loads(path.read_text())
+    meta.update(fields)
+    return atomic_write_text(path, json.dumps(meta, indent=2) + "\n")
 
 
 def _refuse_file(path: Path) -> CheckpointError:

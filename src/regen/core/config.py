@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import math
 import types
 import typing
 from pathlib import Path
@@ -21,13 +22,39 @@ from regen.core.errors import ConfigError
 T = TypeVar("T")
 
 
+CONFIG_ROOT = Path(__file__).resolve().parents[1] / "configs"
+
+
+def config_names() -> list[str]:
+    """Names of the configs shipped inside the package, e.g. 'image/digits-vq-tiny'."""
+    return sorted(str(p.relative_to(CONFIG_ROOT).with_suffix("")) for p in CONFIG_ROOT.glob("*/*.yaml"))
+
+
+def find_config(name_or_path: str | Path) -> Path:
+    """A config file: an existing path, else a shipped config by name ('speech/repmix-tiny')."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder; pass a YAML config file or a config name such as image/digits-vq-tiny")
+    name = str(name_or_path).removesuffix(".yaml").removeprefix("configs/")
+    shipped = CONFIG_ROOT / f"{name}.yaml"
+    if shipped.is_file():
+        return shipped
+    close = difflib.get_close_matches(name, config_names(), n=1, cutoff=0.6)
+    hint = f"did you mean '{close[0]}'?" if close else "`regen configs` lists the shipped ones"
+    raise ConfigError(f"config {name_or_path} does not exist (neither a file nor a shipped config name); {hint}")
+
+
 def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping from `path` with one-line errors."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist; pass a YAML file such as configs/image/digits-vq-tiny.yaml")
+    """Read a YAML mapping from a file or shipped config name, with one-line errors."""
+    path = find_config(path)
     try:
-        data = yaml.safe_load(path.read_text())
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path} is not a UTF-8 text file; pass a YAML config") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
@@ -60,9 +87,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     return data
 
 
-def parse(cls: type[T], data: Any, where: str = "config") -> T:
-    """Validate the mapping `data` into the dataclass `cls`."""
-    return _convert(cls, data, "", where)
+def parse(cls: type[T], data: Any, where: str = "config", key: str = "") -> T:
+    """Validate the mapping `data` into the dataclass `cls`; `key` names it inside a larger config."""
+    return _convert(cls, data, key, where)
 
 
 def to_dict(obj: Any) -> Any:
@@ -130,6 +157,8 @@ def _convert(tp: Any, value: Any, key: str, where: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: '{name}' must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}: '{name}' must be a finite number, got {value!r}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):

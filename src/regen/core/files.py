@@ -11,6 +11,12 @@ from typing import Any, Iterator
 from regen.core.errors import RegenError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside `path`; on success it replaces `path`, on error it is removed."""
@@ -23,6 +29,7 @@ def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -66,3 +73,18 @@ def check_writable(path: str | Path) -> None:
         raise RegenError(f"cannot write {path}: {exc.strerror or exc}; choose another output path") from None
     os.close(fd)
     os.unlink(tmp)
+
+
+def check_output_dir(path: str | Path) -> Path:
+    """RegenError (one line) unless `path` is, or can be made, a writable folder; creates it."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise RegenError(f"output folder {path} is an existing file; choose a folder name")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".probe.", dir=path)
+    except OSError as exc:
+        raise RegenError(f"cannot write into {path}: {exc.strerror or exc}; choose another output folder") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path

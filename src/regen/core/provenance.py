@@ -21,8 +21,11 @@ def seed_everything(seed: int) -> None:
 
 
 def git_commit() -> str:
-    """The commit of the source tree, with '-dirty' if it has uncommitted changes."""
+    """The commit of the source checkout regen runs from, with '-dirty' if it has uncommitted
+    changes; 'installed package' when regen is not running from a git checkout."""
     root = Path(__file__).resolve().parents[3]
+    if not (root / "pyproject.toml").is_file() or not (root / ".git").exists():
+        return "installed package"
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True, timeout=10).stdout.strip()

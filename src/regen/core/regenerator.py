@@ -14,6 +14,7 @@ from regen.core.joint import JointHead
 from regen.core.objective import Objective
 from regen.core.space import Space
 from regen.core.stage import Stage
+from regen.iterative.corruption import corrupt as corrupt_tokens
 
 
 @dataclass
@@ -44,8 +45,8 @@ def corrupt(y_abs: torch.Tensor, space: Space, rate: float) -> torch.Tensor:
     """Noised Y': discrete tokens replaced at random with probability `rate`,
     continuous values perturbed by Gaussian noise of `rate` times their std."""
     if space.kind == "discrete":
-        flip = torch.rand(y_abs.shape, device=y_abs.device) < rate
-        return torch.where(flip, torch.randint_like(y_abs, space.vocab), y_abs)
+        known = torch.rand(y_abs.shape, device=y_abs.device) >= rate
+        return corrupt_tokens(y_abs, known, space.vocab, "uniform")
     return y_abs + rate * y_abs.std() * torch.randn_like(y_abs)
 
 

@@ -51,8 +51,10 @@ class SamplerConfig:
     def __post_init__(self) -> None:
         if self.steps < 1:
             raise ValueError("steps must be >= 1")
-        if self.temperature <= 0:
-            raise ValueError("temperature must be > 0")
+        if not 0 < self.temperature < float("inf"):
+            raise ValueError(f"temperature must be a positive number, got {self.temperature}")
+        if not (0 <= self.typical <= 1 and 0 < self.top_p <= 1 and self.top_k >= 0):
+            raise ValueError("typical must lie in [0, 1] (0 disables), top_p in (0, 1] and top_k must be >= 0")
 
 
 @dataclass

@@ -10,13 +10,13 @@ change the fingerprint changes and the cache is rebuilt.
 from __future__ import annotations
 
 import hashlib
-import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from regen.core.cache import cache_dir
+from regen.core.files import atomic_path
 from regen.music.grid import (HIGHEST_PITCH, LOWEST_PITCH, REST, TRANSPOSITIONS, VOICES, WINDOW, token_to_pitch,
                               transpose_grid, windows)
 from regen.music.scores import ScoreError, score_to_grid
@@ -25,16 +25,6 @@ PREP_VERSION = 1
 SPLIT_SEED = 1234
 SPLIT_FRACTIONS = (0.8, 0.1, 0.1)
 SPLITS = ("train", "valid", "test")
-
-
-def data_dir() -> Path:
-    """Where prepared data lives: $REGEN_DATA_DIR, else `data/` of a source checkout, else ~/.cache/regen."""
-    if os.environ.get("REGEN_DATA_DIR"):
-        return Path(os.environ["REGEN_DATA_DIR"])
-    root = Path(__file__).resolve().parents[3]
-    if (root / "pyproject.toml").exists() and os.access(root, os.W_OK):
-        return root / "data"
-    return Path.home() / ".cache" / "regen"
 
 
 def chorale_names() -> list[str]:
@@ -112,9 +102,10 @@ def build_corpus(names: list[str], fingerprint: str, progress: bool = True) -> C
     """Parse the chorales with music21 (a minute or two) and keep the four-part ones."""
     from music21 import corpus
 
+    from tqdm.auto import tqdm
+
     kept, grids, skipped = [], [], 0
-    start = time.time()
-    for i, name in enumerate(names):
+    for name in tqdm(names, desc="chorales", unit="chorale", disable=not progress):
         try:
             read = score_to_grid(corpus.parse(name), name, parts_needed=(4,))
         except ScoreError:
@@ -122,19 +113,15 @@ def build_corpus(names: list[str], fingerprint: str, progress: bool = True) -> C
             continue
         kept.append(name)
         grids.append(read.grid)
-        if progress and (i + 1) % 50 == 0:
-            print(f"  parsed {i + 1}/{len(names)} chorales ({time.time() - start:.0f} s)", flush=True)
     return ChoraleCorpus(kept, grids, _split(len(kept)), fingerprint, skipped)
 
 
 def _save(corp: ChoraleCorpus, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     lengths = np.array([g.shape[1] for g in corp.grids])
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez_compressed(tmp, grids=np.concatenate(corp.grids, axis=1).astype(np.int8), lengths=lengths,
-                        names=np.array(corp.names), skipped=np.array(corp.skipped),
-                        **{f"split_{s}": corp.split[s] for s in SPLITS})
-    os.replace(tmp, path)
+    with atomic_path(path, ".npz") as tmp:
+        np.savez_compressed(tmp, grids=np.concatenate(corp.grids, axis=1).astype(np.int8), lengths=lengths,
+                            names=np.array(corp.names), skipped=np.array(corp.skipped),
+                            **{f"split_{s}": corp.split[s] for s in SPLITS})
 
 
 def _load(path: Path, fingerprint: str) -> ChoraleCorpus:
@@ -155,7 +142,7 @@ def load_corpus(progress: bool = True) -> ChoraleCorpus:
     fp = source_fingerprint(names)
     if fp in _MEMO:
         return _MEMO[fp]
-    path = data_dir() / "music" / f"chorales-{fp}.npz"
+    path = cache_dir("music") / f"chorales-{fp}.npz"
     if path.exists():
         corp = _load(path, fp)
     else:

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 
 from regen.iterative.sampler import SamplerConfig
-from regen.music.checkpoints import load_model
+from regen.core.task import load_model
 from regen.music.corpus import load_corpus
 from regen.music.grading import FEATURES, grade, reference
 from regen.music.grid import WINDOW
 from regen.music.model import ChoraleDenoiser
+from regen.music.task import SHIPPED
 from regen.music.tasks import Result, sampler_with, write_outputs
 
 DEMO_STEPS = 128
@@ -46,8 +47,8 @@ def demo_section(out_dir: Path) -> str:
     (MIDI, MusicXML, PNG) under out_dir/music and return an HTML <section>."""
     out_dir = Path(out_dir)
     target = out_dir / "music"
-    model, cfg, meta = load_model()
-    sampler = sampler_with(cfg.sampler, steps=DEMO_STEPS)
+    model, cfg, meta = load_model(SHIPPED, task="music")
+    sampler = sampler_with(cfg.sample, steps=DEMO_STEPS)
     corp = load_corpus(progress=False)
     test_index = int(corp.split["test"][0])
     name, chorale = corp.names[test_index], corp.grids[test_index][:, :WINDOW]

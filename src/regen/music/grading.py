@@ -20,13 +20,14 @@ the same mode.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import wasserstein_distance
 
+from regen.core.cache import cache_dir
+from regen.core.files import atomic_path
 from regen.music.grid import REST, VOICES, notes_of_voice, token_to_pitch
 
 GRADER_VERSION = 1
@@ -163,18 +164,16 @@ def grade(grid: np.ndarray, ref: Reference) -> dict[str, float]:
 
 def reference(progress: bool = False) -> Reference:
     """The reference histograms of the training chorales, cached beside the corpus."""
-    from regen.music.corpus import data_dir, load_corpus
+    from regen.music.corpus import load_corpus
 
     corp = load_corpus(progress)
-    path = data_dir() / "music" / f"grading-ref-{corp.fingerprint}-v{GRADER_VERSION}.npz"
+    path = cache_dir("music") / f"grading-ref-{corp.fingerprint}-v{GRADER_VERSION}.npz"
     if path.exists():
         with np.load(path) as z:
             return Reference({k: z[k] for k in z.files})
     ref = Reference.from_grids(corp.chorales("train"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez(tmp, **ref.hists)
-    os.replace(tmp, path)
+    with atomic_path(path, ".npz") as tmp:
+        np.savez(tmp, **ref.hists)
     return ref
 
 

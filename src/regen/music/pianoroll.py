@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from regen.core.files import save_figure
 from regen.music.grid import REST, STEPS_PER_BAR, VOICES, notes_of_voice, token_to_pitch
 
 COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd")
@@ -47,16 +46,4 @@ def write_pianoroll(grid: np.ndarray, path: str | Path, fixed: np.ndarray | None
         handles.append(Patch(facecolor="#bbbbbb", edgecolor="black", label="given (fixed)"))
     ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=len(handles))
     fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return save_figure(fig, path)

@@ -7,8 +7,6 @@ Writing is atomic: a temporary sibling file, then a rename.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from regen.core.errors import RegenError
+from regen.core.files import atomic_path
 from regen.music.grid import (HIGHEST_PITCH, LOWEST_PITCH, STEPS_PER_QUARTER, VOICES, notes_of_voice,
                               pitch_to_token, token_to_pitch)
 
@@ -162,28 +161,17 @@ def grid_to_score(grid: np.ndarray, title: str = "regen chorale"):
     return score.makeNotation()
 
 
-def _atomic_write(path: Path, writer) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        writer(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
-
-
 def write_midi(grid: np.ndarray, path: str | Path, title: str = "regen chorale") -> Path:
     """Write a (4, time) grid as a four-track MIDI file, atomically."""
     score = grid_to_score(grid, title)
-    return _atomic_write(Path(path), lambda tmp: score.write("midi", fp=tmp))
+    with atomic_path(path, ".mid") as tmp:
+        score.write("midi", fp=tmp)
+    return Path(path)
 
 
 def write_musicxml(grid: np.ndarray, path: str | Path, title: str = "regen chorale") -> Path:
     """Write a (4, time) grid as MusicXML with four named parts, atomically."""
     score = grid_to_score(grid, title)
-    return _atomic_write(Path(path), lambda tmp: score.write("musicxml", fp=tmp))
+    with atomic_path(path, ".musicxml") as tmp:
+        score.write("musicxml", fp=tmp)
+    return Path(path)

@@ -10,6 +10,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from regen.iterative.token_sampling import filter_logits
+
 
 class Block(nn.Module):
     """Pre-norm transformer block: masked self-attention and a GELU MLP.
@@ -91,10 +93,7 @@ class PrefixARTransformer(nn.Module):
         """Sample targets left to right: (batch, target_len)."""
         out = torch.full((prefix.shape[0], 1), self.target_vocab, dtype=torch.long, device=prefix.device)
         for t in range(self.target_len):
-            logits = self._forward(prefix, out)[:, t] / max(temperature, 1e-5)
-            if top_k > 0:
-                kth = logits.topk(min(top_k, logits.shape[-1]), dim=-1).values[:, -1:]
-                logits = logits.masked_fill(logits < kth, float("-inf"))
+            logits = filter_logits(self._forward(prefix, out)[:, t], max(temperature, 1e-5), top_k)
             nxt = torch.multinomial(logits.softmax(-1), 1)
             out = torch.cat([out, nxt], dim=1)
         return out[:, 1:]

@@ -1,7 +1,7 @@
 """The speech section of the demo page: two held-out sentences said by every shipped model.
 
 The sentences are the first two of the corpus builder's fixed held-out list
-(`regen.speech.sentences`), so no shipped model trained on them; no corpus is
+(`regen.speech.data.sentences`), so no shipped model trained on them; no corpus is
 needed to run the demo.
 """
 
@@ -12,20 +12,15 @@ import json
 from pathlib import Path
 
 from regen.core.assets import asset_path
-from regen.speech.audio import save_wav
-from regen.speech.figures import save_alignment_png, save_spectrogram_png
-from regen.speech.sentences import sentences
-from regen.speech.speaker import Speaker, Speech
+from regen.speech.data.audio import save_wav
+from regen.speech.features.figures import save_alignment_png, save_spectrogram_png
+from regen.speech.data.sentences import held_out_texts
+from regen.speech.tts.speaker import Speaker, Speech
 
 SYSTEMS = (("repmix-tiny", "gl", "RepMix TTS + Griffin-Lim"),
            ("repmix-tiny", "neural", "RepMix TTS + WaveRNN vocoder"),
            ("rmelnet-tiny", "gl", "R-MelNet (4 candidates x 4 noisy copies, reranked) + Griffin-Lim"),
            ("direct-tiny", "gl", "Direct baseline: text -> waveform frames, no log-mel"))
-
-
-def held_out_texts(n: int = 2) -> list[str]:
-    """The first `n` held-out sentences of the corpus builder's list (normalised text)."""
-    return [s.normalized for s in sentences() if s.held_out][:n]
 
 
 def _cell(speech: Speech, target: Path, out_dir: Path, stem: str, label: str) -> str:
@@ -47,7 +42,7 @@ def demo_section(out_dir: Path) -> str:
     """Say two held-out sentences with each shipped system under out_dir/speech; return an HTML <section>."""
     out_dir = Path(out_dir)
     target = out_dir / "speech"
-    texts = held_out_texts()
+    texts = held_out_texts(2)
     vocoder = asset_path("speech", "vocoder-tiny")
     rows = []
     for model, renderer, label in SYSTEMS:

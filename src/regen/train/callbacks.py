@@ -62,6 +62,12 @@ class PhaseProgressBar(RichProgressBar):
     def _get_train_description(self, current_epoch: int) -> str:
         return f"{self.label:{len(self.validation_description)}}"
 
+    @property
+    def total_train_batches(self) -> int:
+        """All micro-batches of the phase, so a resumed run reads e.g. 1000/1389, not 1000/389
+        (the bar counts batches from the start of the phase)."""
+        return int(self.trainer.max_steps * self.trainer.accumulate_grad_batches)
+
 
 class SaveOnInterrupt(L.Callback):
     """Writes `last.ckpt` when training is interrupted (Ctrl-C, SIGTERM)."""

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import lightning as L
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from regen.core.errors import RegenError
+from regen.core.files import atomic_path, atomic_write_text
 from regen.core.objective import Objective
 from regen.train.callbacks import last_value
 from regen.train.config import PhaseConfig, TrainerConfig
@@ -28,6 +29,15 @@ class Phase:
     data: dict[str, torch.Tensor]
     config: PhaseConfig
     valid: dict[str, torch.Tensor] | None = None
+    callbacks: list[L.Callback] = field(default_factory=list)
+
+
+def _part_prefix(model: nn.Module, part: nn.Module) -> str:
+    """Where `part` sits in `model` ('' for the model itself, else 'name.')."""
+    for name, module in model.named_modules():
+        if module is part:
+            return f"{name}." if name else ""
+    raise ValueError("an objective trains a module that is not part of the model")
 
 
 def _restore(model: nn.Module, saved: dict[str, torch.Tensor], phase_dir: Path) -> None:
@@ -44,9 +54,9 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
     """Train `phases` in order under `run_dir/<phase>/`.
 
     A finished phase writes the weights of the parts it trained (named as in `model`,
-    whose attributes must carry the objective's part names) to `weights.safetensors` and a
+    which must contain every trained part) to `weights.safetensors` and a
     `summary.json`; with `resume` such phases are loaded instead of retrained and an
-    unfinished one continues from its last checkpoint. Returns (summaries, is_global_zero).
+    unfinished one (or one whose `max_steps` grew) continues from its last checkpoint. Returns (summaries, is_global_zero).
     """
     summaries: dict[str, dict] = {}
     is_zero = True
@@ -54,13 +64,16 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         phase_dir = run_dir / phase.name
         weights, summary_file = phase_dir / "weights.safetensors", phase_dir / "summary.json"
         if resume and weights.exists() and summary_file.exists():
-            _restore(model, load_file(str(weights)), phase_dir)
-            summaries[phase.name] = json.loads(summary_file.read_text())
-            continue
+            done = json.loads(summary_file.read_text())
+            if done.get("steps", 0) >= phase.config.max_steps:
+                _restore(model, load_file(str(weights)), phase_dir)
+                summaries[phase.name] = done
+                continue
         started = time.perf_counter()
         trainer = fit_objective(phase.objective, phase.data, phase.config, trainer_cfg, phase_dir,
                                 seed + index, phase.valid,
-                                resume=resume and (phase_dir / "checkpoints" / LAST).exists())
+                                resume=resume and (phase_dir / "checkpoints" / LAST).exists(),
+                                callbacks=phase.callbacks)
         is_zero = trainer.is_global_zero
         losses = phase_dir / "losses.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
@@ -69,11 +82,13 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
         summaries[phase.name] = summary
         if is_zero:
-            tmp = phase_dir / ".weights.tmp"
-            trained = {f"{name}.{key}": value.detach().cpu().contiguous()
-                       for name in phase.objective.trainable
-                       for key, value in phase.objective.parts[name].state_dict().items()}
-            save_file(trained, str(tmp))
-            os.replace(tmp, weights)
-            summary_file.write_text(json.dumps(summary, indent=2) + "\n")
+            trained = {}
+            for name in phase.objective.trainable:
+                part = phase.objective.parts[name]
+                prefix = _part_prefix(model, part)
+                trained.update({f"{prefix}{key}": value.detach().cpu().contiguous()
+                                for key, value in part.state_dict().items()})
+            with atomic_path(weights) as tmp:
+                save_file(trained, str(tmp))
+            atomic_write_text(summary_file, json.dumps(summary, indent=2) + "\n")
     return summaries, is_zero

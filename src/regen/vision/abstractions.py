@@ -8,12 +8,27 @@ from torch import nn
 
 from regen.core.abstraction import Abstraction
 from regen.core.space import Space
-from regen.vision.digits import LEVELS, SIDE
+from regen.vision.digits import CLASSES, LEVELS, SIDE
 
 IMAGE_SPACE = Space("digit-8x8", "discrete", (SIDE, SIDE), LEVELS)
+CLASS_SPACE = Space("digit-class", "discrete", (), CLASSES)
 
 
-class PoolAbstraction(Abstraction):
+class DigitAbstraction(Abstraction):
+    """An abstraction of 8x8 digits whose Y' space is fixed at construction (`self._space`)."""
+
+    _space: Space
+
+    @property
+    def space(self) -> Space:
+        return self._space
+
+    @property
+    def target_space(self) -> Space:
+        return IMAGE_SPACE
+
+
+class PoolAbstraction(DigitAbstraction):
     """Y' = the image average-pooled by `factor` and quantised to `levels` grey levels.
 
     encode: (batch, 8, 8) ints in [0, 16] -> (batch, 8/factor, 8/factor) ints in [0, levels).
@@ -24,14 +39,6 @@ class PoolAbstraction(Abstraction):
         self.factor, self.levels = factor, levels
         side = SIDE // factor
         self._space = Space(f"pool{factor}-q{levels}", "discrete", (side, side), levels)
-
-    @property
-    def space(self) -> Space:
-        return self._space
-
-    @property
-    def target_space(self) -> Space:
-        return IMAGE_SPACE
 
     def encode(self, y: torch.Tensor) -> torch.Tensor:
         pooled = F.avg_pool2d(y.float().unsqueeze(1), self.factor).squeeze(1)
@@ -91,7 +98,7 @@ class VectorQuantizer(nn.Module):
             self.usage[dead] = 1.0
 
 
-class VQVAEAbstraction(Abstraction):
+class VQVAEAbstraction(DigitAbstraction):
     """Y' = the codes of a small VQ-VAE; its decoder gives P(Y|Y') per pixel.
 
     encode: (batch, 8, 8) -> (batch, 4, 4) codes in [0, codebook). The continuous
@@ -113,14 +120,6 @@ class VQVAEAbstraction(Abstraction):
             nn.Conv2d(dim, hidden, 3, padding=1), nn.GELU(),
             nn.ConvTranspose2d(hidden, hidden, 4, stride=2, padding=1), nn.GELU(),
             nn.Conv2d(hidden, LEVELS, 3, padding=1))
-
-    @property
-    def space(self) -> Space:
-        return self._space
-
-    @property
-    def target_space(self) -> Space:
-        return IMAGE_SPACE
 
     def latent(self, y: torch.Tensor) -> torch.Tensor:
         """(batch, 8, 8) -> continuous latent (batch, dim, 4, 4)."""

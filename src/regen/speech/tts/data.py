@@ -1,0 +1,188 @@
+"""Paired TTS training data: an LJSpeech-layout corpus -> (mixed text, log-mel) rows.
+
+Utterances are cut into **phrases** where the corpus's phone timings
+(`durations/ID.json`, written by the festival voices) hold an internal pause
+that lines up with the text's punctuation: when an utterance has exactly one
+internal `pau` per `, ; : . ? !` break, each piece of text gets the audio between
+the middles of its surrounding pauses. Other utterances stay whole. Rows longer
+than `max_seconds` are dropped, so a CPU model trains on short, cleanly aligned
+pairs; held-out utterances (the corpus's test_ids) are never used.
+
+Each phrase appears `mixings` times with independent representation mixing
+(each word phones with probability `mix_p`, thesis ch. 4.2; the mixing is seeded
+by the run seed), plus once all-characters and once all-phones when
+`pure_copies` is on, so every word is seen in both spellings.
+
+Tensors: cond (rows, max_symbols, 3) int64 [char, phone, mask]; target (rows,
+max_frames, D) float32 raw log-mel (or first tier, or waveform frames, see
+`target_kind`); target_lengths (rows,) in the target's frames.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+from regen.core.errors import RegenError
+from regen.speech.data.load import Item, LoadReport, load_audio
+from regen.speech.features.mel import MelConfig, log_mel
+from regen.speech.text.mixing import MixedSequence, TextFrontEnd, collate
+from regen.speech.vocoder.data import split_items
+
+PHRASE_BREAK = re.compile(r"(?<=[,;:.?!])\s+")
+
+
+@dataclass
+class TTSDataConfig:
+    """How the corpus (`corpus`: a corpus root or LJSpeech folder) becomes training rows
+    (see the module docstring)."""
+
+    corpus: str = "data/corpus-slt"
+    phrases: bool = True
+    max_seconds: float = 3.0
+    min_seconds: float = 0.3
+    mixings: int = 2
+    mix_p: float = 0.5
+    pure_copies: bool = True
+    stats_utterances: int = 200
+    valid_utterances: int = 4
+    max_rows: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.min_seconds < self.max_seconds:
+            raise ValueError(f"need 0 < min_seconds < max_seconds, got {self.min_seconds}, {self.max_seconds}")
+        if self.mixings < 0 or not 0 <= self.mix_p <= 1:
+            raise ValueError("mixings must be >= 0 and mix_p in [0, 1]")
+        if self.mixings == 0 and not self.pure_copies:
+            raise ValueError("mixings = 0 and pure_copies = false leave no rows; enable one")
+        if min(self.stats_utterances, self.valid_utterances, self.max_rows) < 0:
+            raise ValueError("stats_utterances, valid_utterances and max_rows must be >= 0")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A stretch [start, end) seconds of an utterance's audio and the text spoken in it."""
+
+    item: Item
+    text: str
+    start: float
+    end: float
+
+    @property
+    def seconds(self) -> float:
+        return self.end - self.start
+
+
+def split_phrases(text: str) -> list[str]:
+    """Text pieces between punctuation breaks: 'a, b: c.' -> ['a,', 'b:', 'c.']."""
+    return [p for p in PHRASE_BREAK.split(text.strip()) if p]
+
+
+def phrase_segments(item: Item) -> list[Segment]:
+    """The item cut at punctuation-aligned pauses, or whole (see the module docstring)."""
+    whole = [Segment(item, item.normalized, 0.0, item.seconds)]
+    if item.durations is None:
+        return whole
+    try:
+        phones = json.loads(item.durations.read_text())["phones"]
+    except (OSError, ValueError, KeyError):
+        return whole
+    pauses = [p for p in phones[1:-1] if p.get("phone") == "pau"]
+    pieces = split_phrases(item.normalized)
+    if len(pieces) < 2 or len(pauses) != len(pieces) - 1:
+        return whole
+    cuts = [0.0] + [(float(p["start"]) + float(p["end"])) / 2 for p in pauses] + [item.seconds]
+    return [Segment(item, text, a, b) for text, a, b in zip(pieces, cuts, cuts[1:])]
+
+
+def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment]:
+    """Phrases (or whole utterances) of `items` within [min_seconds, max_seconds]."""
+    out = []
+    for item in items:
+        for seg in phrase_segments(item) if cfg.phrases else [Segment(item, item.normalized, 0.0, item.seconds)]:
+            if cfg.min_seconds <= seg.seconds <= cfg.max_seconds:
+                out.append(seg)
+    return out
+
+
+def tts_split(report: LoadReport) -> tuple[list[Item], list[Item]]:
+    """(train, held-out) items: the corpus's test_ids, or else its last fifth (1 to 8 utterances).
+
+    Training and evaluation both use this split, so no evaluated sentence was trained on.
+    """
+    return split_items(report, len(report.test_ids) or max(1, min(8, len(report.items) // 5)))
+
+
+def segment_audio(seg: Segment, sample_rate: int) -> np.ndarray:
+    """The segment's samples (samples,) float32."""
+    wave = load_audio(seg.item, sample_rate)
+    return wave[int(round(seg.start * sample_rate)): int(round(seg.end * sample_rate))]
+
+
+def spellings(text: str, front_end: TextFrontEnd, cfg: TTSDataConfig, rng: np.random.Generator) -> list[MixedSequence]:
+    """The `mixings` randomly mixed spellings of text, then all-chars and all-phones if `pure_copies`."""
+    out = [front_end.encode(text, mode="mixed", p=cfg.mix_p, rng=rng, normalized=True) for _ in range(cfg.mixings)]
+    if cfg.pure_copies:
+        out += [front_end.encode(text, mode=m, normalized=True) for m in ("chars", "phones")]
+    return out
+
+
+TargetKind = Literal["mel", "tier", "wave"]
+
+
+def segment_target(wave: np.ndarray, mel: MelConfig, kind: TargetKind, frame: int) -> torch.Tensor:
+    """The target of one segment: raw log-mel (frames, n_mels), its first tier (every
+    tier_time_factor-th frame and tier_freq_factor-th bin), or waveform frames
+    (ceil(samples / frame), frame) for the Direct baseline."""
+    if kind == "wave":
+        audio = torch.from_numpy(np.asarray(wave, dtype=np.float32))
+        return torch.nn.functional.pad(audio, (0, -len(audio) % frame)).view(-1, frame)
+    full = log_mel(wave, mel)
+    if kind == "tier":
+        return full[:: mel.tier_time_factor, :: mel.tier_freq_factor]
+    return full
+
+
+def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, seed: int,
+               kind: TargetKind = "mel", frame: int = 0, front_end: TextFrontEnd | None = None,
+               progress: bool = False) -> dict[str, torch.Tensor]:
+    """Padded training tensors {'cond', 'target', 'target_lengths'} (see the module docstring)."""
+    if not segments:
+        raise RegenError(f"no training phrase lies within {cfg.min_seconds}-{cfg.max_seconds} s; "
+                         "raise data.max_seconds or build a larger corpus")
+    front_end = front_end or TextFrontEnd()
+    rng = np.random.default_rng(seed)
+    texts: list[MixedSequence] = []
+    targets: list[torch.Tensor] = []
+    from tqdm.auto import tqdm
+
+    for seg in tqdm(segments, desc="features", unit="phrase", disable=not progress, leave=False):
+        target = segment_target(segment_audio(seg, mel.sample_rate), mel, kind, frame)
+        for spelled in spellings(seg.text, front_end, cfg, rng):
+            texts.append(spelled)
+            targets.append(target)
+    if cfg.max_rows:
+        texts, targets = texts[:cfg.max_rows], targets[:cfg.max_rows]
+    text = collate(texts)
+    cond = torch.stack([torch.from_numpy(text[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
+    lengths = torch.tensor([len(t) for t in targets])
+    padded = torch.zeros(len(targets), int(lengths.max()), targets[0].shape[-1])
+    for row, t in enumerate(targets):
+        padded[row, : len(t)] = t
+    return {"cond": cond, "target": padded, "target_lengths": lengths}
+
+
+def trim_batch(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Cut a batch's padding to its own longest text and target (rows are padded to the corpus's)."""
+    out = dict(batch)
+    symbols = int((batch["cond"].abs().sum(-1) > 0).sum(-1).max())
+    out["cond"] = batch["cond"][:, :max(symbols, 1)]
+    if "target_lengths" in batch:
+        out["target"] = batch["target"][:, : int(batch["target_lengths"].max())]
+    return out

@@ -1,0 +1,370 @@
+"""Representation Mixing TTS (thesis ch. 4): mixed char/phone text -> log-mel frames.
+
+The converter X -> Y' of speech: X is a representation-mixed symbol sequence
+(`regen.speech.text.mixing`), Y' a normalised log-mel spectrogram (`regen.speech.features.mel`).
+
+    embeddings   e_f = E_m[m] + (1 - m) E_c[char] + m E_p[phone]         (eqs. 4.1-4.2)
+    encoder      SMRC: stacks of concatenated 1/3/5-wide convolutions, batch norm,
+                 ReLU, residual; then a bidirectional LSTM                 (4.2.2)
+    prenet       linear layers with dropout that stays on at inference     (4.2.3)
+    attention    an LSTM on [prenet, previous context] drives softplus-step GMM
+                 attention (`regen.nn.gmm_attention`)                      (4.2.4)
+    decoder      LSTMs on [prenet, context, layer below] with cell dropout,
+                 a linear projection to the next frame, mean squared error
+    TBPTT        the decoder runs in chunks of `tbptt` frames; state crosses a
+                 chunk boundary detached                                   (4.2.5)
+    reduction    each decoder step emits `reduction` frames (Tacotron's r); the
+                 prenet reads the last of them. The thesis uses 1; the tiny CPU
+                 config uses 4, which shortens the recursion fourfold.
+
+Tensors: text `cond` (batch, length, 3) int64 holding [char_id, phone_id, mask] per
+position (zero rows pad; see `pack_text`); mel (batch, frames, n_mels).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from regen.core.errors import RegenError
+from regen.core.space import Space
+from regen.nn.gmm_attention import GMMAttention
+from regen.speech.text.mixing import MixedSequence, TextFrontEnd, collate
+from regen.speech.tts.rerank import reached_end
+from regen.speech.text.symbols import CHARS, PHONES
+from regen.speech.tts.stage import TTSStage
+
+VOCAB = max(len(CHARS), len(PHONES))
+TEXT_SPACE = Space("repmix-text", "discrete", (3,), vocab=VOCAB)
+
+
+@dataclass
+class RepMixConfig:
+    """Network sizes; defaults are Table 4.2 (`configs/speech/repmix-paper.yaml`)."""
+
+    mel: str = "ch4"
+    n_mels: int = 80
+    embed_dim: int = 15
+    smrc_channels: int = 128
+    smrc_stacks: int = 3
+    enc_hidden: int = 128
+    prenet_dim: int = 128
+    prenet_layers: int = 2
+    prenet_dropout: float = 0.5
+    attn_hidden: int = 512
+    mixtures: int = 10
+    dec_hidden: int = 512
+    dec_layers: int = 2
+    cell_dropout: float = 0.075
+    tbptt: int = 256
+    reduction: int = 1
+
+    def __post_init__(self) -> None:
+        if min(self.n_mels, self.embed_dim, self.smrc_channels, self.smrc_stacks, self.enc_hidden, self.prenet_dim,
+               self.prenet_layers, self.attn_hidden, self.mixtures, self.dec_hidden, self.dec_layers, self.tbptt,
+               self.reduction) < 1:
+            raise ValueError("all sizes must be >= 1")
+        if not (0 <= self.prenet_dropout < 1 and 0 <= self.cell_dropout < 1):
+            raise ValueError("dropout probabilities must lie in [0, 1)")
+
+
+def pack_text(sequences: Sequence[MixedSequence]) -> torch.Tensor:
+    """MixedSequences -> padded cond (batch, length, 3); RegenError for an empty one."""
+    if not sequences or any(len(s) == 0 for s in sequences):
+        raise RegenError("empty text: give at least one word or character to synthesise")
+    batch = collate(sequences)
+    return torch.stack([torch.from_numpy(batch[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
+
+
+def text_to_cond(texts: Sequence[str], front_end: TextFrontEnd | None = None, mode: str = "phones",
+                 **mix: Any) -> torch.Tensor:
+    """Raw strings -> cond (batch, length, 3) through normalisation, G2P and mixing."""
+    if not texts or any(not t or not t.strip() for t in texts):
+        raise RegenError("empty text: give at least one word or character to synthesise")
+    front_end = front_end or TextFrontEnd()
+    return pack_text([front_end.encode(t, mode=mode, **mix) for t in texts])
+
+
+def text_lengths(cond: torch.Tensor) -> torch.Tensor:
+    """Valid positions per row of cond (batch, length, 3) -> (batch,)."""
+    return (cond.abs().sum(-1) > 0).long().sum(-1)
+
+
+class MixedTextEmbedding(nn.Module):
+    """Char and phone embeddings combined through the mask embedding (thesis eqs. 4.1-4.2).
+
+    cond (batch, length, 3) [char, phone, is_phone] ids -> (x (batch, length, dim),
+    mask (batch, length) bool, lengths (batch,)). Each table is initialised from a
+    truncated normal with `std`, or 1/sqrt(table size) when `std` is None.
+    """
+
+    def __init__(self, dim: int, std: float | None = None) -> None:
+        super().__init__()
+        self.embed_char = nn.Embedding(VOCAB, dim)
+        self.embed_phone = nn.Embedding(VOCAB, dim)
+        self.embed_mask = nn.Embedding(2, dim)
+        for emb in (self.embed_char, self.embed_phone, self.embed_mask):
+            nn.init.trunc_normal_(emb.weight, std=std if std is not None else 1 / math.sqrt(emb.num_embeddings))
+
+    def forward(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if cond.dim() != 3 or cond.shape[-1] != 3 or cond.shape[1] == 0:
+            shape = tuple(cond.shape)
+            raise RegenError(f"text input must be (batch, length>0, 3) [char, phone, mask] ids, got {shape}")
+        lengths = text_lengths(cond)
+        if bool((lengths == 0).any()):
+            raise RegenError("empty text: give at least one word or character to synthesise")
+        chars, phones, is_phone = cond.unbind(-1)
+        m = is_phone.unsqueeze(-1).float()
+        x = (1 - m) * self.embed_char(chars) + m * self.embed_phone(phones) + self.embed_mask(is_phone)
+        mask = torch.arange(cond.shape[1], device=cond.device)[None] < lengths[:, None]
+        return x, mask, lengths
+
+
+class SMRCLayer(nn.Module):
+    """Concatenated 1/3/5-wide 1-D convolutions, batch norm, ReLU, residual when shapes agree.
+
+    (batch, in_dim, length) -> (batch, 3 * channels, length).
+    """
+
+    def __init__(self, in_dim: int, channels: int) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(nn.Conv1d(in_dim, channels, k, padding=k // 2) for k in (1, 3, 5))
+        self.norm = nn.BatchNorm1d(3 * channels)
+        self.residual = in_dim == 3 * channels
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.norm(torch.cat([conv(x) for conv in self.convs], dim=1)))
+        return (y + x if self.residual else y) * mask[:, None]
+
+
+class CellDropoutLSTMCell(nn.Module):
+    """LSTM cell with recurrent dropout on the cell update (Semeniuta et al., 2016).
+
+    c' = f c + i dropout(tanh(g)); input (batch, in_dim), state two (batch, hidden).
+    """
+
+    def __init__(self, in_dim: int, hidden: int, dropout: float) -> None:
+        super().__init__()
+        self.cell = nn.LSTMCell(in_dim, hidden)
+        self.dropout = dropout
+
+    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        h, c = state
+        cell = self.cell
+        gates = F.linear(x, cell.weight_ih, cell.bias_ih) + F.linear(h, cell.weight_hh, cell.bias_hh)
+        i, f, g, o = gates.chunk(4, dim=-1)
+        update = F.dropout(torch.tanh(g), self.dropout, self.training)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * update
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+
+@dataclass
+class DecoderState:
+    """Recurrent state carried across frames (and, detached, across TBPTT chunks)."""
+
+    frame: torch.Tensor  # (batch, n_mels) previous output frame
+    context: torch.Tensor  # (batch, mem_dim)
+    kappa: torch.Tensor  # (batch, mixtures)
+    cells: list[tuple[torch.Tensor, torch.Tensor]]  # attention LSTM, then decoder LSTMs
+
+    def detach(self) -> "DecoderState":
+        return DecoderState(self.frame.detach(), self.context.detach(), self.kappa.detach(),
+                            [(h.detach(), c.detach()) for h, c in self.cells])
+
+
+@dataclass
+class Generated:
+    """Free-running output: mel (batch, frames, n_mels) zero-padded past `lengths` (batch,);
+    alignment (batch, frames, inputs) attention weights per generated frame."""
+
+    mel: torch.Tensor
+    lengths: torch.Tensor
+    alignment: torch.Tensor
+
+
+class RepMixTTS(TTSStage):
+    """Text (repmix) -> normalised log-mel converter Stage; see the module docstring.
+
+    Training batch: `cond` (batch, length, 3) int64, `target` (batch, frames, n_mels)
+    raw log-mel, optional `target_lengths` (batch,). The loss is the MSE of
+    next-frame prediction in normalised units over valid frames.
+    """
+
+    def __init__(self, cfg: RepMixConfig) -> None:
+        super().__init__(cfg.n_mels)
+        self.cfg = cfg
+        self.embed = MixedTextEmbedding(cfg.embed_dim)
+        width = 3 * cfg.smrc_channels
+        self.smrc = nn.ModuleList(SMRCLayer(cfg.embed_dim if k == 0 else width, cfg.smrc_channels)
+                                  for k in range(cfg.smrc_stacks))
+        self.bilstm = nn.LSTM(width, cfg.enc_hidden, batch_first=True, bidirectional=True)
+        mem = 2 * cfg.enc_hidden
+        self.prenet = nn.ModuleList(nn.Linear(cfg.n_mels if k == 0 else cfg.prenet_dim, cfg.prenet_dim)
+                                    for k in range(cfg.prenet_layers))
+        self.attn_rnn = CellDropoutLSTMCell(cfg.prenet_dim + mem, cfg.attn_hidden, cfg.cell_dropout)
+        self.attention = GMMAttention(cfg.attn_hidden, cfg.mixtures)
+        below = [cfg.attn_hidden] + [cfg.dec_hidden] * (cfg.dec_layers - 1)
+        self.dec_rnns = nn.ModuleList(CellDropoutLSTMCell(cfg.prenet_dim + mem + b, cfg.dec_hidden, cfg.cell_dropout)
+                                      for b in below)
+        self.out = nn.Linear(cfg.dec_hidden, cfg.n_mels * cfg.reduction)
+
+    @property
+    def input_space(self) -> Space:
+        return TEXT_SPACE
+
+    @property
+    def output_space(self) -> Space:
+        return Space(f"logmel-{self.cfg.mel}", "continuous", (self.cfg.n_mels,))
+
+    def encode_text(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """cond (batch, length, 3) -> memory (batch, length, 2 * enc_hidden), mask (batch, length) bool."""
+        x, mask, lengths = self.embed(cond)
+        h = x.transpose(1, 2) * mask[:, None]
+        for layer in self.smrc:
+            h = layer(h, mask.float())
+        packed = nn.utils.rnn.pack_padded_sequence(h.transpose(1, 2), lengths.cpu(), batch_first=True,
+                                                   enforce_sorted=False)
+        out, _ = self.bilstm(packed)
+        memory, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=cond.shape[1])
+        return memory, mask
+
+    def prenet_forward(self, frame: torch.Tensor) -> torch.Tensor:
+        """(batch, n_mels) -> (batch, prenet_dim); linear layers, dropout always on (also in eval)."""
+        for layer in self.prenet:
+            frame = F.dropout(layer(frame), self.cfg.prenet_dropout, training=True)
+        return frame
+
+    def initial_state(self, memory: torch.Tensor) -> DecoderState:
+        """Zero frame, context and LSTM states; attention means on the first token."""
+        b, dev = memory.shape[0], memory.device
+        zeros = lambda d: torch.zeros(b, d, device=dev, dtype=memory.dtype)  # noqa: E731
+        cells = [(zeros(self.cfg.attn_hidden), zeros(self.cfg.attn_hidden))]
+        cells += [(zeros(self.cfg.dec_hidden), zeros(self.cfg.dec_hidden)) for _ in self.dec_rnns]
+        return DecoderState(zeros(self.cfg.n_mels), zeros(memory.shape[-1]), self.attention.init_state(b, dev), cells)
+
+    def step(self, state: DecoderState, memory: torch.Tensor,
+             mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, DecoderState]:
+        """One decoder step: prediction (batch, reduction, n_mels), weights (batch, inputs), new state."""
+        pre = self.prenet_forward(state.frame)
+        h, c = self.attn_rnn(torch.cat([pre, state.context], -1), state.cells[0])
+        context, weights, kappa = self.attention(h, memory, mask, state.kappa)
+        cells, below = [(h, c)], h
+        for rnn, cell in zip(self.dec_rnns, state.cells[1:]):
+            hd, cd = rnn(torch.cat([pre, context, below], -1), cell)
+            cells.append((hd, cd))
+            below = hd
+        frames = self.out(below).view(below.shape[0], self.cfg.reduction, self.cfg.n_mels)
+        return frames, weights, DecoderState(frames[:, -1], context, kappa, cells)
+
+    def decode_teacher_forced(self, target: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor,
+                              state: DecoderState) -> tuple[torch.Tensor, torch.Tensor, DecoderState]:
+        """Predict frames of target (batch, frames, n_mels), frames a multiple of `reduction`,
+        from the true previous ones.
+
+        Returns predictions (batch, frames, n_mels), alignment (batch, frames / reduction,
+        inputs) (one row per decoder step), final state.
+        """
+        r = self.cfg.reduction
+        preds, aligns = [], []
+        for t in range(0, target.shape[1], r):
+            frames, weights, state = self.step(state, memory, mask)
+            preds.append(frames)
+            aligns.append(weights)
+            state.frame = target[:, t + r - 1]
+        return torch.cat(preds, 1), torch.stack(aligns, 1), state
+
+    def pad_to_steps(self, target: torch.Tensor) -> torch.Tensor:
+        """Zero-pad (batch, frames, n_mels) to a whole number of decoder steps."""
+        return F.pad(target, (0, 0, 0, -target.shape[1] % self.cfg.reduction))
+
+    def _frame_mask(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        target = batch["target"]
+        lengths = batch.get("target_lengths")
+        if lengths is None:
+            return torch.ones(target.shape[:2], dtype=torch.bool, device=target.device)
+        return torch.arange(target.shape[1], device=target.device)[None] < lengths.to(target.device)[:, None]
+
+    def tbptt_losses(self, batch: dict[str, torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
+        """Truncated BPTT: one loss dict per chunk of `tbptt` frames.
+
+        The caller may step the optimiser after each chunk (the text is re-encoded per
+        chunk so each chunk owns its graph); the decoder state crosses chunk
+        boundaries detached. Keys: `loss` (masked MSE of the chunk), `frames`.
+        """
+        valid = self.pad_to_steps(self._frame_mask(batch)[..., None].float())[..., 0] > 0
+        target = self.pad_to_steps(self.normalize(batch["target"]))
+        chunk_frames = -(-self.cfg.tbptt // self.cfg.reduction) * self.cfg.reduction
+        state = None
+        for start in range(0, target.shape[1], chunk_frames):
+            memory, mask = self.encode_text(batch["cond"])
+            state = self.initial_state(memory) if state is None else state.detach()
+            chunk = target[:, start: start + chunk_frames]
+            pred, _, state = self.decode_teacher_forced(chunk, memory, mask, state)
+            chunk_valid = valid[:, start: start + chunk.shape[1]]
+            frames = chunk_valid.sum().clamp_min(1)
+            err = ((pred.float() - chunk.float()) ** 2).mean(-1)
+            yield {"loss": (err * chunk_valid).sum() / frames, "frames": frames.detach()}
+
+    @torch.no_grad()
+    def teacher_forced_alignment(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Attention (batch, steps, inputs) while reading the batch's true frames."""
+        memory, mask = self.encode_text(batch["cond"])
+        target = self.pad_to_steps(self.normalize(batch["target"]))
+        return self.decode_teacher_forced(target, memory, mask, self.initial_state(memory))[1]
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Masked MSE over all frames; gradients truncated every `tbptt` frames."""
+        total = frames = 0
+        for part in self.tbptt_losses(batch):
+            total = total + part["loss"] * part["frames"]
+            frames = frames + part["frames"]
+        return {"loss": total / frames}
+
+    @torch.no_grad()
+    def generate(self, cond: torch.Tensor, max_frames: int = 1000, stop_threshold: float = 0.5,
+                 tail_frames: int = 0) -> Generated:
+        """Free-running synthesis of cond (batch, length, 3).
+
+        A row stops `tail_frames` decoder steps after its attention first reaches the end
+        of its text (`rerank.reached_end` at `stop_threshold`), or at `max_frames` decoder steps
+        (each of `reduction` frames). `Generated.alignment` has one row per step,
+        `Generated.lengths` counts frames.
+        """
+        if max_frames < 1:
+            raise RegenError(f"max_frames must be >= 1, got {max_frames}")
+        memory, mask = self.encode_text(cond)
+        last = text_lengths(cond) - 1
+        state = self.initial_state(memory)
+        lengths = torch.full_like(last, max_frames)
+        stop_at = torch.full_like(last, -1)
+        frames, aligns = [], []
+        for t in range(max_frames):
+            frame, weights, state = self.step(state, memory, mask)
+            frames.append(frame)
+            aligns.append(weights)
+            reached = reached_end(weights, last, stop_threshold) & (stop_at < 0)
+            stop_at = torch.where(reached, torch.full_like(stop_at, t), stop_at)
+            done = (stop_at >= 0) & (t >= stop_at + tail_frames)
+            lengths = torch.where(done & (lengths == max_frames), torch.full_like(lengths, t + 1), lengths)
+            if bool((lengths < max_frames).all()):
+                break
+        mel = torch.cat(frames, 1)
+        lengths = lengths * self.cfg.reduction
+        valid = torch.arange(mel.shape[1], device=mel.device)[None] < lengths[:, None]
+        return Generated(mel * valid[..., None], lengths, torch.stack(aligns, 1).float())
+
+    def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:
+        """(batch, length, 3) -> raw log-mel (batch * n, frames, n_mels); see `generate`.
+
+        The last call's `Generated` (normalised mel, lengths, attention alignment) is
+        kept in `self.last_generated`. The prenet dropout makes the n draws differ.
+        """
+        out = self.generate(cond.repeat_interleave(n, dim=0), **controls)
+        self.last_generated = out
+        return self.denormalize(out.mel)

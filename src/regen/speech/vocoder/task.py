@@ -1,0 +1,141 @@
+"""The vocoder task (`speech-vocoder`): the WaveRNN renderer Y' (log-mel) -> Y (waveform),
+trained on audio alone from `data.corpus`.
+
+`regen sample` renders the log-mels that the shipped RepMix converter draws for held-out
+sentences (X -> Y' -> Y with this renderer); `regen evaluate` compares copy-synthesis of
+held-out recordings with Griffin-Lim (MCD, spectral convergence) and measures speed.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from regen.core.errors import ConfigError
+from regen.core.objective import Objective
+from regen.core.provenance import fingerprint
+from regen.core.run_config import RunConfig
+from regen.core.task import Task, TrainingPlan, register
+from regen.speech.data.load import Item, load_audio
+from regen.speech.features.inversion import invert_log_mel
+from regen.speech.features.measures import compare_waveforms
+from regen.speech.features.mel import MelConfig, load_mel_config, log_mel
+from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats, segments, split_items
+from regen.speech.vocoder.wavernn import VocoderConfig, VocoderDataConfig, WaveRNNVocoder
+from regen.train.config import PhaseConfig
+from regen.train.phases import Phase
+
+CONVERTER = "speech/repmix-tiny"
+
+
+def vocoder_mel(model: VocoderConfig) -> MelConfig:
+    """The model's mel config; ConfigError unless its bands and hop agree with the model."""
+    mel = load_mel_config(model.mel)
+    if (mel.n_mels, mel.hop_length) != (model.n_mels, model.hop):
+        raise ConfigError(f"model.n_mels/hop ({model.n_mels}, {model.hop}) disagree with mel config "
+                          f"'{model.mel}' ({mel.n_mels}, {mel.hop_length})")
+    return mel
+
+
+@dataclass
+class VocoderSampleConfig:
+    """eval_utterances: held-out recordings copy-synthesised by `regen evaluate`."""
+
+    eval_utterances: int = 3
+
+    def __post_init__(self) -> None:
+        if self.eval_utterances < 1:
+            raise ValueError("eval_utterances must be >= 1")
+
+
+@register
+class VocoderTask(Task):
+    """WaveRNN-style mel -> waveform renderer, trained on audio alone."""
+
+    name = "speech-vocoder"
+    domain = "speech"
+    model_config = VocoderConfig
+    data_config = VocoderDataConfig
+    sample_config = VocoderSampleConfig
+
+    def default_phases(self) -> dict[str, PhaseConfig]:
+        return {"vocoder": PhaseConfig(max_steps=3000, batch_size=16, lr=2e-3)}
+
+    def check_config(self, cfg: RunConfig, where: str) -> None:
+        need = cfg.model.train_frames + 2 * cfg.model.context_frames + 1
+        if cfg.data.chunk_frames < need:
+            raise ConfigError(f"{where}: data.chunk_frames {cfg.data.chunk_frames} must be >= {need} "
+                              "(train_frames plus the context network's frames on each side, plus one)")
+        try:
+            vocoder_mel(cfg.model)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+    def build(self, cfg: RunConfig) -> nn.Module:
+        mel = vocoder_mel(cfg.model)
+        return WaveRNNVocoder(cfg.model, mel.sample_rate, mel.name)
+
+    def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
+        mel = vocoder_mel(cfg.model)
+        report = load_items(cfg.data.corpus, mel)
+        train, held = split_items(report, cfg.data.valid_utterances)
+        if cfg.data.max_utterances:
+            train = train[:cfg.data.max_utterances]
+        stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
+        model.set_stats(stats.mean, stats.std)
+        data = segments(train, mel, stats, cfg.data.chunk_frames, cfg.data.chunks_per_utterance, cfg.seed)
+        valid = segments(held, mel, stats, cfg.data.chunk_frames, 1, cfg.seed + 1) if held else None
+        objective = Objective("vocoder", model.loss, {"vocoder": model}, ["vocoder"])
+        meta = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
+                "skipped_files": len(report.problems), "segments": int(len(data["cond"])),
+                "fingerprint": fingerprint(data["cond"], data["target"])}
+        return TrainingPlan([Phase("vocoder", objective, data, cfg.phases["vocoder"], valid)], meta)
+
+    def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
+               temperature: float | None) -> list[Path]:
+        """Held-out sentences through the shipped RepMix converter and this vocoder: one WAV each."""
+        from regen.core.task import load_model
+        from regen.speech.data.audio import save_wav
+        from regen.speech.data.sentences import held_out_texts
+        from regen.speech.tts.renderers import NeuralRenderer
+        from regen.speech.tts.speaker import Speaker
+
+        converter, converter_cfg, _ = load_model(CONVERTER, task="speech-repmix")
+        speaker = Speaker(converter, converter_cfg, NeuralRenderer(model, vocoder_mel(cfg.model)))
+        return [save_wav(out_dir / f"{k:04d}.wav", (s := speaker.say(text, seed=seed + k)).wave, s.sample_rate)
+                for k, text in enumerate(held_out_texts(n), start=1)]
+
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
+        mel = vocoder_mel(cfg.model)
+        _, held = split_items(load_items(cfg.data.corpus, mel), cfg.data.valid_utterances)
+        return evaluate_vocoder(model, held[: cfg.sample.eval_utterances], mel)
+
+
+def evaluate_vocoder(model: WaveRNNVocoder, items: Sequence[Item], mel: MelConfig, gl_iterations: int = 64,
+                     seed: int = 0, **controls: float) -> dict[str, float]:
+    """Mean MCD (dB) and spectral convergence of vocoder and Griffin-Lim output against the
+    recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time)."""
+    torch.manual_seed(seed)
+    rows: dict[str, list[float]] = {k: [] for k in ("vocoder_mcd_db", "vocoder_sc", "gl_mcd_db", "gl_sc")}
+    gen_seconds = audio_seconds = 0.0
+    for item in items:
+        wave = load_audio(item, mel.sample_rate)
+        lm = log_mel(wave, mel)
+        t0 = time.time()
+        voc = model.vocode(lm, **controls).numpy()
+        gen_seconds += time.time() - t0
+        audio_seconds += len(voc) / mel.sample_rate
+        gl = invert_log_mel(lm, mel, "gl", gl_iterations).numpy()
+        for name, est in (("vocoder", voc), ("gl", gl)):
+            scores = compare_waveforms(wave, est, mel)
+            rows[f"{name}_mcd_db"].append(scores["mcd_db"])
+            rows[f"{name}_sc"].append(scores["spectral_convergence"])
+    result = {k: float(np.mean(v)) for k, v in rows.items()}
+    result["vocoder_rtf"] = gen_seconds / max(audio_seconds, 1e-9)
+    return result

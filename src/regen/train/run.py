@@ -1,0 +1,48 @@
+"""`train_run`: the one training entry for every task (what `regen train` calls).
+
+Builds the task's model, runs its phases (each resumable) under `run_dir`, writes the
+checkpoint (safetensors + config + meta with command, commit, seed, data), and only
+then evaluates it and adds the metrics to its meta.json.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from regen.core.checkpoint import save_checkpoint, update_meta
+from regen.core.config import to_dict
+from regen.core.errors import RegenError
+from regen.core.files import check_writable
+from regen.core.provenance import command_line, git_commit, seed_everything
+from regen.core.run_config import RunConfig
+from regen.core.task import get_task
+from regen.train.phases import run_phases
+
+
+def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: str | Path | None = None,
+              evaluate: bool = True) -> Path:
+    """Train every phase of `cfg` under `run_dir` and write the checkpoint to `out`
+    (default `run_dir/checkpoint`); returns the checkpoint directory."""
+    task = get_task(cfg.task)
+    run_dir = Path(run_dir)
+    out = Path(out) if out is not None else run_dir / "checkpoint"
+    if out.exists() and not out.is_dir():
+        raise RegenError(f"--out {out} is an existing file; give a folder for the checkpoint")
+    check_writable(out.parent / f".{out.name}.probe")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RegenError(f"--run-dir {run_dir} is an existing file; give a folder")
+    seed_everything(cfg.seed)
+    model = task.build(cfg)
+    plan = task.plan(cfg, model, run_dir)
+    started = time.perf_counter()
+    summaries, is_zero = run_phases(model, plan.phases, cfg.trainer, run_dir, cfg.seed, resume)
+    if not is_zero:
+        return out
+    meta = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed, "data": plan.data,
+            "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
+    path = save_checkpoint(out, model, to_dict(cfg), meta)
+    if evaluate:
+        seed_everything(cfg.seed)
+        update_meta(path, {"metrics": task.evaluate(cfg, model.eval())})
+    return path

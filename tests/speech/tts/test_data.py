@@ -1,0 +1,87 @@
+"""TTS training rows: phrase cutting at punctuation-aligned pauses, mixing copies, padding and trimming."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from regen.core.errors import RegenError
+from regen.speech.data.load import read_ljspeech
+from regen.speech.features.mel import load_mel_config
+from regen.speech.tts.data import (TTSDataConfig, build_rows, phrase_segments, split_phrases, training_segments,
+                                   trim_batch)
+
+from ..conftest import write_ljspeech
+
+TEXT = "In the beginning, God created the heaven: and the earth."
+
+
+def corpus_with_timings(tmp_path: Path, pauses: int) -> Path:
+    """One 1.5 s utterance of TEXT with `pauses` internal pauses in its phone timings."""
+    folder = write_ljspeech(tmp_path / "v", [f"U1|{TEXT}|{TEXT}"], seconds=1.5)
+    phones = [{"phone": "pau", "start": 0.0, "end": 0.1}, {"phone": "ih", "start": 0.1, "end": 0.5}]
+    if pauses >= 1:
+        phones += [{"phone": "pau", "start": 0.5, "end": 0.6}, {"phone": "g", "start": 0.6, "end": 0.9}]
+    if pauses >= 2:
+        phones += [{"phone": "pau", "start": 0.9, "end": 1.1}, {"phone": "ah", "start": 1.1, "end": 1.4}]
+    phones.append({"phone": "pau", "start": 1.4, "end": 1.5})
+    (folder / "durations").mkdir()
+    (folder / "durations" / "U1.json").write_text(json.dumps({"phones": phones}))
+    return folder
+
+
+def test_split_phrases_keeps_punctuation() -> None:
+    assert split_phrases(TEXT) == ["In the beginning,", "God created the heaven:", "and the earth."]
+    assert split_phrases("No break here") == ["No break here"]
+
+
+def test_phrases_cut_at_the_middle_of_matching_pauses(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
+    segs = phrase_segments(item)
+    assert [s.text for s in segs] == split_phrases(TEXT)
+    assert [(s.start, s.end) for s in segs] == [(0.0, 0.55), (0.55, 1.0), (1.0, 1.5)]
+
+
+def test_mismatched_pauses_keep_the_utterance_whole(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=1)).items[0]
+    segs = phrase_segments(item)
+    assert len(segs) == 1 and segs[0].text == TEXT and segs[0].seconds == pytest.approx(1.5)
+
+
+def test_rows_hold_every_spelling_and_trim_to_the_batch(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
+    cfg = TTSDataConfig(max_seconds=1.0, mixings=2, pure_copies=True)
+    segs = training_segments([item], cfg)
+    assert len(segs) == 3
+    mel = load_mel_config("logmel-ch4")
+    rows = build_rows(segs, mel, cfg, seed=0)
+    assert rows["cond"].shape[0] == rows["target"].shape[0] == 3 * 4  # 2 mixed + chars + phones per phrase
+    assert rows["target"].shape[-1] == 80
+    chars_only, phones_only = rows["cond"][2], rows["cond"][3]
+    assert int(chars_only[:, 2].sum()) == 0 and int(phones_only[:, 2].sum()) > 0
+    assert int(rows["target_lengths"][0]) == mel.frames(int(0.55 * 22050))
+    again = build_rows(segs, mel, cfg, seed=0)
+    assert torch.equal(again["cond"], rows["cond"])  # the mixing follows the seed
+    batch = trim_batch({k: v[:4] for k, v in rows.items()})
+    assert batch["target"].shape[1] == int(rows["target_lengths"][:4].max())
+    assert batch["cond"].shape[1] == int((rows["cond"][:4].abs().sum(-1) > 0).sum(-1).max())
+
+
+def test_waveform_and_tier_targets(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
+    cfg = TTSDataConfig(max_seconds=1.0, mixings=1, pure_copies=False)
+    segs = training_segments([item], cfg)
+    wave = build_rows(segs, load_mel_config("logmel-ch4"), cfg, 0, kind="wave", frame=128)
+    assert wave["target"].shape[-1] == 128 and int(wave["target_lengths"][0]) == -(-int(0.55 * 22050) // 128)
+    tier = build_rows(segs, load_mel_config("logmel-rmelnet"), cfg, 0, kind="tier")
+    assert tier["target"].shape[-1] == 32
+
+
+def test_no_phrase_in_range_is_a_user_error(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
+    cfg = TTSDataConfig(min_seconds=0.2, max_seconds=0.3)
+    with pytest.raises(RegenError, match="raise data.max_seconds"):
+        build_rows(training_segments([item], cfg), load_mel_config("logmel-ch4"), cfg, 0)
