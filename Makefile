@@ -8,7 +8,7 @@ DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox chromium
 # Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install debs assets speech-assets clean-tree clean
+.PHONY: demo test install debs assets image-assets music-assets speech-assets clean-tree clean
 
 demo: install
 	$(REGEN) demo --out out
@@ -34,16 +34,19 @@ debs:
 
 # Retrain every shipped checkpoint from its config (seeded); see src/regen/assets/*/*/meta.json.
 # Each meta.json names the commit that made it, so the tree must be clean (ALLOW_DIRTY=1 overrides).
-assets: install clean-tree
+assets: image-assets music-assets speech-assets
+
+image-assets: install clean-tree
 	$(REGEN) image classifier
 	for name in digits-pool-tiny digits-vq-tiny digits-direct-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train image/$$name --run-dir runs/assets/$$name --out src/regen/assets/image/$$name || exit 1; \
 	done
+
+music-assets: install clean-tree
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
-	$(MAKE) speech-assets
 
 # The speech models: festival's slt voice reads the first 1,032 corpus sentences (~7 min, resumable),
 # then each tiny model trains from its config (about 15-25 min each on one core).
