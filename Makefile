@@ -59,7 +59,7 @@ speech-assets: install clean-tree
 	done
 
 clean-tree:
-	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no)" ]; then \
+	@if [ -z "$(ALLOW_DIRTY)" ] && [ -n "$$(git status --porcelain --untracked-files=no -- . ':(exclude)src/regen/assets')" ]; then \
 		echo "the working tree has uncommitted changes; commit them first so each checkpoint's meta.json names a commit that reproduces it (or pass ALLOW_DIRTY=1)"; \
 		exit 1; fi
 

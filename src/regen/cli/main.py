@@ -31,6 +31,9 @@ def _options(cache_dir: Optional[Path] = typer.Option(
         None, "--cache-dir", help="Folder for prepared data (default $REGEN_CACHE_DIR, $XDG_CACHE_HOME/regen or "
                                   "~/.cache/regen).")) -> None:
     if cache_dir is not None:
+        existing = next(p for p in (cache_dir.absolute(), *cache_dir.absolute().parents) if p.exists())
+        if not existing.is_dir():
+            raise RegenError(f"--cache-dir {cache_dir}: {existing} is a file, not a folder; choose another folder")
         os.environ["REGEN_CACHE_DIR"] = str(cache_dir)
 
 
@@ -65,9 +68,9 @@ def sample(checkpoint: str = typer.Argument(..., help="A checkpoint directory or
 
     if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
         raise RegenError(f"--temperature must be a positive number, got {temperature}")
-    check_output_dir(out)
     task, ckpt = open_checkpoint(checkpoint)
     cfg, model = task.load(ckpt)
+    check_output_dir(out)  # after the checkpoint loads, so a bad checkpoint leaves no empty folder behind
     for path in task.sample(cfg, model, out, n, seed, temperature):
         typer.echo(f"wrote {path}")
 
@@ -160,8 +163,11 @@ app.add_typer(image_app, name="image")
 def image_classifier(out: Optional[Path] = typer.Option(None, help="Checkpoint folder (default: the shipped one)."),
                      seed: int = typer.Option(0, min=0)) -> None:
     """Retrain the digit classifier that judges samples."""
+    from regen.core.files import check_output_dir
     from regen.vision.assets import build_classifier_asset
 
+    if out is not None:
+        check_output_dir(out)  # before training; save_checkpoint would replace a file of that name
     typer.echo(f"classifier written to {build_classifier_asset(out, seed)}")
 
 

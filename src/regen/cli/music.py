@@ -56,12 +56,12 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
     from regen.music.scores import read_score
     from regen.music.tasks import harmonize as run, write_outputs
 
-    check_output_dir(out)
     read = read_score(score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
     net, sampler = _model_and_sampler(model, steps, temperature)
     res = run(net, read.grid, sampler, seed)
+    check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("harmonization", write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"),
             grade(res.grid, reference()))
 
@@ -80,12 +80,12 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
     from regen.music.scores import read_score
     from regen.music.tasks import infill as run, write_outputs
 
-    check_output_dir(out)
     read = read_score(score, parts_needed=(4,))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
     net, sampler = _model_and_sampler(model, steps, temperature)
     res = run(net, read.grid, bars, voices, sampler, seed)
+    check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("infill", write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"),
             grade(res.grid, reference()))
 

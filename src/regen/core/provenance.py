@@ -22,14 +22,16 @@ def seed_everything(seed: int) -> None:
 
 def git_commit() -> str:
     """The commit of the source checkout regen runs from, with '-dirty' if it has uncommitted
-    changes; 'installed package' when regen is not running from a git checkout."""
+    changes (the shipped checkpoints in src/regen/assets are outputs and do not count);
+    'installed package' when regen is not running from a git checkout."""
     root = Path(__file__).resolve().parents[3]
     if not (root / "pyproject.toml").is_file() or not (root / ".git").exists():
         return "installed package"
     try:
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
                                 check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                ":(exclude)src/regen/assets"], cwd=root,
                                capture_output=True, text=True, timeout=10).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"

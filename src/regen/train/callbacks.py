@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
-from lightning.pytorch.callbacks import RichProgressBar
+from lightning.pytorch.callbacks import TQDMProgressBar
 
 
 class LossLog(L.Callback):
@@ -52,15 +52,17 @@ class LossLog(L.Callback):
             self._write(trainer.global_step, trainer.callback_metrics, "valid/")
 
 
-class PhaseProgressBar(RichProgressBar):
-    """A progress bar labelled with the training phase instead of an epoch counter."""
+class PhaseProgressBar(TQDMProgressBar):
+    """A tqdm progress bar (the style of every other bar in regen) labelled with the training
+    phase instead of an epoch counter."""
 
     def __init__(self, label: str) -> None:
         super().__init__()
         self.label = label
 
-    def _get_train_description(self, current_epoch: int) -> str:
-        return f"{self.label:{len(self.validation_description)}}"
+    def on_train_epoch_start(self, trainer: L.Trainer, *args: Any) -> None:
+        super().on_train_epoch_start(trainer, *args)
+        self.train_progress_bar.set_description(self.label)
 
     @property
     def total_train_batches(self) -> int:
