@@ -61,7 +61,7 @@ def test_resume_matches_uninterrupted(tmp_path, stop_at, how):
     assert trainer.global_step == PHASE.max_steps
     for a, b in zip(net_a.parameters(), net_b.parameters()):
         assert torch.equal(a, b)
-    log_a, log_b = read_loss_log(tmp_path / "a" / "losses.csv"), read_loss_log(tmp_path / "b" / "losses.csv")
+    log_a, log_b = read_loss_log(tmp_path / "a" / "metrics.csv"), read_loss_log(tmp_path / "b" / "metrics.csv")
     assert [r for r in log_a if r[1] == "train/loss"][-1][0] == PHASE.max_steps
     train_a = [r for r in log_a if r[1].startswith("train/")]
     assert train_a == [r for r in log_b if r[1].startswith("train/")]
@@ -77,7 +77,7 @@ def test_loss_falls_and_resume_rules(tmp_path):
     _, objective = _objective()
     fit_objective(objective, data, PhaseConfig(max_steps=60, batch_size=16, lr=1e-2, warmup=2), TRAINER,
                   tmp_path / "r", seed=0)
-    losses = [v for _, k, v in read_loss_log(tmp_path / "r" / "losses.csv") if k == "train/loss"]
+    losses = [v for _, k, v in read_loss_log(tmp_path / "r" / "metrics.csv") if k == "train/loss"]
     assert sum(losses[-5:]) / 5 < 0.5 * sum(losses[:5]) / 5
     with pytest.raises(RegenError, match="already holds a run"):
         fit_objective(objective, data, PHASE, TRAINER, tmp_path / "r", seed=0)

@@ -1,4 +1,4 @@
-"""Callbacks: a step-indexed loss log and a checkpoint on Ctrl-C / SIGTERM."""
+"""Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM."""
 
 from __future__ import annotations
 
@@ -7,49 +7,57 @@ from pathlib import Path
 from typing import Any
 
 import lightning as L
+from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.callbacks import TQDMProgressBar
+from lightning.pytorch.loggers import CSVLogger
+from lightning.pytorch.loggers.csv_logs import ExperimentWriter
 
 
-class LossLog(L.Callback):
-    """Appends `step,key,value` rows to a CSV file; on resume, rows past the
-    restored step are dropped so the file is one continuous curve."""
+class _KeepingWriter(ExperimentWriter):
+    """Lightning's CSV writer, except that an existing metrics file is kept (for a resumed run)."""
 
-    def __init__(self, path: Path, every: int) -> None:
-        self.path = path
-        self.every = every
+    def _check_log_dir_exists(self) -> None:
+        if self._fs.isfile(self.metrics_file_path):
+            with open(self.metrics_file_path, newline="") as fh:
+                self.metrics_keys = sorted(csv.DictReader(fh).fieldnames or [])
 
-    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if not trainer.is_global_zero:
+    def keep_until(self, step: int) -> None:
+        """Drop the rows logged after `step`, the optimizer step a run (re)starts from."""
+        if not self._fs.isfile(self.metrics_file_path):
             return
-        step = trainer.global_step
-        rows = []
-        if self.path.exists() and step > 0:
-            with self.path.open() as fh:
-                rows = [r for r in csv.reader(fh)][1:]
-            rows = [r for r in rows if int(r[0]) <= step]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("w", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(["step", "key", "value"])
+        with open(self.metrics_file_path, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if int(r["step"]) <= step]
+        with open(self.metrics_file_path, "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=self.metrics_keys)
+            writer.writeheader()
             writer.writerows(rows)
 
-    def _write(self, step: int, metrics: dict[str, Any], prefix: str) -> None:
-        with self.path.open("a", newline="") as fh:
-            writer = csv.writer(fh)
-            for key, value in sorted(metrics.items()):
-                if key.startswith(prefix):
-                    writer.writerow([step, key, f"{float(value):.6g}"])
 
-    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any,
-                           batch: Any, batch_idx: int) -> None:
-        step = trainer.global_step
-        if trainer.is_global_zero and (batch_idx + 1) % trainer.accumulate_grad_batches == 0 \
-                and (step % self.every == 0 or step == trainer.max_steps):
-            self._write(step, trainer.callback_metrics, "train/")
+class LossLogger(CSVLogger):
+    """Lightning's CSVLogger writing `run_dir/metrics.csv` (one row per logged optimizer step, one
+    column per metric; `ObjectiveModule` writes the rows); a resumed run keeps the rows up to the
+    step it resumes from, so the file is one continuous curve. Rows are flushed every
+    `flush_every` steps (the checkpoint interval) and when training stops."""
 
-    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if trainer.is_global_zero and not trainer.sanity_checking:
-            self._write(trainer.global_step, trainer.callback_metrics, "valid/")
+    def __init__(self, run_dir: Path, flush_every: int) -> None:
+        super().__init__(save_dir=str(run_dir), name="", version="", flush_logs_every_n_steps=flush_every)
+
+    @property
+    @rank_zero_experiment
+    def experiment(self) -> _KeepingWriter:
+        if self._experiment is None:
+            self._fs.makedirs(self.root_dir, exist_ok=True)
+            self._experiment = _KeepingWriter(log_dir=self.log_dir)
+        return self._experiment
+
+
+class TrimOnStart(L.Callback):
+    """Tells the LossLogger where the run (re)starts, so rows past that step are dropped."""
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        for logger in trainer.loggers:
+            if isinstance(logger, LossLogger) and trainer.is_global_zero:
+                logger.experiment.keep_until(trainer.global_step)
 
 
 class PhaseProgressBar(TQDMProgressBar):
@@ -86,13 +94,13 @@ class SaveOnInterrupt(L.Callback):
 
 
 def read_loss_log(path: Path) -> list[tuple[int, str, float]]:
-    """Rows of a LossLog file as (step, key, value)."""
-    with Path(path).open() as fh:
-        return [(int(r[0]), r[1], float(r[2])) for r in list(csv.reader(fh))[1:]]
+    """Rows of a LossLogger file (run_dir/metrics.csv) as (step, key, value), in file order."""
+    with Path(path).open(newline="") as fh:
+        return [(int(r["step"]), k, float(v)) for r in csv.DictReader(fh) for k, v in sorted(r.items())
+                if k not in ("step", "epoch") and v != ""]
 
 
 def last_value(path: Path, key: str) -> float | None:
     """The last logged value of `key`, if any."""
-    rows = [v for _, k, v in read_loss_log(path) if k == key]
+    rows = [v for _, k, v in read_loss_log(path) if k == key] if Path(path).is_file() else []
     return rows[-1] if rows else None
-

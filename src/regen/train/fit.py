@@ -14,7 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from regen.core.errors import RegenError
 from regen.core.objective import Objective
-from regen.train.callbacks import LossLog, PhaseProgressBar, SaveOnInterrupt
+from regen.train.callbacks import LossLogger, PhaseProgressBar, SaveOnInterrupt, TrimOnStart
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.module import ObjectiveModule
 
@@ -38,7 +38,7 @@ def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
 def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
                   callbacks: Sequence[L.Callback] = (), validate: bool = True) -> L.Trainer:
     """A Trainer for one phase: devices, strategy, precision, accumulation, clipping,
-    periodic checkpoints to `run_dir/checkpoints/last.ckpt`, loss log to `run_dir/losses.csv`."""
+    periodic checkpoints to `run_dir/checkpoints/last.ckpt`, loss log to `run_dir/metrics.csv`."""
     ckpt_dir = run_dir / "checkpoints"
     periodic = ModelCheckpoint(dirpath=ckpt_dir, filename="step-{step}", every_n_train_steps=cfg.ckpt_every,
                                save_last=True, save_top_k=1, monitor="step", mode="max", auto_insert_metric_name=False)
@@ -47,10 +47,11 @@ def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
         precision=cfg.precision, accumulate_grad_batches=cfg.accumulate,
         gradient_clip_val=cfg.clip or None, max_steps=phase.max_steps, max_epochs=-1,
         val_check_interval=cfg.val_every * cfg.accumulate, check_val_every_n_epoch=None,
-        num_sanity_val_steps=0, limit_val_batches=None if validate else 0, log_every_n_steps=cfg.log_every, logger=False,
+        num_sanity_val_steps=0, limit_val_batches=None if validate else 0, log_every_n_steps=cfg.log_every,
+        logger=LossLogger(run_dir, cfg.ckpt_every),
         enable_progress_bar=cfg.progress, enable_model_summary=False, default_root_dir=run_dir,
         use_distributed_sampler=False, deterministic=False,
-        callbacks=[periodic, LossLog(run_dir / "losses.csv", cfg.log_every),
+        callbacks=[periodic, TrimOnStart(),
                    SaveOnInterrupt(ckpt_dir / LAST), *([PhaseProgressBar(run_dir.name)] if cfg.progress else []),
                    *callbacks],
     )
@@ -79,7 +80,8 @@ def fit_objective(objective: Objective, train_data: dict[str, torch.Tensor], pha
     elif ckpt.exists():
         raise RegenError(f"{run_dir} already holds a run; pass --resume to continue it or choose another --run-dir")
     L.seed_everything(seed, verbose=False)
-    module = ObjectiveModule(objective, phase, train_data, valid_data, seed, trainer_cfg.accumulate)
+    module = ObjectiveModule(objective, phase, train_data, valid_data, seed, trainer_cfg.accumulate,
+                            trainer_cfg.log_every)
     trainer = build_trainer(trainer_cfg, phase, run_dir, callbacks, validate=bool(valid_data))
     previous = signal.signal(signal.SIGTERM, _sigterm_as_interrupt)
     try:

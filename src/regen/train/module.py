@@ -26,8 +26,12 @@ class ObjectiveModule(L.LightningModule):
     """
 
     def __init__(self, objective: Objective, phase: PhaseConfig, train_data: dict[str, torch.Tensor],
-                 valid_data: dict[str, torch.Tensor] | None, seed: int, accumulate: int = 1) -> None:
+                 valid_data: dict[str, torch.Tensor] | None, seed: int, accumulate: int = 1,
+                 log_every: int = 10) -> None:
         super().__init__()
+        self.log_every = log_every
+        self._valid_sums: dict[str, float] = {}
+        self._valid_count = 0
         self.objective = objective
         self.phase = phase
         self.train_data = train_data
@@ -51,16 +55,33 @@ class ObjectiveModule(L.LightningModule):
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         torch.manual_seed(step_seed(self.seed, int(batch.pop("_index")), self.global_rank))
         losses = self.objective.loss(batch)
-        for key, value in losses.items():
-            self.log(f"train/{key}", value.detach(), prog_bar=key == "loss", sync_dist=False)
+        self.log("train/loss", losses["loss"].detach(), prog_bar=True, logger=False)
+        step = self.global_step + 1  # the optimizer step this micro-batch contributes to
+        if (batch_idx + 1) % self.accumulate == 0 and (step % self.log_every == 0 or step == self.phase.max_steps):
+            self._write({f"train/{k}": float(v.detach()) for k, v in losses.items()}, step)
         return losses["loss"]
+
+    def _write(self, metrics: dict[str, float], step: int) -> None:
+        """A row of the loss log, indexed by optimizer step, written as soon as it is known (so an
+        interrupt right after the step keeps it)."""
+        if self.logger is not None:
+            self.logger.log_metrics(metrics, step=step)
+
+    def on_validation_epoch_start(self) -> None:
+        self._valid_sums, self._valid_count = {}, 0
+
+    def on_validation_epoch_end(self) -> None:
+        if self._valid_count and not self.trainer.sanity_checking:
+            self._write({k: v / self._valid_count for k, v in self._valid_sums.items()}, self.global_step)
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         torch.manual_seed(step_seed(self.seed, -1 - batch_idx, self.global_rank))
         losses = self.objective.loss(batch)
         n = len(next(iter(batch.values())))
-        for key, value in losses.items():
-            self.log(f"valid/{key}", value.detach(), batch_size=n, sync_dist=True, prog_bar=key == "loss")
+        self.log("valid/loss", losses["loss"].detach(), batch_size=n, prog_bar=True, logger=False)
+        for key, value in losses.items():  # every rank validates every batch: local means are global
+            self._valid_sums[f"valid/{key}"] = self._valid_sums.get(f"valid/{key}", 0.0) + float(value) * n
+        self._valid_count += n
 
     def configure_optimizers(self) -> dict:
         params = [p for p in self.objective.trainable_parameters() if p.requires_grad]

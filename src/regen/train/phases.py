@@ -75,7 +75,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                                 resume=resume and (phase_dir / "checkpoints" / LAST).exists(),
                                 callbacks=phase.callbacks)
         is_zero = trainer.is_global_zero
-        losses = phase_dir / "losses.csv"
+        losses = phase_dir / "metrics.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
                    "examples": len(next(iter(phase.data.values()))),
                    "train_loss": last_value(losses, "train/loss") if is_zero else None,
