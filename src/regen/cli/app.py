@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
+from pathlib import Path
 from typing import Any, Callable
 
 import typer
@@ -29,11 +32,40 @@ def one_line_errors(fn: Callable) -> Callable:
     return wrapper
 
 
+def refuse_output_dir(path: Path, option: str = "--out") -> None:
+    """Before any work: a one-line RegenError unless `path` is, or could be made, a writable folder.
+    Creates nothing, so a later mistake leaves no empty output folder behind."""
+    path = Path(path).absolute()
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise RegenError(f"{option} {path}: {existing} is a file, not a folder; choose another folder")
+    try:  # a probe folder, removed at once: permissions alone miss read-only mounts and /proc
+        os.rmdir(tempfile.mkdtemp(prefix=".regen-probe.", dir=existing))
+    except OSError as exc:
+        raise RegenError(f"{option} {path}: cannot write into {existing} ({exc.strerror or exc}); "
+                         "choose another folder") from None
+
+
+def refuse_output_file(path: Path, option: str = "--out") -> None:
+    """Before any work: a one-line RegenError unless a file could be written at `path`; creates nothing."""
+    if Path(path).is_dir():
+        raise RegenError(f"{option} {path} is a folder; give a file name")
+    refuse_output_dir(Path(path).absolute().parent, option)
+
+
 class App(typer.Typer):
-    """typer.Typer with `one_line_errors` around every command."""
+    """typer.Typer with `one_line_errors` around every command and callback."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, **kwargs)
+
+    def callback(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
+        register = super().callback(*args, **kwargs)
+
+        def decorator(fn: Callable) -> Callable:
+            register(one_line_errors(fn))
+            return fn
+        return decorator
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
         register = super().command(*args, **kwargs)

@@ -16,7 +16,7 @@ from typing import List, Optional
 
 import typer
 
-from regen.cli.app import App
+from regen.cli.app import App, refuse_output_dir
 from regen.cli.music import app as music_app
 from regen.cli.speech import app as speech_app
 from regen.core.errors import RegenError
@@ -31,9 +31,7 @@ def _options(cache_dir: Optional[Path] = typer.Option(
         None, "--cache-dir", help="Folder for prepared data (default $REGEN_CACHE_DIR, $XDG_CACHE_HOME/regen or "
                                   "~/.cache/regen).")) -> None:
     if cache_dir is not None:
-        existing = next(p for p in (cache_dir.absolute(), *cache_dir.absolute().parents) if p.exists())
-        if not existing.is_dir():
-            raise RegenError(f"--cache-dir {cache_dir}: {existing} is a file, not a folder; choose another folder")
+        refuse_output_dir(cache_dir, "--cache-dir")
         os.environ["REGEN_CACHE_DIR"] = str(cache_dir)
 
 
@@ -68,6 +66,7 @@ def sample(checkpoint: str = typer.Argument(..., help="A checkpoint directory or
 
     if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
         raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    refuse_output_dir(out)
     task, ckpt = open_checkpoint(checkpoint)
     cfg, model = task.load(ckpt)
     check_output_dir(out)  # after the checkpoint loads, so a bad checkpoint leaves no empty folder behind

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from regen.cli.app import App
+from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
 
 app = App(help="Bach chorales with SUNMASK (masked, step-unrolled denoising): harmonize, infill, grade.")
@@ -56,6 +56,7 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
     from regen.music.scores import read_score
     from regen.music.tasks import harmonize as run, write_outputs
 
+    refuse_output_dir(out)
     read = read_score(score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
@@ -78,11 +79,15 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
     from regen.core.files import check_output_dir
     from regen.music.grading import grade, reference
     from regen.music.scores import read_score
-    from regen.music.tasks import infill as run, write_outputs
+    from regen.music.grid import STEPS_PER_BAR
+    from regen.music.tasks import infill as run, parse_bars, parse_voices, write_outputs
 
+    refuse_output_dir(out)
     read = read_score(score, parts_needed=(4,))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
+    parse_bars(bars, -(-read.grid.shape[1] // STEPS_PER_BAR))  # cheap checks before the model loads
+    parse_voices(voices)
     net, sampler = _model_and_sampler(model, steps, temperature)
     res = run(net, read.grid, bars, voices, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder

@@ -6,6 +6,7 @@ Training is the generic `regen train speech/<config> --set data.corpus=DIR`.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 from typing import List, Optional
@@ -13,7 +14,7 @@ from typing import List, Optional
 import numpy as np
 import typer
 
-from regen.cli.app import App
+from regen.cli.app import App, refuse_output_file
 from regen.core.errors import RegenError
 
 app = App(help="Speech: corpora, log-mel inversion, text-to-speech (say) and its evaluation on recordings.")
@@ -44,13 +45,22 @@ def corpus_build(
     if cfg is not None and cfg.sample_rate != rate:
         raise RegenError(f"--features {features} expects {cfg.sample_rate} Hz audio but --rate is {rate}")
     if sentences_file is not None:
-        chosen = sentence_source.from_text_file(sentences_file, limit)
+        try:
+            chosen = sentence_source.from_text_file(sentences_file, limit)
+        except UnicodeDecodeError:
+            raise RegenError(f"--sentences {sentences_file} is not UTF-8 text; save it as UTF-8") from None
         source, licence = f"user text {sentences_file}", "as given by the user"
     else:
         chosen = sentence_source.sentences(limit)
         source, licence = sentence_source.SOURCE, sentence_source.LICENCE
     start = time.perf_counter()
-    build_corpus(out, voice, chosen, rate, batch_size, cfg, source, licence, progress=not quiet)
+    fresh = not out.exists()
+    try:
+        build_corpus(out, voice, chosen, rate, batch_size, cfg, source, licence, progress=not quiet)
+    except (RegenError, OSError):
+        if fresh:  # e.g. a voice that is not installed: leave no half-built corpus (a resumed one is kept)
+            shutil.rmtree(out, ignore_errors=True)
+        raise
     typer.echo(format_card(corpus_summary(out)))
     typer.echo(f"built in {time.perf_counter() - start:.1f} s")
 
@@ -140,12 +150,10 @@ def say(
             raise RegenError("--alignment draws one text's attention; leave it out with --text-file")
     elif out.suffix.lower() != ".wav":
         raise RegenError(f"--out must end in .wav, got {out}")
-    from regen.core.files import check_writable
-
-    for target, _ in lines:
-        check_writable(target)
+    for target, _ in lines:  # checks that create nothing: a later mistake leaves no empty folder behind
+        refuse_output_file(target)
     if alignment is not None:
-        check_writable(alignment)
+        refuse_output_file(alignment, "--alignment")
     vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_path, iterations)
     from tqdm.auto import tqdm
@@ -186,6 +194,8 @@ def evaluate(
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     if not chosen or any(m not in INPUT_MODES for m in chosen):
         raise RegenError(f"--modes takes a comma list of {', '.join(INPUT_MODES)}, got '{modes}'")
+    if as_json is not None:
+        refuse_output_file(as_json, "--json")  # now, not after the whole evaluation
     vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
     items, vocabulary = held_out(str(corpus), limit)
@@ -212,7 +222,6 @@ def invert(
     png: Optional[Path] = typer.Option(None, "--png", help="Also draw target and result spectrograms."),
 ) -> None:
     """Turn a log-mel (or a WAV, as a round trip) back into audio."""
-    from regen.core.files import check_writable
     from regen.speech.data.audio import load_wav, require_audible, save_wav
     from regen.speech.features.inversion import METHODS, invert_log_mel
     from regen.speech.features.mel import MelStats, load_mel_config, log_mel
@@ -222,9 +231,9 @@ def invert(
         raise RegenError(f"unknown inversion method '{method}'; choose one of {', '.join(METHODS)}")
     if not 0 <= momentum < 1:
         raise RegenError(f"--momentum must lie in [0, 1), got {momentum}")
-    for target_file in (out, png):
-        if target_file is not None:
-            check_writable(target_file)
+    refuse_output_file(out)
+    if png is not None:
+        refuse_output_file(png, "--png")
     cfg = load_mel_config(config)
     reference = None
     if file.suffix.lower() == ".npy":
@@ -266,8 +275,8 @@ def _read_mel(path: Path, n_mels: int) -> "torch.Tensor":  # noqa: F821
 
     try:
         array = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise RegenError(f"{path} is not a readable .npy array ({exc})") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise RegenError(f"{path} is not a readable .npy array ({exc or 'empty file'})") from None
     if not np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.complexfloating):
         raise RegenError(f"{path} holds {array.dtype} values, not real numbers; save a float log-mel array")
     if array.ndim != 2 or n_mels not in array.shape:
