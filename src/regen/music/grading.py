@@ -1,179 +1,280 @@
-"""A Bach-style grade for chorale grids, after the "Bach or Mock?" grading function.
+"""The "Bach or Mock?" grading function (Fang, Liu, Seetharaman & Pardo, 2020), as published.
 
-For one chorale (4, time) we build normalised histograms of musical features, and
-compare each with the same histogram over the real Bach training chorales:
+A chorale is graded feature by feature against the distribution of that feature over the
+Bach corpus; lower is more Bach-like. Nine features, as in the paper's Table 1 and the
+thesis' Table 8.2 (where the four voice intervals are averaged for brevity):
 
-| feature    | histogram                                                 | distance            |
-| note       | scale degree (0..11 from the detected tonic), by duration | discrete-metric W1  |
-| rhythm     | note durations in 16ths (1..16)                           | W1 on durations     |
-| parallel   | errors per chord change: parallel 5ths/8ves, new voice    | W1 on counts 0..3+  |
-|            | crossings                                                 |                     |
-| harmony    | quality of each vertical sonority, by duration            | discrete-metric W1  |
-| interval_X | directed melodic intervals of voice X (-12..12 semitones) | W1 on semitones     |
-| repeated   | how often each 3-interval motif recurs (1..8+)            | W1 on counts        |
+| feature            | histogram of one chorale                                          | split by mode |
+| note               | scale degree and accidental in the analysed key, in 16th ticks;    | yes           |
+|                    | rests as one category                                             |               |
+| rhythm             | durations (quarter lengths) of notes and rests                    | no            |
+| parallel_error     | parallel unisons/octaves and parallel fifths between every pair    | no            |
+|                    | of voices (not from a note under a fermata)                        |               |
+| harmonic_quality   | chord-symbol quality of each vertical sonority (chordify)          | yes           |
+| S/A/T/B_interval   | directed melodic intervals ('M2', 'm-3', ...) of one voice         | yes           |
+| repeated_sequence  | lengths (in 16th ticks) of sequences that recur within a voice,    | no            |
+|                    | weighted by how often they recur, summed over the voices           |               |
 
-W1 under the discrete metric is the total-variation distance (categories have no
-order). The grade is the sum; lower is more Bach-like. The key is detected with
-Krumhansl-Kessler profiles and the note histogram is compared with the reference of
-the same mode.
+The distance is the published one: both histograms are normalised and laid out on one axis,
+the categories ranked by Bach's frequency (most common first; categories Bach never uses
+follow, the chorale's smallest first, where Bach has no mass), and compared with scipy's 1-D
+Wasserstein distance; for repeated sequences the axis is the sequence length in ticks. The
+parallel-error distance is scaled by the chorale's errors per note over Bach's errors per
+note, so a chorale without parallels scores 0. The grade is the sum of the nine.
+Repeated sequences are found in each voice and summed over the voices, for the chorale and
+for the reference alike.
+
+References are built from the training chorales, either from the music21 scores themselves
+(`kind="scores"`, the published setting) or from the same chorales rebuilt through the
+16th-note grid (`kind="grids"`, the pipeline every model output goes through: repeated
+notes merge, fermatas vanish). Grids are graded against the grid reference.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from collections import Counter
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import wasserstein_distance
 
 from regen.core.cache import cache_dir
-from regen.core.files import atomic_path
-from regen.music.grid import REST, VOICES, notes_of_voice, token_to_pitch
+from regen.core.files import atomic_write_text
 
-GRADER_VERSION = 1
-FEATURES = ("note", "rhythm", "parallel", "harmony", *(f"interval_{v[0]}" for v in VOICES), "repeated")
-HARMONY = ("major", "minor", "diminished", "augmented", "dominant7", "other7", "incomplete", "other")
-MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
-MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-_CHORDS = {frozenset({0, 4, 7}): "major", frozenset({0, 3, 7}): "minor", frozenset({0, 3, 6}): "diminished",
-           frozenset({0, 4, 8}): "augmented", frozenset({0, 4, 7, 10}): "dominant7",
-           frozenset({0, 3, 7, 10}): "other7", frozenset({0, 3, 6, 10}): "other7", frozenset({0, 3, 6, 9}): "other7",
-           frozenset({0, 4, 7, 11}): "other7"}
-SUPPORT = {"note": np.arange(12), "rhythm": np.arange(1, 17), "parallel": np.arange(4),
-           "harmony": np.arange(len(HARMONY)), "repeated": np.arange(1, 9),
-           **{f"interval_{v[0]}": np.arange(-12, 13) for v in VOICES}}
-CATEGORICAL = {"note", "harmony"}
+GRADER_VERSION = 2
+VOICE_INTERVALS = ("S_interval", "A_interval", "T_interval", "B_interval")
+FEATURES = ("note", "rhythm", "parallel_error", "harmonic_quality", *VOICE_INTERVALS, "repeated_sequence")
+BY_MODE = ("note", "harmonic_quality", *VOICE_INTERVALS)
+TICK = 0.25  # quarter lengths per 16th tick
+ReferenceKind = Literal["scores", "grids"]
 
 
-def detect_key(pitches: np.ndarray) -> tuple[int, str]:
-    """(tonic pitch class, 'major'|'minor') of pitches (voices, time) (-1 = rest)."""
-    pcs = pitches[pitches >= 0] % 12
-    hist = np.bincount(pcs, minlength=12).astype(float)
-    if hist.sum() == 0:
-        return 0, "major"
-    best = max(((np.corrcoef(hist, np.roll(prof, t))[0, 1], t, mode)
-                for mode, prof in (("major", MAJOR), ("minor", MINOR)) for t in range(12)),
-               key=lambda x: -np.inf if np.isnan(x[0]) else x[0])
-    return best[1], best[2]
+def _notes(part: Any) -> list:
+    return list(part.flatten().notes)
 
 
-def _chord_quality(pcs: set[int]) -> str:
-    if len(pcs) <= 2:
-        return "incomplete"
-    for root in pcs:
-        name = _CHORDS.get(frozenset((p - root) % 12 for p in pcs))
-        if name:
-            return name
-    return "other"
+def _has_fermata(note: Any) -> bool:
+    return any(type(e).__name__ == "Fermata" for e in note.expressions)
 
 
-def _onsets(row: np.ndarray) -> np.ndarray:
-    """Bool (time,): where a new note (or rest) starts in one voice row."""
-    out = np.ones(row.shape, dtype=bool)
-    out[1:] = row[1:] != row[:-1]
+def _hold_sequence(part: Any, length: int) -> list[str]:
+    """A voice as 16th ticks: the pitch name at an onset, 'Rest' for a rest, '__' while held."""
+    ticks = ["Rest"] * length
+    for el in part.flatten().notesAndRests:
+        start, dur = round(float(el.offset) / TICK), max(1, round(float(el.duration.quarterLength) / TICK))
+        if start >= length:
+            continue
+        ticks[start] = el.pitch.nameWithOctave if el.isNote else "Rest"
+        for t in range(start + 1, min(start + dur, length)):
+            ticks[t] = "__"
+    return ticks
+
+
+def repeated_sequences(ticks: list[str]) -> Counter:
+    """Sequence length (ticks) -> how often sequences of that length recur in one voice.
+
+    For every pair of positions i < j, the runs of equal ticks ending there (the repeat) yield
+    their substrings ending at i that start on an onset and hold at least two onsets; substrings contained in
+    a longer one that recurs equally often are dropped; a sequence counted c times over the
+    pairs of positions occurs f times with f (f - 1) / 2 = c.
+    """
+    n = len(ticks)
+    codes = np.unique(np.array(ticks, dtype=object).astype(str), return_inverse=True)[1]
+    hold = np.array([t == "__" for t in ticks])
+    run = np.zeros((n + 1, n + 1), dtype=np.int64)  # run[i+1, j+1]: equal ticks ending at i and j
+    for i in range(n):
+        same = codes[i] == codes[i + 1:]
+        prev = run[i, i + 1:n]
+        run[i + 1, i + 2:] = np.where(same & ~(hold[i] & (prev == 0)), prev + 1, 0)
+    pairs: Counter = Counter()
+    for i in range(n):
+        for j in range(i + 1, n):
+            length = run[i + 1, j + 1]
+            if length == 0:
+                continue
+            for k in range(length):
+                seq = tuple(ticks[i - k:i + 1])
+                if seq[0] != "__" and sum(t != "__" for t in seq) > 1:
+                    pairs[seq] += 1
+    kept = dict(pairs)
+    for seq in sorted(pairs, key=len, reverse=True):
+        if seq not in kept:
+            continue
+        for other in [s for s in kept if len(s) < len(seq) and kept[s] == kept[seq]]:
+            if any(seq[p:p + len(other)] == other for p in range(len(seq) - len(other) + 1)):
+                del kept[other]
+    out: Counter = Counter()
+    for seq, c in kept.items():
+        out[len(seq)] += int((1 + np.sqrt(1 + 8 * c)) / 2)
     return out
 
 
-def feature_counts(grid: np.ndarray) -> tuple[dict[str, np.ndarray], str]:
-    """Un-normalised histograms (over SUPPORT) of one grid (4, time), and its mode."""
-    grid = np.asarray(grid)
-    pitches = token_to_pitch(grid)
-    tonic, mode = detect_key(pitches)
-    c = {k: np.zeros(len(s)) for k, s in SUPPORT.items()}
-    motifs: dict[tuple, int] = {}
-    for v, row in enumerate(grid):
-        notes = [(s, n, int(token_to_pitch(np.array(t)))) for s, n, t in notes_of_voice(row) if t != REST]
-        for _, dur, p in notes:
-            c["note"][(p - tonic) % 12] += dur
-            c["rhythm"][min(dur, 16) - 1] += 1
-        ps = [p for _, _, p in notes]
-        steps = np.clip(np.diff(ps), -12, 12).astype(int) if len(ps) > 1 else np.zeros(0, int)
-        np.add.at(c[f"interval_{VOICES[v][0]}"], steps + 12, 1)
-        for i in range(len(steps) - 2):
-            key = (v, *steps[i:i + 3])
-            motifs[key] = motifs.get(key, 0) + 1
-    for count in motifs.values():
-        c["repeated"][min(count, 8) - 1] += 1
-    changes = np.flatnonzero(np.any(np.diff(grid, axis=1) != 0, axis=0)) + 1
-    bounds = np.concatenate([[0], changes, [grid.shape[1]]])
-    for a, b in zip(bounds[:-1], bounds[1:]):
-        col = pitches[:, a]
-        c["harmony"][HARMONY.index(_chord_quality({int(p) % 12 for p in col if p >= 0}))] += b - a
-    onset = np.stack([_onsets(r) for r in grid])
-    for t in changes:
-        before, after = pitches[:, t - 1], pitches[:, t]
-        errors = 0
-        for i in range(4):
-            for j in range(i + 1, 4):
-                if min(before[i], before[j], after[i], after[j]) < 0:
+def parallel_errors(score: Any) -> Counter:
+    """Parallel unisons/octaves ('Prl-8ve') and fifths ('Prl-5th') between every pair of voices,
+    checked where both voices move to new notes at the same offset; none from a fermata."""
+    from music21 import note as m21note
+    from music21.voiceLeading import VoiceLeadingQuartet
+
+    found: Counter = Counter({"Prl-8ve": 0, "Prl-5th": 0})
+    parts = list(score.parts)
+    for a in range(len(parts) - 1):
+        top = _notes(parts[a])
+        for b in range(a + 1, len(parts)):
+            bottom = {float(n.offset): n for n in _notes(parts[b]) if isinstance(n, m21note.Note)}
+            ends = {float(n.offset + n.duration.quarterLength): n for n in bottom.values()}
+            for t1, t2 in zip(top, top[1:]):
+                at = float(t2.offset)
+                if float(t1.offset + t1.duration.quarterLength) != at or at not in bottom or at not in ends:
                     continue
-                moved = before[i] != after[i] and before[j] != after[j] and onset[i, t] and onset[j, t]
-                same_dir = np.sign(after[i] - before[i]) == np.sign(after[j] - before[j])
-                b_int, a_int = (before[i] - before[j]) % 12, (after[i] - after[j]) % 12
-                if moved and same_dir and b_int == a_int and a_int in (0, 7):
-                    errors += 1
-            if i < 3 and min(after[i], after[i + 1]) >= 0 and after[i] < after[i + 1] \
-                    and not (before[i] >= 0 and before[i + 1] >= 0 and before[i] < before[i + 1]):
-                errors += 1
-        c["parallel"][min(errors, 3)] += 1
-    return c, mode
+                b1, b2 = ends[at], bottom[at]
+                if _has_fermata(t1) or _has_fermata(b1):
+                    continue
+                quartet = VoiceLeadingQuartet(t1, t2, b1, b2)
+                found["Prl-8ve"] += bool(quartet.parallelUnisonOrOctave())
+                found["Prl-5th"] += bool(quartet.parallelFifth())
+    return found
 
 
-def _normalise(h: np.ndarray) -> np.ndarray:
-    s = h.sum()
-    return h / s if s > 0 else h
+def chorale_histograms(score: Any) -> tuple[dict[str, Counter], str, int]:
+    """(feature -> Counter of categories, the analysed mode, number of notes) of a 4-part score."""
+    from music21 import chord, harmony, interval
+
+    key = score.analyze("key")
+    flat = score.flatten()
+    hists: dict[str, Counter] = {f: Counter() for f in FEATURES}
+    for el in flat.notesAndRests:
+        ticks = int(float(el.duration.quarterLength) / TICK)
+        if el.isNote:
+            degree, accidental = key.getScaleDegreeAndAccidentalFromPitch(el.pitch)
+            hists["note"][f"{degree}{accidental.modifier if accidental else ''}"] += ticks
+        elif el.isRest:
+            hists["note"]["Rest"] += ticks
+        hists["rhythm"][str(float(el.duration.quarterLength))] += 1
+    for c in score.chordify().flatten().getElementsByClass(chord.Chord):
+        figure = harmony.chordSymbolFigureFromChord(c, True)
+        hists["harmonic_quality"]["unidentifiable" if figure[0] == "Chord Symbol Cannot Be Identified"
+                                  else figure[1]] += 1
+    length = round(float(score.highestTime) / TICK)
+    for name, part in zip(VOICE_INTERVALS, score.parts):
+        notes = [n for n in _notes(part) if n.isNote]
+        hists[name].update(interval.Interval(n1, n2).directedName for n1, n2 in zip(notes, notes[1:]))
+        hists["repeated_sequence"].update(repeated_sequences(_hold_sequence(part, length)))
+    hists["parallel_error"] = parallel_errors(score)
+    return hists, key.mode, len(flat.notes)
 
 
-@dataclass
+def _normalised(hist: Counter) -> dict[str, float]:
+    total = float(sum(hist.values()))
+    return {str(k): (v / total if total else 0.0) for k, v in hist.items()}
+
+
+def published_distance(chorale: dict[str, float], bach: dict[str, float]) -> float:
+    """The grader's distance: 1-D Wasserstein distance between the two distributions laid out on
+    an axis of categories ranked by Bach's frequency (most common at 0); categories Bach never
+    uses follow, the chorale's smallest first, where Bach has no mass."""
+    order = sorted(bach, key=lambda k: (-bach[k], k))
+    extras = sorted(v for k, v in chorale.items() if k not in bach)
+    mine = [chorale.get(k, 0.0) for k in order] + extras
+    theirs = [bach[k] for k in order] + [0.0] * len(extras)
+    if sum(mine) <= 0 or sum(theirs) <= 0:
+        return 0.0
+    axis = np.arange(len(mine))
+    return float(wasserstein_distance(axis, axis, mine, theirs))
+
+
+def _by_length(chorale: dict[str, float], bach: dict[str, float]) -> float:
+    """Wasserstein distance between distributions over sequence length (ticks); a chorale with
+    no repeated sequence puts its mass at length 0."""
+    top = max([int(k) for k in [*chorale, *bach]] or [0])
+    mine, theirs = np.zeros(top + 1), np.zeros(top + 1)
+    for k, v in chorale.items():
+        mine[int(k)] = v
+    for k, v in bach.items():
+        theirs[int(k)] = v
+    if mine.sum() <= 0:
+        mine[0] = 1.0
+    axis = np.arange(top + 1)
+    return float(wasserstein_distance(axis, axis, mine, theirs))
+
+
 class Reference:
-    """Normalised corpus histograms; the note histogram is kept per mode."""
+    """Bach's distribution of every feature (per mode where the grader splits by mode) and
+    Bach's parallel errors per note."""
 
-    hists: dict[str, np.ndarray]
+    def __init__(self, distributions: dict[str, dict[str, float]], parallel_per_note: float, kind: str) -> None:
+        self.distributions, self.parallel_per_note, self.kind = distributions, parallel_per_note, kind
 
     @classmethod
-    def from_grids(cls, grids: list[np.ndarray]) -> "Reference":
-        total: dict[str, np.ndarray] = {}
-        for g in grids:
-            counts, mode = feature_counts(g)
-            counts[f"note_{mode}"] = counts.pop("note")
-            for k, h in counts.items():
-                total[k] = total.get(k, 0) + _normalise(h)
-        return cls({k: _normalise(v) for k, v in total.items()})
+    def from_scores(cls, scores: list[Any], kind: str) -> "Reference":
+        totals: dict[str, Counter] = {}
+        errors = notes = 0
+        for score in scores:
+            hists, mode, count = chorale_histograms(score)
+            for feature, hist in hists.items():
+                totals.setdefault(f"{mode}_{feature}" if feature in BY_MODE else feature, Counter()).update(hist)
+            errors += sum(hists["parallel_error"].values())
+            notes += count
+        return cls({k: _normalised(v) for k, v in totals.items()}, errors / max(notes, 1), kind)
+
+    def to_json(self) -> str:
+        return json.dumps({"distributions": self.distributions, "parallel_per_note": self.parallel_per_note,
+                           "kind": self.kind})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Reference":
+        data = json.loads(text)
+        return cls(data["distributions"], data["parallel_per_note"], data["kind"])
 
 
-def distance(feature: str, hist: np.ndarray, ref: np.ndarray) -> float:
-    """W1 between a chorale histogram and the reference (discrete metric for categories)."""
-    h = _normalise(hist)
-    if h.sum() == 0:
-        return 1.0 if feature in CATEGORICAL else float(np.ptp(SUPPORT[feature]))
-    if feature in CATEGORICAL:
-        return float(0.5 * np.abs(h - ref).sum())
-    return float(wasserstein_distance(SUPPORT[feature], SUPPORT[feature], h, ref))
-
-
-def grade(grid: np.ndarray, ref: Reference) -> dict[str, float]:
-    """Per-feature distances and `grade` (their sum) of one grid (4, time); lower is better."""
-    counts, mode = feature_counts(grid)
-    out = {}
-    for f in FEATURES:
-        r = ref.hists.get(f"note_{mode}", ref.hists.get("note_major")) if f == "note" else ref.hists[f]
-        out[f] = distance(f, counts[f], r)
+def grade_score(score: Any, ref: Reference) -> dict[str, float]:
+    """Every feature's distance and the overall `grade` (their sum) of a four-part music21 score."""
+    hists, mode, notes = chorale_histograms(score)
+    out: dict[str, float] = {}
+    for feature in FEATURES:
+        bach = ref.distributions.get(f"{mode}_{feature}" if feature in BY_MODE else feature, {})
+        mine = _normalised(hists[feature])
+        if feature == "repeated_sequence":
+            out[feature] = _by_length(mine, bach)
+        elif feature == "parallel_error":
+            ratio = sum(hists[feature].values()) / max(notes, 1)
+            out[feature] = published_distance(mine, bach) * ratio / max(ref.parallel_per_note, 1e-12) if ratio else 0.0
+        else:
+            out[feature] = published_distance(mine, bach)
     out["grade"] = float(sum(out[f] for f in FEATURES))
     return out
 
 
-def reference(progress: bool = False) -> Reference:
-    """The reference histograms of the training chorales, cached beside the corpus."""
+def grade(grid: np.ndarray, ref: Reference) -> dict[str, float]:
+    """Grade a chorale grid (4, time) through the score it is written as."""
+    from regen.music.scores import grid_to_score
+
+    return grade_score(grid_to_score(np.asarray(grid)), ref)
+
+
+def reference(kind: ReferenceKind = "grids", progress: bool = False) -> Reference:
+    """Bach's distributions over the training chorales (cached): from the music21 scores
+    (`scores`) or from the same chorales rebuilt through the grid (`grids`)."""
+    from music21 import corpus
+
     from regen.music.corpus import load_corpus
+    from regen.music.scores import grid_to_score
 
     corp = load_corpus(progress)
-    path = cache_dir("music") / f"grading-ref-{corp.fingerprint}-v{GRADER_VERSION}.npz"
-    if path.exists():
-        with np.load(path) as z:
-            return Reference({k: z[k] for k in z.files})
-    ref = Reference.from_grids(corp.chorales("train"))
-    with atomic_path(path, ".npz") as tmp:
-        np.savez(tmp, **ref.hists)
+    path = cache_dir("music") / f"bach-mock-{kind}-{corp.fingerprint}-v{GRADER_VERSION}.json"
+    if path.is_file():
+        return Reference.from_json(path.read_text())
+    train = [int(i) for i in corp.split["train"]]
+    if kind == "scores":
+        scores = (corpus.parse(corp.names[i]) for i in train)
+    else:
+        scores = (grid_to_score(corp.grids[i]) for i in train)
+    from tqdm.auto import tqdm
+
+    ref = Reference.from_scores(list(tqdm(scores, total=len(train), desc=f"Bach reference ({kind})",
+                                          disable=not progress)), kind)
+    atomic_write_text(path, ref.to_json())
     return ref
 
 
@@ -184,7 +285,7 @@ def summarize(grades: list[dict[str, float]]) -> dict[str, tuple[float, float]]:
 
 
 def grade_file(path: str | Path, ref: Reference) -> dict[str, float]:
-    """Grade a MusicXML/MIDI file or corpus name that holds four parts."""
+    """Grade a MusicXML/MIDI file or corpus name that holds four parts, through the grid."""
     from regen.music.scores import read_score
 
     return grade(read_score(path, parts_needed=(4,)).grid, ref)
