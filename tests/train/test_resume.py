@@ -72,6 +72,25 @@ def test_resume_matches_uninterrupted(tmp_path, stop_at, how):
         assert log_a == log_b
 
 
+class _RowsOnDisk(L.Callback):
+    """While training runs, every logged row is already in metrics.csv (a kill loses none)."""
+
+    def __init__(self, path) -> None:
+        self.path, self.checked = path, 0
+
+    def on_train_batch_end(self, trainer, *args) -> None:
+        steps = [s for s, k, _ in read_loss_log(self.path) if k == "train/loss"]
+        assert steps[-1] == trainer.global_step
+        self.checked += 1
+
+
+def test_rows_reach_the_file_as_they_are_logged(tmp_path):
+    _, objective = _objective()
+    watch = _RowsOnDisk(tmp_path / "w" / "metrics.csv")
+    fit_objective(objective, _data(), PHASE, TRAINER, tmp_path / "w", seed=0, callbacks=[watch])
+    assert watch.checked == PHASE.max_steps
+
+
 def test_loss_falls_and_resume_rules(tmp_path):
     data = _data()
     _, objective = _objective()

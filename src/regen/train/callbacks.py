@@ -11,6 +11,7 @@ from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.callbacks import TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
 from lightning.pytorch.loggers.csv_logs import ExperimentWriter
+from lightning.pytorch.utilities.rank_zero import rank_zero_only
 
 
 class _KeepingWriter(ExperimentWriter):
@@ -36,11 +37,16 @@ class _KeepingWriter(ExperimentWriter):
 class LossLogger(CSVLogger):
     """Lightning's CSVLogger writing `run_dir/metrics.csv` (one row per logged optimizer step, one
     column per metric; `ObjectiveModule` writes the rows); a resumed run keeps the rows up to the
-    step it resumes from, so the file is one continuous curve. Rows are flushed every
-    `flush_every` steps (the checkpoint interval) and when training stops."""
+    step it resumes from, so the file is one continuous curve. Rows reach the file as they are
+    logged (every `trainer.log_every` steps), so a killed run loses none it logged."""
 
-    def __init__(self, run_dir: Path, flush_every: int) -> None:
-        super().__init__(save_dir=str(run_dir), name="", version="", flush_logs_every_n_steps=flush_every)
+    def __init__(self, run_dir: Path) -> None:
+        super().__init__(save_dir=str(run_dir), name="", version="")
+
+    @rank_zero_only
+    def log_metrics(self, metrics: dict[str, Any], step: int | None = None) -> None:
+        super().log_metrics(metrics, step)
+        self.save()
 
     @property
     @rank_zero_experiment
