@@ -60,17 +60,15 @@ class App(typer.Typer):
         super().__init__(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, **kwargs)
 
     def callback(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
-        register = super().callback(*args, **kwargs)
-
-        def decorator(fn: Callable) -> Callable:
-            register(one_line_errors(fn))
-            return fn
-        return decorator
+        return _wrapping(super().callback(*args, **kwargs))
 
     def command(self, *args: Any, **kwargs: Any) -> Callable[[Callable], Callable]:
-        register = super().command(*args, **kwargs)
+        return _wrapping(super().command(*args, **kwargs))
 
-        def decorator(fn: Callable) -> Callable:
-            register(one_line_errors(fn))
-            return fn
-        return decorator
+
+def _wrapping(register: Callable[[Callable], Any]) -> Callable[[Callable], Callable]:
+    """A decorator that registers `one_line_errors(fn)` and returns `fn` unchanged."""
+    def decorator(fn: Callable) -> Callable:
+        register(one_line_errors(fn))
+        return fn
+    return decorator
