@@ -80,6 +80,10 @@ def test_each_feature_answers_to_its_own_defect(windows, ref):
     assert np.median([g["rhythm"] for g in trills]) > 2 * np.median([g["rhythm"] for g in base])
 
 
+def test_a_silent_chorale_grades_infinitely_far(ref):
+    assert grade(np.full((4, 128), REST), ref)["grade"] == float("inf")
+
+
 def test_every_feature_is_reported(windows, ref):
     g = grade(windows[0], ref)
     assert set(FEATURES) | {"grade"} == set(g)

@@ -229,8 +229,14 @@ class Reference:
 
 
 def grade_score(score: Any, ref: Reference) -> dict[str, float]:
-    """Every feature's distance and the overall `grade` (their sum) of a four-part music21 score."""
-    hists, mode, notes = chorale_histograms(score)
+    """Every feature's distance and the overall `grade` (their sum) of a four-part music21 score;
+    a score whose key cannot be analysed (e.g. no notes) grades infinitely far, as published."""
+    from music21.analysis.discrete import DiscreteAnalysisException
+
+    try:
+        hists, mode, notes = chorale_histograms(score)
+    except DiscreteAnalysisException:
+        return {**{f: float("inf") for f in FEATURES}, "grade": float("inf")}
     out: dict[str, float] = {}
     for feature in FEATURES:
         bach = ref.distributions.get(f"{mode}_{feature}" if feature in BY_MODE else feature, {})
