@@ -207,11 +207,11 @@ class Reference:
         self.distributions, self.parallel_per_note, self.kind = distributions, parallel_per_note, kind
 
     @classmethod
-    def from_scores(cls, scores: list[Any], kind: str) -> "Reference":
+    def from_histograms(cls, chorales: list[tuple[dict[str, Counter], str, int]], kind: str) -> "Reference":
+        """Sum the per-chorale (histograms, mode, notes) of `chorale_histograms` into distributions."""
         totals: dict[str, Counter] = {}
         errors = notes = 0
-        for score in scores:
-            hists, mode, count = chorale_histograms(score)
+        for hists, mode, count in chorales:
             for feature, hist in hists.items():
                 totals.setdefault(f"{mode}_{feature}" if feature in BY_MODE else feature, Counter()).update(hist)
             errors += sum(hists["parallel_error"].values())
@@ -259,27 +259,37 @@ def grade(grid: np.ndarray, ref: Reference) -> dict[str, float]:
     return grade_score(grid_to_score(np.asarray(grid)), ref)
 
 
-def reference(kind: ReferenceKind = "grids", progress: bool = False) -> Reference:
-    """Bach's distributions over the training chorales (cached): from the music21 scores
-    (`scores`) or from the same chorales rebuilt through the grid (`grids`)."""
+def _training_chorale_histograms(job: tuple[str, int]) -> tuple[dict[str, Counter], str, int]:
+    """Histograms of training chorale `index`, from its score (`scores`) or its grid (`grids`)."""
     from music21 import corpus
 
     from regen.music.corpus import load_corpus
     from regen.music.scores import grid_to_score
 
+    kind, index = job
+    corp = load_corpus(progress=False)
+    return chorale_histograms(corpus.parse(corp.names[index]) if kind == "scores" else grid_to_score(corp.grids[index]))
+
+
+def reference(kind: ReferenceKind = "grids", progress: bool = False) -> Reference:
+    """Bach's distributions over the training chorales (cached; built once on every CPU core):
+    from the music21 scores (`scores`) or from the same chorales rebuilt through the grid (`grids`)."""
+    import multiprocessing
+    import os
+
+    from tqdm.auto import tqdm
+
+    from regen.music.corpus import load_corpus
+
     corp = load_corpus(progress)
     path = cache_dir("music") / f"bach-mock-{kind}-{corp.fingerprint}-v{GRADER_VERSION}.json"
     if path.is_file():
         return Reference.from_json(path.read_text())
-    train = [int(i) for i in corp.split["train"]]
-    if kind == "scores":
-        scores = (corpus.parse(corp.names[i]) for i in train)
-    else:
-        scores = (grid_to_score(corp.grids[i]) for i in train)
-    from tqdm.auto import tqdm
-
-    ref = Reference.from_scores(list(tqdm(scores, total=len(train), desc=f"Bach reference ({kind})",
-                                          disable=not progress)), kind)
+    jobs = [(kind, int(i)) for i in corp.split["train"]]
+    with multiprocessing.get_context("fork").Pool(max(1, min(4, os.cpu_count() or 1))) as pool:
+        chorales = list(tqdm(pool.imap(_training_chorale_histograms, jobs, chunksize=8), total=len(jobs),
+                             desc=f"Bach reference ({kind})", disable=not progress))
+    ref = Reference.from_histograms(chorales, kind)
     atomic_write_text(path, ref.to_json())
     return ref
 
