@@ -1,10 +1,12 @@
-"""Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM."""
+"""Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM,
+snapshots at fixed training minutes."""
 
 from __future__ import annotations
 
 import csv
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import lightning as L
 from lightning.fabric.loggers.logger import rank_zero_experiment
@@ -97,6 +99,40 @@ class SaveOnInterrupt(L.Callback):
             if trainer.is_global_zero:
                 print(f"\ninterrupted at step {trainer.global_step}; saved {self.path}; "
                       "rerun the same command with --resume to continue")
+
+
+class TimedSnapshots(L.Callback):
+    """Calls `save(directory / "<m>min", info)` once the phase has trained for each of `minutes`
+    (wall-clock seconds spent in training batches, carried across resumes in the Lightning
+    checkpoint); `info` holds the optimizer step and the training seconds so far."""
+
+    def __init__(self, directory: Path, minutes: tuple[float, ...],
+                 save: Callable[[Path, dict[str, Any]], None]) -> None:
+        self.directory, self.minutes, self.save = Path(directory), tuple(minutes), save
+        self.elapsed = 0.0
+        self.done: list[float] = []
+        self._tick: float | None = None
+
+    def on_train_batch_start(self, trainer: L.Trainer, *args: Any) -> None:
+        self._tick = time.perf_counter()
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        if self._tick is None:
+            return
+        self.elapsed += time.perf_counter() - self._tick
+        self._tick = None
+        for mark in self.minutes:
+            if mark not in self.done and self.elapsed >= 60 * mark:
+                self.done.append(mark)
+                if trainer.is_global_zero:
+                    self.save(self.directory / f"{mark:g}min",
+                              {"step": trainer.global_step, "train_seconds": round(self.elapsed, 2)})
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"elapsed": self.elapsed, "done": list(self.done)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.elapsed, self.done = float(state["elapsed"]), [float(m) for m in state["done"]]
 
 
 def read_loss_log(path: Path) -> list[tuple[int, str, float]]:

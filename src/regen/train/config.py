@@ -12,7 +12,9 @@ class TrainerConfig:
     accelerator: cpu | gpu | auto; strategy: auto | ddp | ddp_spawn | ...;
     precision: 32-true | 16-mixed | bf16-mixed | ...; accumulate: gradient
     accumulation; clip: gradient-norm clipping (0 disables); val_every and
-    ckpt_every are in optimizer steps.
+    ckpt_every are in optimizer steps; `snapshot_minutes` lists the training
+    wall-clock minutes (per phase, summed over resumes) at which a full checkpoint
+    is written to `<run-dir>/<phase>/snapshots/<m>min` (for compute curves).
     """
 
     accelerator: str = "cpu"
@@ -27,8 +29,12 @@ class TrainerConfig:
     log_every: int = 10
     progress: bool = True
     threads: int = 0
+    snapshot_minutes: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
+        self.snapshot_minutes = tuple(sorted(float(m) for m in self.snapshot_minutes))
+        if any(m <= 0 for m in self.snapshot_minutes):
+            raise ValueError("snapshot_minutes must all be > 0")
         if self.devices < 1 or self.num_nodes < 1 or self.accumulate < 1:
             raise ValueError("devices, num_nodes and accumulate must be >= 1")
         if min(self.val_every, self.ckpt_every, self.log_every) < 1:

@@ -6,6 +6,7 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 import lightning as L
 import torch
@@ -15,7 +16,7 @@ from torch import nn
 from regen.core.errors import RegenError
 from regen.core.files import atomic_path, atomic_write_text
 from regen.core.objective import Objective
-from regen.train.callbacks import last_value
+from regen.train.callbacks import TimedSnapshots, last_value
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.fit import LAST, fit_objective
 
@@ -50,13 +51,16 @@ def _restore(model: nn.Module, saved: dict[str, torch.Tensor], phase_dir: Path) 
 
 
 def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig, run_dir: Path,
-               seed: int, resume: bool) -> tuple[dict[str, dict], bool]:
+               seed: int, resume: bool,
+               snapshot: Callable[[Path, dict[str, Any]], None] | None = None) -> tuple[dict[str, dict], bool]:
     """Train `phases` in order under `run_dir/<phase>/`.
 
     A finished phase writes the weights of the parts it trained (named as in `model`,
     which must contain every trained part) to `weights.safetensors` and a
     `summary.json`; with `resume` such phases are loaded instead of retrained and an
-    unfinished one (or one whose `max_steps` grew) continues from its last checkpoint. Returns (summaries, is_global_zero).
+    unfinished one (or one whose `max_steps` grew) continues from its last checkpoint.
+    With `trainer_cfg.snapshot_minutes` and `snapshot`, `snapshot(path, info)` is called at
+    those training minutes of each phase (see `TimedSnapshots`). Returns (summaries, is_global_zero).
     """
     summaries: dict[str, dict] = {}
     is_zero = True
@@ -70,10 +74,14 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                 summaries[phase.name] = done
                 continue
         started = time.perf_counter()
+        callbacks = list(phase.callbacks)
+        if snapshot is not None and trainer_cfg.snapshot_minutes:
+            callbacks.append(TimedSnapshots(phase_dir / "snapshots", trainer_cfg.snapshot_minutes,
+                                            lambda path, info, name=phase.name: snapshot(path, {"phase": name, **info})))
         trainer = fit_objective(phase.objective, phase.data, phase.config, trainer_cfg, phase_dir,
                                 seed + index, phase.valid,
                                 resume=resume and (phase_dir / "checkpoints" / LAST).exists(),
-                                callbacks=phase.callbacks)
+                                callbacks=callbacks)
         is_zero = trainer.is_global_zero
         losses = phase_dir / "metrics.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),

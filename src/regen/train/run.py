@@ -36,11 +36,15 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
     model = task.build(cfg)
     plan = task.plan(cfg, model, run_dir)
     started = time.perf_counter()
-    summaries, is_zero = run_phases(model, plan.phases, cfg.trainer, run_dir, cfg.seed, resume)
+    provenance = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed, "data": plan.data}
+
+    def snapshot(path: Path, info: dict) -> None:
+        save_checkpoint(path, model, to_dict(cfg), {**provenance, "snapshot": info})
+
+    summaries, is_zero = run_phases(model, plan.phases, cfg.trainer, run_dir, cfg.seed, resume, snapshot)
     if not is_zero:
         return out
-    meta = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed, "data": plan.data,
-            "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
+    meta = {**provenance, "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
     path = save_checkpoint(out, model, to_dict(cfg), meta)
     if evaluate:
         seed_everything(cfg.seed)
