@@ -6,7 +6,8 @@ from __future__ import annotations
 import csv
 import time
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import lightning as L
 from lightning.fabric.loggers.logger import rank_zero_experiment
