@@ -1,18 +1,31 @@
-"""SUNMASK on Bach chorales: grades, validation NLL, throughput and sampling time.
+"""SUNMASK on Bach chorales, graded by the published Bach-or-Mock grader (`regen.music.grading`).
 
-Compares SUNMASK (conv and transformer), Coconet and SUNDAE trained by the tiny
-configs in configs/music (same data, same step budget per network) with real test
-windows, all graded by the published Bach-or-Mock grader (`regen.music.grading`) on 4x128 grids
-written as scores, against Bach's training chorales rebuilt through the same grid. Run the trainings first:
+Every row is graded on 4x128 grids written as scores, against real Bach test windows of the
+same length rebuilt through the same grid (the first row of each table). Sections, each
+appended to RESULTS.md as its own block (pick with --sections):
 
-    for c in sunmask-transformer-tiny sunmask-conv-tiny coconet-tiny sundae-tiny; do
-        regen train music/$c; done
-    python benchmarks/music_sunmask.py
+- models:    the shipped model and the other trained configs side by side: validation NLL
+             (one seeded corruption for every model), training budget in seconds and forward
+             passes, seconds per sample (batch 1 after a warm-up, and batched), grade median,
+             quartiles and every feature.
+- curve:     the compute curve: the timed snapshots (15/30/60/120 training minutes) of a run.
+- sampler:   sampler study on the shipped model: grade against seconds per sample over steps,
+             temperature, top-k / top-p / typical filtering and the mask/accept schedules.
+- bestof:    best-of-N (the thesis' BEST-of selection): N candidates per output, the best kept.
+- harmonize: held-out soprano lines harmonized (and inner voices infilled), against Bach's own
+             voices on the same windows: grade, parallels and crossings per 100 steps.
+- coconet:   Coconet Gibbs sampling swept over steps to the shipped SUNMASK's grade (speed ratio).
+
+    regen train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny   # ~2 h, snapshots
+    for c in sunmask-transformer-tiny coconet-tiny sundae-tiny; do
+        regen train music/$c --run-dir runs/$c; done
+    python benchmarks/music_sunmask.py --sections models curve
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from dataclasses import replace
@@ -25,102 +38,255 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
 from regen.core.task import load_model  # noqa: E402
-from regen.music.task import SHIPPED  # noqa: E402
+from regen.iterative.denoising_loss import PRESETS  # noqa: E402
 from regen.music.corpus import load_corpus  # noqa: E402
-from regen.music.grading import FEATURES, grade, reference, summarize  # noqa: E402
+from regen.music.grading import FEATURES, grade, reference  # noqa: E402
+from regen.music.grid import VOICES  # noqa: E402
+from regen.music.task import SHIPPED, training_windows, validation_nll  # noqa: E402
 from regen.music.tasks import unconditional  # noqa: E402
+from regen.music.voice_leading import per_100_steps  # noqa: E402
 
-MODELS = ("sunmask-conv-tiny", "sunmask-transformer-tiny", "coconet-tiny", "sundae-tiny")
-
-
-def _fmt(stat: tuple[float, float]) -> str:
-    return f"{stat[0]:.2f} ± {stat[1]:.2f}"
-
-
-def _sample(model, sampler, n: int, seed: int) -> tuple[list[np.ndarray], float]:
-    start = time.perf_counter()
-    grids = [r.grid for r in unconditional(model, sampler, n, seed)]
-    return grids, time.perf_counter() - start
+SECTIONS = ("models", "curve", "sampler", "bestof", "harmonize", "coconet")
+MODELS = ("sunmask-transformer-tiny", "coconet-tiny", "sundae-tiny")
+HEADER = ["| row | grade median [quartiles] | " + " | ".join(FEATURES) + " |", "|" + "---|" * (2 + len(FEATURES))]
 
 
-def _row(name: str, grades: list[dict], extra: list[str]) -> str:
-    s = summarize(grades)
-    q1, q3 = np.percentile([g["grade"] for g in grades], [25, 75])
-    cells = [name, *extra, f"{s['grade'][0]:.2f} [{q1:.2f}, {q3:.2f}]", *(f"{s[f][0]:.2f}" for f in FEATURES)]
+def grade_cells(grids: list[np.ndarray], ref) -> list[str]:
+    """Median [quartiles] of the grade, then the median of every feature."""
+    grades = [grade(g, ref) for g in grids]
+    total = [g["grade"] for g in grades]
+    q1, med, q3 = np.percentile(total, [25, 50, 75])
+    return [f"{med:.2f} [{q1:.2f}, {q3:.2f}]", *(f"{np.median([g[f] for g in grades]):.2f}" for f in FEATURES)]
+
+
+def row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def sample_grids(model, sampler, n: int, seed: int) -> tuple[list[np.ndarray], float]:
+    """`n` unconditional grids and the seconds per output (the whole batch at once)."""
+    results, seconds = timed(unconditional, model, sampler, n, seed)
+    return [r.grid for r in results], seconds / n
+
+
+def batch1_seconds(model, sampler) -> float:
+    """Seconds for one 4x128 sample at batch 1, after a short warm-up."""
+    unconditional(model, replace(sampler, steps=2, best_of=1), 1, seed=1)
+    return timed(unconditional, model, sampler, 1, 7)[1]
+
+
+def budget(meta: dict, cfg) -> tuple[float, float]:
+    """Training seconds and forward passes (steps x batch x unrolled passes) of a checkpoint."""
+    info = meta.get("snapshot") or meta.get("phases", {}).get("denoiser", {})
+    steps = info.get("step", info.get("steps", 0))
+    seconds = info.get("train_seconds", info.get("seconds", float("nan")))
+    return seconds, steps * cfg.phases["denoiser"].batch_size * PRESETS[cfg.model.objective].unroll
+
+
+class Bench:
+    """What every section shares: args, corpus, grading reference, validation and Bach windows."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.corp, self.ref = load_corpus(progress=False), reference()
+        test = self.corp.windows("test", hop=64)
+        pick = np.linspace(0, len(test) - 1, min(args.n, len(test))).round().astype(int)
+        self.bach = [test[i] for i in pick]
+        self.bach_row = row([f"Bach test windows (n={len(self.bach)})", *grade_cells(self.bach, self.ref)])
+
+    def valid_nll(self, model, cfg) -> float:
+        _, valid = training_windows(cfg.data, self.corp)
+        return validation_nll(model, valid, seed=0)
+
+    def emit(self, title: str, lines: list[str]) -> None:
+        command = "python benchmarks/music_sunmask.py " + " ".join(sys.argv[1:])
+        if self.args.no_append:
+            print(f"## {title}\n" + "\n".join(lines))
+        else:
+            append_results(title, lines, command)
+
+    def checkpoint(self, name: str) -> Path | str:
+        local = self.args.runs / name / "checkpoint"
+        return local if local.exists() else f"music/{name}"
+
+
+def section_models(b: Bench) -> None:
+    n = b.args.n
+    lines = ["| model | params | valid NLL | train s | forward passes | s/sample (batch 1) | s/sample (batch "
+             f"{n}) | grade median [quartiles] | " + " | ".join(FEATURES) + " |", "|" + "---|" * (8 + len(FEATURES)),
+             "| " + b.bach_row[2:].replace(" | ", " | - | - | - | - | - | - | ", 1)]
+    missing = []
+    for name in [SHIPPED, *b.args.models]:
+        try:
+            model, cfg, meta = load_model(name if name == SHIPPED else b.checkpoint(name))
+        except Exception as exc:  # noqa: BLE001 - a missing optional model is reported, not fatal
+            missing.append(f"- {name}: {exc}")
+            continue
+        sampler = cfg.sample
+        t1 = batch1_seconds(model, sampler)
+        grids, tn = sample_grids(model, sampler, n, seed=0)
+        seconds, passes = budget(meta, cfg)
+        label = f"{cfg.name}{' (shipped)' if name == SHIPPED else ''}: {sampler.method}, {sampler.steps} steps"
+        lines.append(row([label, f"{meta.get('parameters', 0) / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
+                          f"{seconds:.0f}", f"{passes / 1e6:.2f}M", f"{t1:.2f}", f"{tn:.2f}",
+                          *grade_cells(grids, b.ref)]))
+    b.emit("Music: chorale models graded by the published Bach-or-Mock grader",
+           lines + [""] + missing + [f"Each model samples with its checkpoint's own sampler settings; {n} samples of "
+                                      "4x128 each; validation NLL on the valid windows with one seeded corruption "
+                                      "for all models; forward passes = steps x batch x unrolled passes."])
+
+
+def section_curve(b: Bench) -> None:
+    run = b.args.curve_run
+    snaps = sorted((run / "denoiser" / "snapshots").glob("*min"), key=lambda p: float(p.name[:-3]))
+    points = [*snaps, *([run / "checkpoint"] if (run / "checkpoint").exists() else [])]
+    if not points:
+        raise SystemExit(f"no snapshots under {run}/denoiser/snapshots; train with trainer.snapshot_minutes")
+    lines = ["| point | step | train minutes | forward passes | valid NLL | grade median [quartiles] | "
+             + " | ".join(FEATURES) + " |", "|" + "---|" * (6 + len(FEATURES)),
+             "| " + b.bach_row[2:].replace(" | ", " | - | - | - | - | ", 1)]
+    name = ""
+    for path in points:
+        model, cfg, meta = load_model(path)
+        name = cfg.name
+        seconds, passes = budget(meta, cfg)
+        steps = (meta.get("snapshot") or {}).get("step") or meta["phases"]["denoiser"]["steps"]
+        grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
+        lines.append(row([path.name, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M",
+                          f"{b.valid_nll(model, cfg):.3f}", *grade_cells(grids, b.ref)]))
+    b.emit(f"Music: compute curve of {name} ({run})",
+           lines + ["", f"{b.args.n} samples per point with the config's sampler; train minutes count time spent "
+                        "in training batches (validation and checkpoints excluded)."])
+
+
+def sampler_grid(base) -> list[tuple[str, object]]:
+    """The settings of the sampler study: one factor at a time around the shipped defaults."""
+    grid = [("defaults", base)]
+    grid += [(f"steps {s}", replace(base, steps=s)) for s in (32, 64, 256) if s != base.steps]
+    grid += [(f"temperature {t}", replace(base, temperature=t)) for t in (0.5, 0.65, 1.0) if t != base.temperature]
+    grid += [("top-k 3", replace(base, top_k=3)), ("top-k off", replace(base, top_k=0)),
+             ("top-p 0.9, no top-k/typical", replace(base, top_p=0.9, top_k=0, typical=0.0)),
+             ("typical off", replace(base, typical=0.0)),
+             ("mask schedule constant 0.5", replace(base, mask_schedule="constant", mask_constant=0.5)),
+             ("no mask (every position unknown)", replace(base, mask_schedule="none")),
+             ("accept schedule constant 1", replace(base, accept_schedule="constant", accept_constant=1.0)),
+             ("accept schedule constant 0.3", replace(base, accept_schedule="constant", accept_constant=0.3)),
+             ("intermediate noise", replace(base, intermediate_noise=True))]
+    return grid
+
+
+def section_sampler(b: Bench) -> None:
+    model, cfg, _ = load_model(SHIPPED)
+    lines = ["| setting | s/sample (batch n) | grade median [quartiles] | " + " | ".join(FEATURES) + " |",
+             "|" + "---|" * (3 + len(FEATURES)), "| " + b.bach_row[2:].replace(" | ", " | - | ", 1)]
+    only = set(b.args.settings or [])
+    for label, sampler in sampler_grid(cfg.sample):
+        if only and label not in only:
+            continue
+        grids, tn = sample_grids(model, sampler, b.args.n, seed=0)
+        lines.append(row([label, f"{tn:.2f}", *grade_cells(grids, b.ref)]))
+    d = cfg.sample
+    b.emit(f"Music: sampler study on the shipped {cfg.name}",
+           lines + ["", f"Defaults: {d.method}, {d.steps} steps, temperature {d.temperature}, top-k {d.top_k}, "
+                        f"top-p {d.top_p}, typical {d.typical}, mask {d.mask_schedule}, accept {d.accept_schedule}; "
+                        f"each row changes one factor; {b.args.n} samples per row, batched."])
+
+
+def section_bestof(b: Bench) -> None:
+    model, cfg, _ = load_model(SHIPPED)
+    outputs = b.args.best_outputs
+    lines = ["| selection | candidates | s/output | grade median [quartiles] | " + " | ".join(FEATURES) + " |",
+             "|" + "---|" * (4 + len(FEATURES)), "| " + b.bach_row[2:].replace(" | ", " | - | - | ", 1)]
+    largest = max(b.args.best_of)
+    results, sample_s = timed(unconditional, model, cfg.sample, outputs * largest, 0)
+    grades, grade_s = timed(lambda: [grade(r.grid, b.ref)["grade"] for r in results])
+    per_candidate = (sample_s + grade_s) / len(results)
+    for k in sorted({1, *b.args.best_of}):
+        kept = [min(range(i * largest, i * largest + k), key=grades.__getitem__) for i in range(outputs)]
+        per_output = k * per_candidate if k > 1 else sample_s / len(results)
+        lines.append(row([f"best of {k}" if k > 1 else "every draw", str(k * outputs), f"{per_output:.2f}",
+                          *grade_cells([results[i].grid for i in kept], b.ref)]))
+    b.emit(f"Music: best-of-N on the shipped {cfg.name}",
+           lines + ["", f"{outputs} outputs per row, each the best-graded of its first N candidates (the same "
+                        "candidate pool for every N); s/output counts sampling and grading."])
+
+
+def masked_fill(model, sampler, windows: list[np.ndarray], kept_voices: list[int], seed: int) -> list[np.ndarray]:
+    """Regenerate every voice not in `kept_voices` of each window, batched; kept voices never change."""
+    cond = torch.from_numpy(np.stack(windows)).long()
+    keep = torch.zeros_like(cond, dtype=torch.bool)
+    keep[:, kept_voices] = True
+    out = model.sample(cond, keep=keep, sampler=sampler, seed=seed).numpy()
+    assert np.array_equal(out[:, kept_voices], cond[:, kept_voices].numpy()), "a kept voice changed"
+    return list(out)
+
+
+def section_harmonize(b: Bench) -> None:
+    model, cfg, _ = load_model(SHIPPED)
+    faults = per_100_steps(b.bach)
+    lines = ["| voices written | by | grade median [quartiles] | parallels /100 steps | crossings /100 steps | "
+             + " | ".join(FEATURES) + " |", "|" + "---|" * (5 + len(FEATURES))]
+    bach_cells = grade_cells(b.bach, b.ref)
+    for kept, label in (([0], "alto, tenor, bass (harmonize the soprano)"), ([0, 3], "alto, tenor (infill)")):
+        lines.append(row([label, "Bach", bach_cells[0], f"{faults['parallels']:.2f}", f"{faults['crossings']:.2f}",
+                          *bach_cells[1:]]))
+        grids = masked_fill(model, cfg.sample, b.bach, kept, seed=0)
+        mine, cells = per_100_steps(grids), grade_cells(grids, b.ref)
+        lines.append(row([label, cfg.name, cells[0], f"{mine['parallels']:.2f}", f"{mine['crossings']:.2f}",
+                          *cells[1:]]))
+    b.emit(f"Music: harmonization and infilling against Bach's own voices ({cfg.name})",
+           lines + ["", f"{len(b.bach)} held-out 4x128 test windows; the kept voices ("
+                        f"{', '.join(VOICES)} order) are Bach's and never change; default sampler."])
+
+
+def section_coconet(b: Bench) -> None:
+    shipped, cfg, _ = load_model(SHIPPED)
+    target_grids, sunmask_s = sample_grids(shipped, cfg.sample, b.args.n, seed=0)
+    target = float(np.median([grade(g, b.ref)["grade"] for g in target_grids]))
+    model, ccfg, _ = load_model(b.checkpoint("coconet-tiny"))
+    lines = [f"Shipped {cfg.name}: grade {target:.2f} at {sunmask_s:.2f} s/sample ({cfg.sample.steps} steps, "
+             f"batch {b.args.n}). Coconet Gibbs sweep ({ccfg.name}, {b.args.n} samples each):"]
+    reached = None
+    for steps in b.args.gibbs_steps:
+        grids, tn = sample_grids(model, replace(ccfg.sample, method="gibbs", steps=steps), b.args.n, seed=0)
+        med = float(np.median([grade(g, b.ref)["grade"] for g in grids]))
+        lines.append(f"- Gibbs {steps} steps: grade {med:.2f}, {tn:.2f} s/sample")
+        if reached is None and med <= target:
+            reached = (steps, tn)
+    if reached:
+        lines.append(f"- Coconet reaches SUNMASK's grade at {reached[0]} Gibbs steps: SUNMASK is "
+                     f"{reached[1] / sunmask_s:.1f}x faster at equal grade")
+    else:
+        lines.append(f"- Coconet never reaches SUNMASK's grade within {max(b.args.gibbs_steps)} Gibbs steps")
+    b.emit("Music: SUNMASK against Coconet Gibbs sampling at equal grade", lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=Path, default=Path("runs"))
-    parser.add_argument("--models", nargs="*", default=list(MODELS))
-    parser.add_argument("--n", type=int, default=50, help="samples per model")
-    parser.add_argument("--steps", type=int, default=128, help="sampling steps for every model")
-    parser.add_argument("--temperature", type=float, default=0.8)
-    parser.add_argument("--top-k", type=int, default=5)
-    parser.add_argument("--typical", type=float, default=0.95)
-    parser.add_argument("--gibbs-steps", type=int, nargs="*", default=[32, 64, 128, 256, 512])
-    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--runs", type=Path, default=Path("runs"), help="where runs/<config>/checkpoint live")
+    parser.add_argument("--models", nargs="*", default=list(MODELS), help="other configs for the models table")
+    parser.add_argument("--curve-run", type=Path, default=Path("runs/assets/sunmask-conv-tiny"))
+    parser.add_argument("--n", type=int, default=50, help="samples per row")
+    parser.add_argument("--settings", nargs="*", help="sampler study: only these rows (labels)")
+    parser.add_argument("--best-of", type=int, nargs="+", default=[4, 10])
+    parser.add_argument("--best-outputs", type=int, default=20)
+    parser.add_argument("--gibbs-steps", type=int, nargs="+", default=[128, 256, 512])
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
     args = parser.parse_args()
+    if any(not re.fullmatch(r"[\w.-]+", m) for m in args.models):
+        parser.error("--models takes config names such as coconet-tiny")
     torch.set_num_threads(args.threads)
-    corp, ref = load_corpus(progress=False), reference()
-    common = {"temperature": args.temperature, "top_k": args.top_k, "typical": args.typical}
-    header = ["| model | params | valid NLL | train s/step | s/sample (batch 1) | s/sample (batch n) "
-              "| grade median [quartiles] | " + " | ".join(FEATURES) + " |",
-              "|" + "---|" * (7 + len(FEATURES))]
-    real = corp.windows("test", hop=64)[: args.n]
-    rows = [_row(f"Bach test windows (n={len(real)})", [grade(w, ref) for w in real], ["-"] * 5)]
-    medians, times, lines = {}, {}, []
-    for name in args.models:
-        ckpt = args.runs / name / "checkpoint"
-        if not ckpt.exists():
-            lines.append(f"- {name}: no checkpoint at {ckpt}; run `regen train music/{name}` first")
-            continue
-        model, cfg, meta = load_model(ckpt)
-        sampler = replace(cfg.sample, steps=args.steps, **common)
-        _sample(model, replace(sampler, steps=2), 1, seed=1)  # warm-up
-        _, t1 = _sample(model, sampler, 1, seed=123)
-        grids, tn = _sample(model, sampler, args.n, seed=0)
-        grades = [grade(g, ref) for g in grids]
-        medians[name], times[name] = float(np.median([g["grade"] for g in grades])), tn / args.n
-        m, phase = meta.get("metrics", {}), meta.get("phases", {}).get("denoiser", {})
-        per_step = phase.get("seconds", float("nan")) / max(phase.get("steps", 1), 1)
-        rows.append(_row(f"{name} ({sampler.method}, {args.steps} steps)", grades,
-                         [f"{meta.get('parameters', 0) / 1e6:.2f}M", f"{m.get('valid_nll', float('nan')):.3f}",
-                          f"{per_step:.2f}", f"{t1:.2f}", f"{tn / args.n:.3f}"]))
-    lines = header + rows + [""] + lines + [
-        f"Sampling for every model: {args.steps} steps, temperature {args.temperature}, top-k {args.top_k}, "
-        f"typical {args.typical}, {args.n} samples of 4x128."]
-    coconet = args.runs / "coconet-tiny" / "checkpoint"
-    target = medians.get("sunmask-transformer-tiny")
-    if coconet.exists() and target is not None:
-        model, cfg, _ = load_model(coconet)
-        lines.append("Coconet Gibbs sweep (n samples each): steps -> median grade, s/sample")
-        reached = None
-        for steps in args.gibbs_steps:
-            grids, tn = _sample(model, replace(cfg.sample, method="gibbs", steps=steps, **common), args.n, seed=0)
-            med = float(np.median([grade(g, ref)["grade"] for g in grids]))
-            lines.append(f"- gibbs {steps} steps: grade {med:.2f}, {tn / args.n:.3f} s/sample")
-            if reached is None and med <= target:
-                reached = (steps, tn / args.n)
-        sm = times["sunmask-transformer-tiny"]
-        if reached:
-            lines.append(f"- SUNMASK transformer ({args.steps} steps, grade {target:.2f}) / Coconet Gibbs at equal "
-                         f"grade ({reached[0]} steps): time ratio {sm / reached[1]:.2f}")
-        else:
-            lines.append(f"- Coconet Gibbs never reached SUNMASK's grade {target:.2f} within {max(args.gibbs_steps)} "
-                         f"steps; time ratio vs the longest Gibbs run < {sm / tn * args.n:.2f}")
-    shipped, shipped_cfg, _ = load_model(SHIPPED)
-    _sample(shipped, replace(shipped_cfg.sample, steps=2), 1, seed=1)  # warm-up
-    _, t_ship = _sample(shipped, shipped_cfg.sample, 1, seed=7)
-    lines.append(f"- shipped model ({shipped_cfg.name}, {shipped_cfg.sample.steps} steps, batch 1): "
-                 f"{t_ship:.2f} s per 4x128 sample on this CPU ({args.threads} threads)")
-    if args.no_append:
-        print("\n".join(lines))
-        return
-    append_results("Music: SUNMASK vs Coconet vs SUNDAE on Bach chorales (tiny models)", lines,
-                   "python benchmarks/music_sunmask.py " + " ".join(sys.argv[1:]))
+    bench = Bench(args)
+    for name in args.sections:
+        globals()[f"section_{name}"](bench)
 
 
 if __name__ == "__main__":

@@ -61,3 +61,41 @@ def test_cli_grade_and_errors(tiny_ckpt, corpus, tmp_path):
     harm = runner.invoke(app, ["harmonize", str(path), "--steps", "2", "--out", str(tmp_path / "h"),
                                "--model", str(tiny_ckpt)])
     assert harm.exit_code == 0 and (tmp_path / "h" / "harmonized.mid").exists()
+
+
+def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus, ref):
+    from regen.music.grading import grade
+    from regen.music.config import ChoraleSampling
+    from regen.music.tasks import Result, keep_best, sampler_with
+
+    bach = corpus.windows("test")[0]
+    noise = np.random.default_rng(0).integers(0, 58, bach.shape)
+    fixed = np.zeros(bach.shape, dtype=bool)
+    kept = keep_best([Result(noise, fixed), Result(bach, fixed), Result(noise[::-1], fixed), Result(noise, fixed)], 2)
+    assert [k.grid is bach for k in kept] == [True, False] and kept[0].grade == grade(bach, ref)["grade"]
+
+    model, _, _ = load_model(tiny_ckpt)
+    base = ChoraleSampling(steps=2, temperature=2.0, typical=0, top_k=0)
+    drawn = unconditional(model, base, n=6, seed=5)
+    best = unconditional(model, sampler_with(base, best_of=3), n=2, seed=5)
+    grades = [grade(d.grid, ref)["grade"] for d in drawn]
+    assert [b.grade for b in best] == [min(grades[:3]), min(grades[3:])]
+    chorale = corpus.chorales("test")[0][:, :100]
+    res = harmonize(model, chorale, sampler_with(base, best_of=2))
+    assert np.array_equal(res.grid[0], chorale[0]) and res.grid.shape == chorale.shape and res.grade is not None
+
+
+def test_best_of_on_the_command_line(tiny_ckpt, corpus, tmp_path):
+    from regen.cli.main import app as main_app
+
+    runner = CliRunner()
+    out = runner.invoke(main_app, ["sample", str(tiny_ckpt), "--n", "1", "--best-of", "2", "--out", str(tmp_path / "s")])
+    assert out.exit_code == 0, out.output
+    assert len(list((tmp_path / "s").glob("*.mid"))) == 1
+    bad = runner.invoke(main_app, ["sample", "image/digits-vq-tiny", "--best-of", "2", "--out", str(tmp_path / "i")])
+    assert bad.exit_code != 0 and "--best-of" in bad.output and "Traceback" not in bad.output
+    assert not (tmp_path / "i").exists()
+    path = write_musicxml(corpus.chorales("test")[0][:, :64], tmp_path / "m.musicxml")
+    out = runner.invoke(app, ["harmonize", str(path), "--best-of", "2", "--steps", "2", "--model", str(tiny_ckpt),
+                              "--out", str(tmp_path / "h")])
+    assert out.exit_code == 0 and "grade" in out.output, out.output

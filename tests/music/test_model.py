@@ -35,3 +35,26 @@ def test_sundae_ignores_the_mask_and_sunmask_uses_it():
         model = ChoraleDenoiser(ModelConfig(objective=objective))
         a, b = model(tokens, torch.ones(1, 4, 16)), model(tokens, torch.zeros(1, 4, 16))
         assert torch.allclose(a, b) == same
+
+
+def test_validation_nll_scores_every_objective_on_the_same_positions(monkeypatch):
+    from regen.music import task
+
+    windows = torch.randint(0, 58, (40, 4, 16), generator=torch.Generator().manual_seed(0))
+    seen: dict[str, list[torch.Tensor]] = {}
+    for objective in ("sunmask", "coconet", "sundae"):
+        model = ChoraleDenoiser(ModelConfig(objective=objective, network="transformer"))
+        original = model.loss
+        masks = seen.setdefault(objective, [])
+
+        def spy(batch, known=None, generator=None, _orig=original, _masks=masks):
+            _masks.append(known.clone())
+            return _orig(batch, known=known, generator=generator)
+
+        monkeypatch.setattr(model, "loss", spy)
+        nll = task.validation_nll(model, windows, seed=3, batch=16)
+        assert 0 < nll < 20
+    assert len(seen["sunmask"]) == 3
+    for other in ("coconet", "sundae"):
+        assert all(torch.equal(a, b) for a, b in zip(seen["sunmask"], seen[other]))
+    assert not torch.equal(seen["sunmask"][0], seen["sunmask"][1])

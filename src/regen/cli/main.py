@@ -11,6 +11,7 @@ import json
 import math
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import List, Optional
 
@@ -58,7 +59,10 @@ def sample(checkpoint: str = typer.Argument(..., help="A checkpoint directory or
            out: Path = typer.Option(Path("out/samples"), help="Output folder."),
            n: int = typer.Option(4, min=1, max=1000, help="Samples (per condition, where a task has conditions)."),
            seed: int = typer.Option(0, min=0, help="Random seed."),
-           temperature: Optional[float] = typer.Option(None, help="Sampling temperature (> 0; default: the config's).")
+           temperature: Optional[float] = typer.Option(None, help="Sampling temperature (> 0; default: the config's)."),
+           best_of: Optional[int] = typer.Option(None, "--best-of", min=1, max=256,
+                                                 help="Draw N candidates per sample and keep the best graded "
+                                                      "(tasks with a grader: music).")
            ) -> None:
     """Draw samples from a checkpoint and write them as standard files (PNG, MIDI, MusicXML, WAV)."""
     from regen.core.files import check_output_dir
@@ -69,6 +73,10 @@ def sample(checkpoint: str = typer.Argument(..., help="A checkpoint directory or
     refuse_output_dir(out)
     task, ckpt = open_checkpoint(checkpoint)
     cfg, model = task.load(ckpt)
+    if best_of is not None:
+        if not hasattr(cfg.sample, "best_of"):
+            raise RegenError(f"--best-of needs a task that grades its samples (music); {task.name} has no grader")
+        cfg.sample = replace(cfg.sample, best_of=best_of)
     check_output_dir(out)  # after the checkpoint loads, so a bad checkpoint leaves no empty folder behind
     for path in task.sample(cfg, model, out, n, seed, temperature):
         typer.echo(f"wrote {path}")

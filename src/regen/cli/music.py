@@ -20,17 +20,19 @@ ModelOpt = typer.Option("music/sunmask-conv-tiny", "--model", help="checkpoint d
 StepsOpt = typer.Option(None, "--steps", min=1, help="sampling steps (default: from the checkpoint config)")
 TempOpt = typer.Option(None, "--temperature", help="sampling temperature (> 0)")
 SeedOpt = typer.Option(0, "--seed", min=0, help="sampling seed")
+BestOfOpt = typer.Option(None, "--best-of", min=1, max=256,
+                         help="draw N candidates and keep the best graded (default: the checkpoint's, 1)")
 OutOpt = typer.Option(..., "--out", help="output folder")
 
 
-def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]):
+def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float], best_of: Optional[int]):
     from regen.core.task import load_model
     from regen.music.tasks import sampler_with
 
     if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
         raise RegenError(f"--temperature must be a positive number, got {temperature}")
     net, cfg, _ = load_model(model, task="music")
-    return net, sampler_with(cfg.sample, steps, temperature)
+    return net, sampler_with(cfg.sample, steps, temperature, best_of)
 
 
 def _report(name: str, paths: dict, grade: dict) -> None:
@@ -49,7 +51,8 @@ def data() -> None:
 def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music21 corpus name; "
                                                     "its top part is the melody"),
               out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
-              temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
+              temperature: Optional[float] = TempOpt, seed: int = SeedOpt,
+              best_of: Optional[int] = BestOfOpt) -> None:
     """Keep the soprano of SCORE and write alto, tenor and bass."""
     from regen.core.files import check_output_dir
     from regen.music.grading import grade, reference
@@ -60,7 +63,7 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
     read = read_score(score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
-    net, sampler = _model_and_sampler(model, steps, temperature)
+    net, sampler = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("harmonization", write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"),
@@ -74,7 +77,8 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
            voices: Optional[str] = typer.Option(None, "--voices",
                                                 help="voices to rewrite, e.g. alto,tenor (default all)"),
            out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
-           temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
+           temperature: Optional[float] = TempOpt, seed: int = SeedOpt,
+           best_of: Optional[int] = BestOfOpt) -> None:
     """Rewrite some voices in some bars of SCORE, keeping everything else."""
     from regen.core.files import check_output_dir
     from regen.music.grading import grade, reference
@@ -88,7 +92,7 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
         typer.echo(f"note: {w}", err=True)
     parse_bars(bars, -(-read.grid.shape[1] // STEPS_PER_BAR))  # cheap checks before the model loads
     parse_voices(voices)
-    net, sampler = _model_and_sampler(model, steps, temperature)
+    net, sampler = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, bars, voices, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("infill", write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"),

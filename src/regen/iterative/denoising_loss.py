@@ -64,15 +64,20 @@ def position_weights(loss_on: torch.Tensor, known: torch.Tensor, reweight: bool)
 
 
 def denoising_loss(net: Denoiser, target: torch.Tensor, vocab: int, spec: DenoisingSpec,
-                   generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+                   generator: torch.Generator | None = None,
+                   known: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
     """Losses for clean tokens `target` (batch, *shape) in [0, vocab).
+
+    `known` (batch, *shape) bool fixes which positions stay clean (default: drawn with
+    `draw_known_mask`), so different models can be scored on the same corruption.
 
     Step 1 denoises the corrupted input x0; each further unrolled step feeds the
     model's own (detached) sample back, with known positions reset to the data when
     the mask is an input. Returns `loss` (mean over unrolled steps) and `nll_t`, the
     mean cross-entropy per corrupted position at step t (a comparable denoising NLL).
     """
-    known = draw_known_mask(tuple(target.shape), generator, target.device)
+    if known is None:
+        known = draw_known_mask(tuple(target.shape), generator, target.device)
     x = corrupt(target, known, vocab, spec.corruption, generator)
     net_known = known.float() if spec.mask_input else torch.zeros_like(known, dtype=torch.float)
     loss_on = ~known if spec.masked_loss else torch.ones_like(known)

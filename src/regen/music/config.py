@@ -1,7 +1,7 @@
-"""Config sections of the chorale task (configs/music/*.yaml): model and data.
+"""Config sections of the chorale task (configs/music/*.yaml): model, data and sampling.
 
-The `sample` section is `regen.iterative.sampler.SamplerConfig`; the one training
-phase is `phases.denoiser`.
+The `sample` section is `ChoraleSampling` (the iterative sampler plus best-of-N); the
+one training phase is `phases.denoiser`.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from regen.iterative.sampler import SamplerConfig
 from regen.music.conv_unet import ConvUNetConfig
 from regen.music.transformer_net import TransformerConfig
 
@@ -39,3 +40,17 @@ class ModelConfig:
     network: Literal["conv", "transformer"] = "transformer"
     conv: ConvUNetConfig = field(default_factory=ConvUNetConfig)
     transformer: TransformerConfig = field(default_factory=TransformerConfig)
+
+
+@dataclass
+class ChoraleSampling(SamplerConfig):
+    """The iterative sampler's settings plus `best_of`: draw that many candidates per
+    requested output and keep the one the Bach-or-Mock grader finds closest to Bach
+    (the thesis' BEST-of selection, §8.11); 1 keeps every draw."""
+
+    best_of: int = 1
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.best_of < 1:
+            raise ValueError(f"best_of must be >= 1, got {self.best_of}")

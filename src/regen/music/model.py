@@ -52,9 +52,11 @@ class ChoraleDenoiser(Stage):
             known = torch.zeros_like(known)
         return self.net(tokens, known)
 
-    def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Denoising loss of clean windows `batch['target']` (B, 4, T)."""
-        return denoising_loss(self, batch["target"], VOCAB, self.spec)
+    def loss(self, batch: dict[str, torch.Tensor], known: torch.Tensor | None = None,
+             generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+        """Denoising loss of clean windows `batch['target']` (B, 4, T); `known` (B, 4, T) bool
+        fixes the corrupted positions (default: drawn per call)."""
+        return denoising_loss(self, batch["target"], VOCAB, self.spec, generator, known)
 
     def default_sampler(self) -> SamplerConfig:
         """Coconet models sample by Gibbs with blanking; the others by unrolled denoising."""

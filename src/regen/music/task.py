@@ -12,8 +12,8 @@ from regen.core.objective import Objective
 from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
-from regen.iterative.sampler import SamplerConfig
-from regen.music.config import DataConfig, ModelConfig
+from regen.iterative.corruption import draw_known_mask
+from regen.music.config import ChoraleSampling, DataConfig, ModelConfig
 from regen.music.corpus import ChoraleCorpus, load_corpus
 from regen.music.model import ChoraleDenoiser
 from regen.train.config import PhaseConfig
@@ -33,15 +33,19 @@ def training_windows(data: DataConfig, corp: ChoraleCorpus) -> tuple[torch.Tenso
 
 @torch.no_grad()
 def validation_nll(model: ChoraleDenoiser, windows: torch.Tensor, seed: int = 0, batch: int = 32) -> float:
-    """Mean cross-entropy per corrupted position at the first denoising step (nats),
-    over `windows` (n, 4, T) with seeded masks: the validation NLL reported for all objectives."""
+    """Mean cross-entropy per corrupted position at the first denoising step (nats) over
+    `windows` (n, 4, T). The corrupted positions come from their own seeded generator, so
+    every model (SUNMASK, Coconet, SUNDAE) is scored on the same positions; each sees
+    them corrupted its own way (noise or blanks): the validation NLL of every objective."""
     model.eval()
-    torch.manual_seed(seed)
+    masks = torch.Generator().manual_seed(seed)
+    noise = torch.Generator().manual_seed(seed + 1)
     total, count = 0.0, 0.0
     for i in range(0, len(windows), batch):
         chunk = windows[i:i + batch]
-        out = model.loss({"target": chunk})
-        n = float(out["masked_fraction"]) * chunk.numel()
+        known = draw_known_mask(tuple(chunk.shape), masks)
+        out = model.loss({"target": chunk}, known=known, generator=noise)
+        n = float((~known).sum())
         total += float(out["nll_1"]) * n
         count += n
     return total / max(count, 1.0)
@@ -55,7 +59,7 @@ class MusicTask(Task):
     domain = "music"
     model_config = ModelConfig
     data_config = DataConfig
-    sample_config = SamplerConfig
+    sample_config = ChoraleSampling
     demo = "regen.music.demo"
 
     def default_phases(self) -> dict[str, PhaseConfig]:

@@ -1,8 +1,9 @@
 """User tasks on a trained chorale model: unconditional sampling, harmonization, infilling.
 
 Each task builds an initial grid plus keep/focus masks (batch, 4, time) and lets the
-model's sampler fill in the rest; `write_outputs` writes MIDI, MusicXML and a
-piano roll for each result.
+model's sampler fill in the rest; with `best_of` > 1 it draws that many candidates per
+output and keeps the best graded. `write_outputs` writes MIDI, MusicXML and a piano
+roll for each result.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import torch
 
 from regen.core.errors import RegenError
 from regen.iterative.sampler import SamplerConfig
+from regen.music.config import ChoraleSampling
+from regen.music.grading import grade, reference
 from regen.music.grid import REST, STEPS_PER_BAR, VOICES, WINDOW
 from regen.music.model import ChoraleDenoiser
 from regen.music.pianoroll import write_pianoroll
@@ -29,19 +32,43 @@ class Result:
 
     grid: np.ndarray
     fixed: np.ndarray
+    grade: float | None = None
 
 
-def sampler_with(base: SamplerConfig, steps: int | None = None, temperature: float | None = None) -> SamplerConfig:
-    """`base` with the given fields replaced (None keeps the base value)."""
-    changes = {k: v for k, v in (("steps", steps), ("temperature", temperature)) if v is not None}
+def sampler_with(base: SamplerConfig, steps: int | None = None, temperature: float | None = None,
+                 best_of: int | None = None) -> ChoraleSampling:
+    """`base` as `ChoraleSampling` with the given fields replaced (None keeps the base value)."""
+    changes = {k: v for k, v in (("steps", steps), ("temperature", temperature), ("best_of", best_of))
+               if v is not None}
+    if not isinstance(base, ChoraleSampling):
+        base = ChoraleSampling(**vars(base))
     try:
         return replace(base, **changes)
     except ValueError as exc:
         raise RegenError(f"invalid sampler setting: {exc}") from None
 
 
+def keep_best(candidates: list[Result], per_output: int) -> list[Result]:
+    """From consecutive groups of `per_output` candidates keep the best graded of each
+    (lowest Bach-or-Mock grade; an ungradable candidate never wins over a gradable one)."""
+    if per_output == 1:
+        return candidates
+    ref = reference()
+    graded = [replace(c, grade=grade(c.grid, ref)["grade"]) for c in candidates]
+    return [min(graded[i:i + per_output], key=lambda r: r.grade)
+            for i in range(0, len(graded), per_output)]
+
+
+def _best_of(sampler: SamplerConfig) -> int:
+    return getattr(sampler, "best_of", 1)
+
+
 def _pad(length: int, multiple: int = STEPS_PER_BAR) -> int:
     return max(multiple, -(-length // multiple) * multiple)
+
+
+def _trim(result: Result, length: int) -> Result:
+    return Result(result.grid[:, :length], result.fixed[:, :length])
 
 
 def _run(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.ndarray, sampler: SamplerConfig,
@@ -54,10 +81,11 @@ def _run(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.n
 
 def unconditional(model: ChoraleDenoiser, sampler: SamplerConfig, n: int, seed: int = 0,
                   length: int = WINDOW) -> list[Result]:
-    """`n` chorale grids (4, length) from noise."""
+    """`n` chorale grids (4, length) from noise (each the best of `sampler.best_of` draws)."""
     init = np.zeros((len(VOICES), length), dtype=np.int64)
     none = np.zeros(init.shape, dtype=bool)
-    return _run(model, init, none, ~none, sampler, seed, n)
+    per = _best_of(sampler)
+    return keep_best(_run(model, init, none, ~none, sampler, seed, n * per), per)
 
 
 def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig, seed: int = 0) -> Result:
@@ -72,8 +100,8 @@ def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig
     keep = np.zeros(init.shape, dtype=bool)
     keep[0] = True
     keep[:, length:] = True
-    res = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed)[0]
-    return Result(res.grid[:, :length], res.fixed[:, :length])
+    drawn = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed, _best_of(sampler))
+    return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
 
 
 def parse_bars(text: str, n_bars: int) -> tuple[int, int]:
@@ -117,8 +145,8 @@ def infill(model: ChoraleDenoiser, grid: np.ndarray, bars: str, voices: str | No
     init[:, :length] = grid
     focus = np.zeros(init.shape, dtype=bool)
     focus[parse_voices(voices), start:min(end, length)] = True
-    res = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed)[0]
-    return Result(res.grid[:, :length], res.fixed[:, :length])
+    drawn = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed, _best_of(sampler))
+    return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
 
 
 def write_outputs(result: Result, out_dir: str | Path, stem: str, title: str) -> dict[str, Path]:

@@ -295,7 +295,7 @@ class RepMixTTS(TTSStage):
 
         The caller may step the optimiser after each chunk (the text is re-encoded per
         chunk so each chunk owns its graph); the decoder state crosses chunk
-        boundaries detached. Keys: `loss` (masked MSE of the chunk), `frames`.
+        boundaries detached. Keys: `loss` (the chunk's `chunk_loss`), `frames` (its valid frames).
         """
         valid = self.pad_to_steps(self._frame_mask(batch)[..., None].float())[..., 0] > 0
         target = self.pad_to_steps(self.normalize(batch["target"]))
@@ -308,8 +308,12 @@ class RepMixTTS(TTSStage):
             pred, _, state = self.decode_teacher_forced(chunk, memory, mask, state)
             chunk_valid = valid[:, start: start + chunk.shape[1]]
             frames = chunk_valid.sum().clamp_min(1)
-            err = ((pred.float() - chunk.float()) ** 2).mean(-1)
-            yield {"loss": (err * chunk_valid).sum() / frames, "frames": frames.detach()}
+            yield {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": frames.detach()}
+
+    def chunk_loss(self, pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
+        """MSE of pred against target (batch, frames, n_mels), normalised, over valid (batch, frames) frames."""
+        err = ((pred.float() - target.float()) ** 2).mean(-1)
+        return (err * valid).sum() / valid.sum().clamp_min(1)
 
     @torch.no_grad()
     def teacher_forced_alignment(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -319,7 +323,7 @@ class RepMixTTS(TTSStage):
         return self.decode_teacher_forced(target, memory, mask, self.initial_state(memory))[1]
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Masked MSE over all frames; gradients truncated every `tbptt` frames."""
+        """Chunk losses weighted by their valid frames; gradients truncated every `tbptt` frames."""
         total = frames = 0
         for part in self.tbptt_losses(batch):
             total = total + part["loss"] * part["frames"]

@@ -33,7 +33,7 @@ from regen.speech.features.figures import save_alignment_png
 from regen.speech.features.mel import MelConfig, MelStats, compute_stats, load_mel_config
 from regen.speech.tts.data import (Segment, TargetKind, TTSDataConfig, build_rows, segment_audio, training_segments,
                                    trim_batch, tts_split)
-from regen.speech.tts.direct import DirectTTS
+from regen.speech.tts.direct import DirectConfig, DirectTTS
 from regen.speech.tts.repmix import RepMixConfig, RepMixTTS
 from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig
 from regen.speech.vocoder.data import load_items
@@ -220,10 +220,10 @@ class RMelNetTask(TTSTask):
 
 @register
 class DirectTTSTask(TTSTask):
-    """The Direct baseline: RepMix's network regressing waveform frames, no log-mel."""
+    """The Direct baseline: RepMix's network predicting waveform frames, no log-mel (`model.loss`: mse | stft)."""
 
     name = "speech-direct"
-    model_config = RepMixConfig
+    model_config = DirectConfig
 
     def build(self, cfg: RunConfig) -> nn.Module:
         return DirectTTS(cfg.model, mel_config_of(cfg).sample_rate)
