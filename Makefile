@@ -43,6 +43,8 @@ image-assets: install clean-tree
 		$(REGEN) train image/$$name --run-dir runs/assets/$$name --out src/regen/assets/image/$$name || exit 1; \
 	done
 
+# About 2 hours on 2 cores; snapshots at 15/30/60/120 training minutes feed the compute curve
+# (python benchmarks/music_sunmask.py --sections curve).
 music-assets: install clean-tree
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \

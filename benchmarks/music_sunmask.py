@@ -17,7 +17,7 @@ appended to RESULTS.md as its own block (pick with --sections):
 - coconet:   Coconet Gibbs sampling swept over steps to the shipped SUNMASK's grade (speed ratio).
 
     regen train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny   # ~2 h, snapshots
-    for c in sunmask-transformer-tiny coconet-tiny sundae-tiny; do
+    for c in sunmask-transformer-tiny coconet-tiny sundae-tiny; do   # coconet/sundae: 30 min each
         regen train music/$c --run-dir runs/$c; done
     python benchmarks/music_sunmask.py --sections models curve
 """
@@ -122,17 +122,20 @@ def section_models(b: Bench) -> None:
              f"{n}) | grade median [quartiles] | " + " | ".join(FEATURES) + " |", "|" + "---|" * (8 + len(FEATURES)),
              "| " + b.bach_row[2:].replace(" | ", " | - | - | - | - | - | - | ", 1)]
     missing = []
-    for name in [SHIPPED, *b.args.models]:
+    snapshot = b.args.curve_run / "denoiser" / "snapshots" / "30min"
+    entries = [(SHIPPED, " (shipped)"), *([(snapshot, " at 30 training minutes")] if snapshot.exists() else []),
+               *((b.checkpoint(m), "") for m in b.args.models)]
+    for where, note in entries:
         try:
-            model, cfg, meta = load_model(name if name == SHIPPED else b.checkpoint(name))
+            model, cfg, meta = load_model(where)
         except Exception as exc:  # noqa: BLE001 - a missing optional model is reported, not fatal
-            missing.append(f"- {name}: {exc}")
+            missing.append(f"- {where}: {exc}")
             continue
         sampler = cfg.sample
         t1 = batch1_seconds(model, sampler)
         grids, tn = sample_grids(model, sampler, n, seed=0)
         seconds, passes = budget(meta, cfg)
-        label = f"{cfg.name}{' (shipped)' if name == SHIPPED else ''}: {sampler.method}, {sampler.steps} steps"
+        label = f"{cfg.name}{note}: {sampler.method}, {sampler.steps} steps"
         lines.append(row([label, f"{meta.get('parameters', 0) / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
                           f"{seconds:.0f}", f"{passes / 1e6:.2f}M", f"{t1:.2f}", f"{tn:.2f}",
                           *grade_cells(grids, b.ref)]))

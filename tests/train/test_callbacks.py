@@ -55,3 +55,17 @@ def test_snapshots_once_per_mark_across_resume(tmp_path, monkeypatch):
 def test_bad_minutes_refused():
     with pytest.raises(ValueError, match="snapshot_minutes"):
         TrainerConfig(snapshot_minutes=(0,))
+
+
+def test_max_minutes_ends_a_phase_early_and_is_carried_over_a_resume(tmp_path, monkeypatch):
+    from lightning.pytorch.callbacks import Timer
+
+    ticks = itertools.count(0, 0.5)  # Lightning's Timer reads time.monotonic: 0.5 s per reading
+    monkeypatch.setattr("lightning.pytorch.callbacks.timer.time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
+    cfg = TrainerConfig(ckpt_every=1, val_every=100, log_every=1, progress=False, max_minutes=3 / 60)
+    trainer = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0)
+    timers = [c for c in trainer.callbacks if isinstance(c, Timer)]
+    assert timers and timers[0].time_elapsed("train") >= 3
+    assert 0 < trainer.global_step < PHASE.max_steps
+    again = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0, resume=True)
+    assert again.global_step == trainer.global_step  # the budget is spent: nothing more trains

@@ -14,7 +14,9 @@ class TrainerConfig:
     accumulation; clip: gradient-norm clipping (0 disables); val_every and
     ckpt_every are in optimizer steps; `snapshot_minutes` lists the training
     wall-clock minutes (per phase, summed over resumes) at which a full checkpoint
-    is written to `<run-dir>/<phase>/snapshots/<m>min` (for compute curves).
+    is written to `<run-dir>/<phase>/snapshots/<m>min` (for compute curves);
+    `max_minutes` (> 0) ends a phase after that much wall-clock time (Lightning's
+    `max_time`, carried across resumes) even before `max_steps`, for equal-time ablations.
     """
 
     accelerator: str = "cpu"
@@ -30,11 +32,14 @@ class TrainerConfig:
     progress: bool = True
     threads: int = 0
     snapshot_minutes: tuple[float, ...] = ()
+    max_minutes: float = 0.0
 
     def __post_init__(self) -> None:
         self.snapshot_minutes = tuple(sorted(float(m) for m in self.snapshot_minutes))
         if any(m <= 0 for m in self.snapshot_minutes):
             raise ValueError("snapshot_minutes must all be > 0")
+        if self.max_minutes < 0:
+            raise ValueError("max_minutes must be >= 0 (0: no time limit)")
         if self.devices < 1 or self.num_nodes < 1 or self.accumulate < 1:
             raise ValueError("devices, num_nodes and accumulate must be >= 1")
         if min(self.val_every, self.ckpt_every, self.log_every) < 1:
