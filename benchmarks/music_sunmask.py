@@ -148,7 +148,8 @@ def section_models(b: Bench) -> None:
 def section_curve(b: Bench) -> None:
     run = b.args.curve_run
     snaps = sorted((run / "denoiser" / "snapshots").glob("*min"), key=lambda p: float(p.name[:-3]))
-    points = [*snaps, *([run / "checkpoint"] if (run / "checkpoint").exists() else [])]
+    final = b.args.curve_final or run / "checkpoint"
+    points = [*snaps, *([final] if final.exists() else [])]
     if not points:
         raise SystemExit(f"no snapshots under {run}/denoiser/snapshots; train with trainer.snapshot_minutes")
     lines = ["| point | step | train minutes | forward passes | valid NLL | grade median [quartiles] | "
@@ -276,6 +277,8 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=Path("runs"), help="where runs/<config>/checkpoint live")
     parser.add_argument("--models", nargs="*", default=list(MODELS), help="other configs for the models table")
     parser.add_argument("--curve-run", type=Path, default=Path("runs/assets/sunmask-conv-tiny"))
+    parser.add_argument("--curve-final", type=Path, help="the run's final checkpoint, if written elsewhere "
+                        "(--out); default <curve-run>/checkpoint")
     parser.add_argument("--n", type=int, default=50, help="samples per row")
     parser.add_argument("--settings", nargs="*", help="sampler study: only these rows (labels)")
     parser.add_argument("--best-of", type=int, nargs="+", default=[4, 10])

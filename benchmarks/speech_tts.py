@@ -1,19 +1,26 @@
-"""Text-to-speech: every shipped model x renderer on the corpus's held-out sentences.
+"""Text-to-speech: every shipped model x renderer on evaluation sentences never trained on.
+
+Two evaluation sets, each its own tables (`regen.speech.evaluation.tts`): the corpus's
+held-out King James sentences, and modern everyday English read by the same voice through
+the corpus builder (once, about a minute per 100 sentences):
+
+    regen speech corpus build --voice festival:slt --sentences everyday --out data/eval-everyday
 
 Per system: real-time factor on this CPU (text -> waveform seconds / audio seconds,
 one thread), peak resident memory of a process that loads the system and says the
-sentences, MCD (DTW, ch4 log-mel cepstra, against the festival:slt recording),
-alignment success, length ratio and the word error rate of an off-the-shelf
-recogniser (PocketSphinx; see `regen.speech.evaluation.tts`), beside its WER on the
-recordings themselves. Each system runs
-in its own child process, whose peak resident memory is read after synthesis and
-before scoring (the recogniser and metrics are not counted). Then the thesis's
-representation-mixing question (the RepMix model fed chars, phones or mixed input,
-also on sentences holding a word no training transcript has) and R-MelNet's
-reranking ablation. Reference rows resynthesise the recordings themselves (no
-converter) to show what each renderer alone costs.
+sentences, MCD (DTW, ch4 log-mel cepstra, silence trimmed, against the festival:slt
+recording), alignment success, length ratio and the corpus-level word error rate of an
+off-the-shelf recogniser (PocketSphinx) with its substitutions, deletions and insertions.
+Every row of a table is on the same sentences and the first row is the recordings
+themselves. Each system runs in its own child process, whose peak resident memory is
+read after synthesis and before scoring (the recogniser and metrics are not counted).
+Reference rows resynthesise the recordings themselves (no converter) to show what each
+renderer alone costs. Then the thesis's representation-mixing question (the RepMix
+model fed chars, phones or mixed input; again on the sentences holding a word no
+training transcript has, as a table of its own) and R-MelNet's reranking ablation.
 
-    python benchmarks/speech_tts.py [--corpus data/corpus-slt] [--limit 12]
+    python benchmarks/speech_tts.py [--corpus data/corpus-slt] [--eval-set both|held-out|everyday]
+                                    [--eval-corpus data/eval-everyday] [--limit 12]
 """
 
 from __future__ import annotations
@@ -26,18 +33,19 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
 from regen.core.assets import asset_path  # noqa: E402
+from regen.core.errors import RegenError  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
 from regen.speech.tts.speaker import Speaker  # noqa: E402
-from regen.speech.evaluation.tts import (against_recording, format_rows, held_out, input_mode_table,  # noqa: E402
-                                    recording_row, reranking_table, score, synthesise)
+from regen.speech.evaluation.tts import (EVAL_SETS, EvalRow, eval_items, format_rows,  # noqa: E402
+                                         input_mode_table, recording_row, reranking_table, score, score_waves,
+                                         synthesise, unseen_words_table)
 
 SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
            ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
@@ -47,9 +55,8 @@ def speaker(model: str, vocoder: str) -> Speaker:
     return Speaker.from_checkpoints(asset_path("speech", model), vocoder, asset_path("speech", "vocoder-tiny"))
 
 
-def one_system(model: str, vocoder: str, corpus: str, limit: int) -> dict:
+def one_system(model: str, vocoder: str, items: list) -> dict:
     """Score one system in this process; returns its row and the peak RSS of synthesis."""
-    items, _ = held_out(corpus, limit)
     system = speaker(model, vocoder)
     system.say("Warm up.")  # first-call costs (lazy imports, dictionary, allocator) are not synthesis
     speeches, seconds = synthesise(system, items)
@@ -58,63 +65,82 @@ def one_system(model: str, vocoder: str, corpus: str, limit: int) -> dict:
     return {**score(items, speeches, seconds, label).__dict__, "peak_mb": peak_mb}
 
 
-def resynthesis_rows(corpus: str, limit: int) -> list[str]:
-    """MCD of each renderer applied to the recordings' own log-mels (no converter)."""
+def resynthesis_rows(items: list) -> list[EvalRow]:
+    """Each renderer applied to the recordings' own log-mels (no converter), on the same items."""
     from regen.speech.features.inversion import invert_log_mel
     from regen.core.task import load_model
 
     mel = load_mel_config("logmel-ch4")
-    items, _ = held_out(corpus, limit)
     vocoder, _, _ = load_model("speech/vocoder-tiny", task="speech-vocoder")
-    out = []
+    rows = []
     for name in ("gl", "lbfgs", "neural"):
-        mcd, wer, seconds, audio = [], [], 0.0, 0.0
+        waves, seconds = [], 0.0
         for item in items:
-            wave = load_audio(item, mel.sample_rate)
-            lm = log_mel(wave, mel)
+            lm = log_mel(load_audio(item, mel.sample_rate), mel)
             t0 = time.perf_counter()
             est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 64)
             seconds += time.perf_counter() - t0
-            audio += len(wave) / mel.sample_rate
-            distortion, errors = against_recording(item, est.numpy(), mel.sample_rate)
-            mcd.append(distortion)
-            wer.append(errors)
-        out.append(f"| recording's log-mel + {name} | {len(items)} | {np.mean(mcd):.2f} | - | 1.00 | "
-                   f"{seconds / audio:.3f} | {np.mean(wer):.2f} | - |")
-    return out
+            waves.append(est.numpy())
+        rows.append(score_waves(items, waves, mel.sample_rate, f"recording's log-mel + {name}", seconds))
+    return rows
+
+
+def run_set(args: argparse.Namespace, eval_set: str) -> None:
+    """The tables of one evaluation set, appended to RESULTS.md."""
+    items, vocabulary = eval_items(eval_set, args.corpus, args.eval_corpus, args.limit)
+    rows, rss = [recording_row(items)], ["-"]
+    for model, vocoder in SYSTEMS:
+        child = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--eval-set", eval_set,
+                                "--eval-corpus", args.eval_corpus, "--limit", str(args.limit),
+                                "--one", model, vocoder], capture_output=True, text=True, check=True)
+        r = json.loads(child.stdout.strip().splitlines()[-1])
+        rows.append(EvalRow.from_dict(r))
+        rss.append(f"{r['peak_mb']:.0f}")
+        print(f"{r['setting']}: WER {r['wer']:.3f}, MCD {r['mcd_db']:.2f} dB", flush=True)
+    resynthesis = resynthesis_rows(items)
+    rows += resynthesis
+    rss += ["-"] * len(resynthesis)
+    name = {"held-out": "held-out King James sentences", "everyday": "everyday English sentences"}[eval_set]
+    lines = [format_rows(rows, f"Systems on {len(items)} {name}:", extra=("peak RSS (MB)", rss))]
+    repmix, rmelnet = speaker("repmix-tiny", "gl"), speaker("rmelnet-tiny", "gl")
+    lines += ["", format_rows(input_mode_table(repmix, items), "RepMix TTS + Griffin-Lim, by input representation "
+                              "(note as above):", note="")]
+    unseen = unseen_words_table(repmix, items, vocabulary)
+    if unseen:
+        lines += ["", format_rows(unseen, "RepMix TTS + Griffin-Lim, by input representation, on the sentences "
+                                          "holding a word absent from training (note as above):", note="")]
+    lines += ["", format_rows(reranking_table(rmelnet, items), "R-MelNet + Griffin-Lim, mixed input: noisy "
+                              "multi-sample generation and attention reranking against plain sampling "
+                              "(note as above):", note="")]
+    append_results(f"Speech: text-to-speech systems on {name} (festival:slt)", lines,
+                   f"python benchmarks/speech_tts.py --corpus {args.corpus} --eval-set {eval_set} "
+                   f"--eval-corpus {args.eval_corpus} --limit {args.limit}")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", default="data/corpus-slt")
-    parser.add_argument("--limit", type=int, default=12, help="held-out sentences per system")
+    parser = argparse.ArgumentParser(description="Text-to-speech systems on evaluation sentences never trained on.")
+    parser.add_argument("--corpus", default="data/corpus-slt", help="the training corpus (its held-out sentences)")
+    parser.add_argument("--eval-set", choices=[*EVAL_SETS, "both"], default="both",
+                        help="which evaluation set; both gives each its own tables")
+    parser.add_argument("--eval-corpus", default="data/eval-everyday",
+                        help="the everyday sentences read by the voice: regen speech corpus build --voice "
+                             "festival:slt --sentences everyday --out DIR")
+    parser.add_argument("--limit", type=int, default=12, help="first N sentences of each set (0: all)")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "VOCODER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    chosen = list(EVAL_SETS) if args.eval_set == "both" else [args.eval_set]
     if args.one:
-        print(json.dumps(one_system(*args.one, args.corpus, args.limit)))
+        items, _ = eval_items(args.eval_set, args.corpus, args.eval_corpus, args.limit)
+        print(json.dumps(one_system(*args.one, items)))
         return
-    lines = ["| system | sentences | MCD (dB) | alignment success | length ratio | RTF | WER | peak RSS (MB) |",
-             "|---|---|---|---|---|---|---|---|"]
-    for model, vocoder in SYSTEMS:
-        child = subprocess.run([sys.executable, __file__, "--corpus", args.corpus, "--limit", str(args.limit),
-                                "--one", model, vocoder], capture_output=True, text=True, check=True)
-        r = json.loads(child.stdout.strip().splitlines()[-1])
-        lines.append(f"| {r['setting']} | {r['sentences']} | {r['mcd_db']:.2f} | {r['success']:.2f} | "
-                     f"{r['length_ratio']:.2f} | {r['rtf']:.3f} | {r['wer']:.2f} | {r['peak_mb']:.0f} |")
-        print(lines[-1], flush=True)
-    items, vocabulary = held_out(args.corpus, args.limit)
-    rec = recording_row(items)
-    lines.append(f"| {rec.setting} | {rec.sentences} | - | - | - | - | {rec.wer:.2f} | - |")
-    lines += resynthesis_rows(args.corpus, min(args.limit, 4))
-    modes = input_mode_table(speaker("repmix-tiny", "gl"), items, vocabulary)
-    rerank = reranking_table(speaker("rmelnet-tiny", "gl"), items)
-    lines += ["", format_rows(modes, "RepMix TTS + Griffin-Lim, by input representation "
-                                     "(\"unseen words\": sentences holding a word absent from training):"),
-              "", format_rows(rerank, "R-MelNet + Griffin-Lim, mixed input: noisy multi-sample generation and "
-                                      "attention reranking against plain sampling:")]
-    append_results("Speech: text-to-speech systems on held-out sentences (festival:slt)", lines,
-                   f"python benchmarks/speech_tts.py --corpus {args.corpus} --limit {args.limit}")
+    try:
+        for eval_set in chosen:  # missing recordings fail now, with the command that builds them
+            eval_items(eval_set, args.corpus, args.eval_corpus, 1)
+    except RegenError as exc:
+        sys.exit(f"error: {exc}")
+    for eval_set in chosen:
+        run_set(args, eval_set)
 
 
 if __name__ == "__main__":

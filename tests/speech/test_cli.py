@@ -70,6 +70,37 @@ def test_corpus_build_and_info(tmp_path: Path, espeak_corpus: Path) -> None:
     assert info.exit_code == 0 and "sentences   5 distinct" in info.output and "licence" in info.output
 
 
+def test_corpus_build_everyday_records_the_evaluation_sentences(tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from regen.speech.data.eval_sets import everyday_sentences
+    from regen.speech.data.sentences import EVERYDAY_SOURCE
+
+    out = tmp_path / "eval"
+    result = invoke("corpus", "build", "--voice", "espeak:en-us", "--sentences", "everyday", "--limit", "2",
+                    "--out", out, "--quiet")
+    assert result.exit_code == 0, result.output
+    rows = (out / "espeak-en-us" / "metadata.csv").read_text(encoding="utf-8").splitlines()
+    assert [r.split("|")[:2] for r in rows] == [["E00000", everyday_sentences()[0]], ["E00001", everyday_sentences()[1]]]
+    assert sorted((out / "espeak-en-us" / "wavs").iterdir()) == [out / "espeak-en-us" / "wavs" / f"E0000{i}.wav"
+                                                                  for i in (0, 1)]
+    assert (out / "test_ids.txt").read_text().split() == ["E00000", "E00001"]  # all held out: never trained on
+    assert json.loads((out / "corpus.json").read_text())["source"] == EVERYDAY_SOURCE
+    assert not list((out / "espeak-en-us").glob("stats-*.json"))  # no training items, no statistics
+    again = invoke("corpus", "build", "--voice", "espeak:en-us", "--out", out, "--limit", "2", "--quiet")
+    assert_one_line_error(again, "resume with the same options")  # the KJV list cannot be mixed in
+
+
+@pytest.mark.parametrize("value", ["nonsense", "Bible", "./"])
+def test_corpus_build_bad_sentences_is_one_line_error(tmp_path: Path, value: str) -> None:
+    result = invoke("corpus", "build", "--voice", "espeak:en-us", "--sentences", value, "--out", tmp_path / "c")
+    assert_one_line_error(result, "--sentences takes bible or everyday or a text file")
+    assert not (tmp_path / "c").exists()
+
+
 def test_corpus_info_on_bad_folder(tmp_path: Path) -> None:
     result = invoke("corpus", "info", tmp_path / "missing")
     assert_one_line_error(result, "")
@@ -125,3 +156,8 @@ def test_evaluate_prints_the_input_mode_table(tmp_path: Path, espeak_corpus: Pat
     recording, *rows = json.loads((tmp_path / "rows.json").read_text())["input modes"]
     assert recording["setting"] == "the recordings themselves" and recording["rtf"] is None
     assert all(r["mcd_db"] > 0 and 0 <= r["success"] <= 1 and r["wer"] >= 0 for r in rows)
+
+
+def test_evaluate_bad_eval_set_is_one_line_error(tmp_path: Path) -> None:
+    result = invoke("evaluate", "speech/repmix-tiny", "--eval-set", "bible", "--corpus", tmp_path)
+    assert_one_line_error(result, "--eval-set takes held-out or everyday")

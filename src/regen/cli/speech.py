@@ -30,29 +30,25 @@ def corpus_build(
     out: Path = typer.Option(..., "--out", help="Corpus root folder (created; re-run to resume)."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Use only the first N sentences."),
     rate: int = typer.Option(22050, "--rate", min=8000, help="Sample rate of the written WAVs."),
-    sentences_file: Optional[Path] = typer.Option(None, "--sentences", help="Own UTF-8 text instead of the KJV list."),
+    sentences: str = typer.Option("bible", "--sentences", help="bible (the KJV list), everyday (the evaluation "
+                                  "sentences, all held out) or a UTF-8 text file."),
     features: str = typer.Option("logmel-ch4", "--features", help="Mel config for normalisation stats, or 'none'."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Sentences per synthesiser call."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
 ) -> None:
-    """Synthesise a corpus: one LJSpeech folder per voice, fixed held-out list, card."""
-    from regen.speech.data import sentences as sentence_source
+    """Synthesise a corpus: one LJSpeech folder per voice, fixed held-out list, card.
+
+    `--sentences everyday` records an evaluation set's reference readings the same way
+    (e.g. --voice festival:slt --out data/eval-everyday for benchmarks/speech_tts.py)."""
     from regen.speech.data.build import build_corpus
     from regen.speech.data.card import corpus_summary, format_card
+    from regen.speech.data.sentences import choose
     from regen.speech.features.mel import load_mel_config
 
     cfg = None if features == "none" else load_mel_config(features)
     if cfg is not None and cfg.sample_rate != rate:
         raise RegenError(f"--features {features} expects {cfg.sample_rate} Hz audio but --rate is {rate}")
-    if sentences_file is not None:
-        try:
-            chosen = sentence_source.from_text_file(sentences_file, limit)
-        except UnicodeDecodeError:
-            raise RegenError(f"--sentences {sentences_file} is not UTF-8 text; save it as UTF-8") from None
-        source, licence = f"user text {sentences_file}", "as given by the user"
-    else:
-        chosen = sentence_source.sentences(limit)
-        source, licence = sentence_source.SOURCE, sentence_source.LICENCE
+    chosen, source, licence = choose(sentences, limit)
     start = time.perf_counter()
     fresh = not out.exists()
     try:
@@ -176,34 +172,46 @@ def say(
 def evaluate(
     checkpoint: str = typer.Argument(..., help="A converter or Direct checkpoint folder or shipped name, e.g. "
                                      "speech/repmix-tiny."),
-    corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="Corpus whose held-out sentences to say."),
+    corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="The training corpus (held-out "
+                                "sentences, vocabulary)."),
+    eval_set: str = typer.Option("held-out", "--eval-set", help="held-out (the corpus's) or everyday."),
+    eval_corpus: Path = typer.Option(Path("data/eval-everyday"), "--eval-corpus",
+                                     help="Recordings of the everyday sentences (corpus build --sentences everyday)."),
     vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs or neural."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural."),
-    limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N held-out sentences (0: all)."),
+    limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N sentences of the set (0: all)."),
     modes: str = typer.Option("chars,phones,mixed", "--modes", help="Input modes to compare (RepMix / Direct)."),
     as_json: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON."),
 ) -> None:
-    """MCD (DTW), alignment success, length ratio and recogniser WER on held-out sentences, by input mode
-    (and R-MelNet's reranking ablation); the recordings' own WER comes first."""
+    """MCD (DTW, silence trimmed), alignment success, length ratio and corpus-level recogniser WER
+    (with substitutions, deletions, insertions) by input mode, also on sentences with unseen words
+    (and R-MelNet's reranking ablation); each table starts with the recordings themselves."""
     from regen.core.files import atomic_write_text
     from regen.speech.tts.rmelnet import RMelNet
     from regen.speech.tts.speaker import INPUT_MODES, Speaker
-    from regen.speech.evaluation.tts import (format_rows, held_out, input_mode_table, recording_row, reranking_table,
-                                       rows_as_dicts)
+    from regen.speech.evaluation.tts import (EVAL_SETS, TABLE_NOTE, eval_items, format_rows, input_mode_table,
+                                             reranking_table, rows_as_dicts, unseen_words_table)
 
     chosen = [m.strip() for m in modes.split(",") if m.strip()]
     if not chosen or any(m not in INPUT_MODES for m in chosen):
         raise RegenError(f"--modes takes a comma list of {', '.join(INPUT_MODES)}, got '{modes}'")
+    if eval_set not in EVAL_SETS:
+        raise RegenError(f"--eval-set takes {' or '.join(EVAL_SETS)}, got '{eval_set}'")
     if as_json is not None:
         refuse_output_file(as_json, "--json")  # now, not after the whole evaluation
+    items, vocabulary = eval_items(eval_set, str(corpus), eval_corpus, limit)
     vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
-    items, vocabulary = held_out(str(corpus), limit)
-    tables = {"input modes": [recording_row(items), *input_mode_table(speaker, items, vocabulary, chosen)]}
+    tables = {"input modes": input_mode_table(speaker, items, chosen)}
+    unseen = unseen_words_table(speaker, items, vocabulary, chosen)
+    if unseen:
+        tables["input modes, sentences with a word unseen in training"] = unseen
     if isinstance(speaker.converter, RMelNet):
         tables["reranking (mixed input)"] = reranking_table(speaker, items)
     for title, rows in tables.items():
-        typer.echo(format_rows(rows, f"{Path(checkpoint).name} + {vocoder}: {title}") + "\n")
+        typer.echo(format_rows(rows, f"{Path(checkpoint).name} + {vocoder}, {eval_set} sentences: {title}", note="")
+                   + "\n")
+    typer.echo(TABLE_NOTE + "\n")
     if as_json is not None:
         atomic_write_text(as_json, json.dumps({k: rows_as_dicts(v) for k, v in tables.items()}, indent=1) + "\n")
         typer.echo(f"wrote {as_json}")

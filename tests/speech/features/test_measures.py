@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from regen.speech.features.mel import load_mel_config, log_mel
-from regen.speech.features.measures import (compare_waveforms, log_spectral_distance, mel_cepstral_distortion, spectral_convergence,
-                                  word_error_rate)
+from regen.speech.features.measures import (SILENCE_DB, compare_waveforms, log_spectral_distance,
+                                           mel_cepstral_distortion, spectral_convergence, trim_silence,
+                                           word_error_rate, word_errors)
 
 from ..conftest import tone
 
@@ -46,3 +47,34 @@ def test_word_error_rate_counts_edits_per_reference_word() -> None:
     assert word_error_rate("a b", "x y z w") == 2.0  # insertions can push it past 1
     with pytest.raises(ValueError):
         word_error_rate("...", "words")
+
+
+def test_word_errors_are_counted_over_the_corpus() -> None:
+    errors = word_errors(["a b c", "d e"], ["a x c", "d e f"])
+    assert (errors.substitutions, errors.deletions, errors.insertions, errors.reference_words) == (1, 0, 1, 5)
+    assert errors.wer == pytest.approx(2 / 5)  # pooled, not the mean of 1/3 and 1/2
+    assert word_error_rate(["a b c", "d e"], ["a x c", "d e f"]) == pytest.approx(2 / 5)
+    heard_nothing = word_errors(["the cat sat", "on the mat"], ["", "on the mat"])
+    assert (heard_nothing.deletions, heard_nothing.wer) == (3, 0.5)
+    with pytest.raises(ValueError):
+        word_errors(["a b"], ["a", "b"])
+
+
+def test_trimming_keeps_a_signal_without_silent_edges() -> None:
+    mel = log_mel(tone(0.5), CFG).numpy()
+    assert np.array_equal(trim_silence(mel), mel)
+    noisy = tone(0.5) + 0.005 * np.random.default_rng(0).standard_normal(int(0.5 * 22050)).astype(np.float32)
+    estimate = log_mel(noisy, CFG).numpy()
+    assert mel_cepstral_distortion(mel, estimate, trim_db=SILENCE_DB) == mel_cepstral_distortion(mel, estimate)
+
+
+def test_trimming_removes_the_effect_of_leading_and_trailing_silence() -> None:
+    wave = tone(0.5)
+    mel = log_mel(wave, CFG).numpy()
+    silence = np.zeros(30 * CFG.hop_length, dtype=np.float32)
+    padded = log_mel(np.concatenate([silence, wave, silence, silence]), CFG).numpy()
+    assert len(trim_silence(padded)) <= len(mel) + 2  # 90 silent frames go; the two edge frames overlap the tone
+    assert mel_cepstral_distortion(mel, padded) > 2.0  # DTW averages silence-against-signal frames in
+    assert mel_cepstral_distortion(mel, padded, trim_db=SILENCE_DB) < 0.3
+    with_pause = log_mel(np.concatenate([wave, silence, wave]), CFG).numpy()
+    assert len(trim_silence(with_pause)) == len(with_pause)  # a pause inside the utterance stays

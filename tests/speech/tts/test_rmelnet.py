@@ -1,10 +1,12 @@
-"""R-MelNet: configs, parameter count, shapes, overfitting, noisy candidates, reranking, bf16, bad input."""
+"""R-MelNet: configs, parameter count, shapes, overfitting, noisy candidates, batched and fused sampling,
+early stop, reranking, bf16, bad input."""
 
 from __future__ import annotations
 
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from regen.nn.parameters import parameter_count
 
@@ -14,6 +16,7 @@ from regen.speech.features.abstraction import LogMel
 from regen.speech.features.mel import first_tier, load_mel_config
 from regen.speech.tts.rerank import rerank
 from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig, text_to_cond, upsample_first_tier
+from regen.speech.tts.rmelnet_layers import BinSampler
 from regen.speech.text.symbols import CHARS, PHONES
 
 HOLD = 3  # frames per input symbol in the synthetic targets
@@ -128,6 +131,86 @@ def test_cached_sampling_matches_teacher_forcing() -> None:
     assert torch.allclose(pred, out.mel[:, 0], atol=1e-5) and torch.allclose(align, out.alignment[:, 0], atol=1e-6)
 
 
+def test_batched_candidates_and_copies_match_one_text_at_a_time() -> None:
+    torch.manual_seed(0)
+    model = RMelNet(RMelNetConfig(**TINY)).eval()
+    cond = synthetic_batch()["cond"]  # three texts of different lengths, padded
+    # Noise off: 3 texts x 3 candidates x 2 copies in one batch must each equal the text run alone, 1 x 1.
+    together = model.noisy_candidates(cond, max_frames=12, candidates=3, copies=2, noise=(0.0, 0.0))
+    for row in range(3):
+        tokens = int((cond[row, :, 0] > 0).sum())
+        alone = model.noisy_candidates(cond[row: row + 1, :tokens], max_frames=12, candidates=1, copies=1,
+                                       noise=(0.0, 0.0))
+        for k in range(3):
+            assert int(together.lengths[row, k]) == int(alone.lengths[0, 0])
+            assert torch.allclose(together.mel[row, k], alone.mel[0, 0], atol=1e-5)
+            assert torch.allclose(together.alignment[row, k, :, :tokens], alone.alignment[0, 0], atol=1e-6)
+
+
+def test_fused_sampling_steps_match_the_modules() -> None:
+    torch.manual_seed(0)
+    model = RMelNet(RMelNetConfig(**TINY)).eval()
+    cond = synthetic_batch()["cond"][:2]
+    rows, bins = 2 * 3, model.cfg.tier_bins  # 2 groups of 3 copies
+    with torch.no_grad():
+        memory, mask = model.encoder(cond)
+        memory, mask = memory.repeat_interleave(3, 0), mask.repeat_interleave(3, 0)
+        # One frame of the fused row step equals the nn.GRU stacks, from a non-zero state.
+        frames = torch.randn(rows, 2, bins)
+        _, _, state = model.row_stacks(frames[:, :1], memory, mask, model.initial_rows(memory))
+        conds, align, new = model.row_stacks(frames[:, 1:], memory, mask, state)
+        fused = [layer.fuse() for layer in model.time_layers]
+        conds2, align2, new2 = model.next_row(frames[:, 1], memory, mask, state, fused)
+        for a, b in zip(conds, conds2):
+            assert torch.allclose(a[:, 0], b, atol=1e-5)
+        assert torch.allclose(align[:, 0], align2, atol=1e-6)
+        for a, b in zip(new.time + new.central + [new.kappa], new2.time + new2.central + [new2.kappa]):
+            assert torch.allclose(a, b, atol=1e-5)
+        # The bin sampler's means are the copy-averaged teacher-forced predictions on the inputs it fed.
+        noise = 0.3 * torch.randn(2, 3, bins)
+        sampler = BinSampler(model.freq_layers, model.in_freq, model.bin_embed, model.head, 2, 3)
+        means, fed = sampler.frame(conds2, noise)
+        assert torch.allclose(fed.view(2, 3, bins), means.unsqueeze(1) + noise)
+        hf = model.in_freq(F.pad(fed, (1, 0))[:, :-1, None]) + model.bin_embed
+        for layer, c in zip(model.freq_layers, conds):
+            hf, _ = layer(hf.unsqueeze(1), c)
+            hf = hf[:, 0]
+        pred = model.head(hf).squeeze(-1).view(2, 3, bins).mean(1)
+        assert torch.allclose(means, pred, atol=1e-5)
+
+
+def test_noisy_sampling_is_reproducible_for_a_seed() -> None:
+    torch.manual_seed(0)
+    model = RMelNet(RMelNetConfig(**TINY)).eval()
+    cond = synthetic_batch()["cond"][:2]
+
+    def run(seed: int) -> torch.Tensor:
+        torch.manual_seed(seed)
+        return model.noisy_candidates(cond, max_frames=8, candidates=3, copies=2, noise=(0.1, 0.5)).mel
+
+    first = run(3)
+    assert torch.equal(first, run(3))
+    assert not torch.allclose(first, run(4))
+
+
+def test_early_stop_gives_the_frames_of_a_full_run_trimmed() -> None:
+    torch.manual_seed(0)
+    model = RMelNet(RMelNetConfig(**TINY)).eval()
+    cond = synthetic_batch()["cond"]
+    controls = {"candidates": 3, "copies": 2, "noise": (0.0, 0.3), "tail_frames": 2}
+    torch.manual_seed(5)
+    early = model.noisy_candidates(cond, max_frames=60, **controls)
+    torch.manual_seed(5)
+    full = model.noisy_candidates(cond, max_frames=60, stop_threshold=2.0, **controls)  # never reaches the end
+    assert bool((full.lengths == 60).all()) and full.mel.shape[2] == 60
+    assert bool((early.lengths < 60).all()), early.lengths  # every candidate stopped, so the loop did too
+    frames = early.mel.shape[2]
+    assert frames == int(early.lengths.max()) < 60
+    valid = torch.arange(frames)[None, None, :, None] < early.lengths[..., None, None]
+    assert torch.equal(early.mel, full.mel[:, :, :frames] * valid)
+    assert torch.equal(early.alignment, full.alignment[:, :, :frames])
+
+
 def test_reranking_prefers_a_clean_diagonal() -> None:
     tokens = 10
 
@@ -147,6 +230,7 @@ def test_reranking_prefers_a_clean_diagonal() -> None:
                            [len(a) for a in (stalled, skipping, clean, backwards, unfinished)], tokens)
     assert best == 2 and reports[4].score == float("inf") and not reports[4].reached_end
     assert reports[0].stall > 0 and reports[1].skipped > 0 and reports[3].backtrack > 0
+    assert reports[0].stall == pytest.approx((15 - 3 * 42 / 10) / 42)  # a run of 15 on token 4 over 42 frames
     assert reports[2].structure == 0
 
 

@@ -7,7 +7,8 @@ Layout of a corpus root DIR:
     DIR/<voice>/metadata.csv   id|text|normalized text   (LJSpeech layout, one folder per voice,
     DIR/<voice>/wavs/ID.wav    mono 16-bit PCM at the corpus rate  e.g. DIR/festival-slt/)
     DIR/<voice>/durations/ID.json   phone intervals from the synthesiser, in seconds
-    DIR/<voice>/stats-<mel config>.json   per-mel-bin mean/std over the training items
+    DIR/<voice>/stats-<mel config>.json   per-mel-bin mean/std over the training items (none when
+                                          every sentence is held out, as in an evaluation set)
 
 The same sentence has the same id in every voice folder, so a voice folder is
 the speaker. Building is resumable: each WAV and timing file is written
@@ -56,7 +57,7 @@ def build_corpus(out: str | Path, voices: Sequence[str], sentences: Sequence[Sen
         report.test_ids = set(test_ids)
         if report.problems:
             report.raise_if_problems()
-        if mel_config is not None:
+        if mel_config is not None and report.split()[0]:  # an evaluation-only set has no training items
             voice_stats(report, mel_config, progress=progress)
         entry = next(v for v in card["voices"] if v["folder"] == voice.slug)
         entry.update(utterances=len(report.items), hours=round(sum(i.seconds for i in report.items) / 3600, 4))

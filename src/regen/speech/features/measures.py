@@ -7,14 +7,15 @@ be a few samples off); MCD aligns frames with DTW instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from scipy.fft import dct
+from scipy.special import logsumexp
 
 from regen.speech.features.mel import MelConfig, log_mel, magnitude
 
@@ -63,7 +64,31 @@ def mel_cepstra(log_mel_frames: np.ndarray, order: int = 24) -> np.ndarray:
     return dct(x, type=2, norm=None, axis=-1)[:, 1 : order + 1] / (2 * x.shape[-1])
 
 
-def mel_cepstral_distortion(reference: np.ndarray, estimate: np.ndarray, order: int = 24) -> float:
+SILENCE_DB = 40.0  # a frame this far below the utterance's loudest frame is silence
+
+
+def frame_energy_db(log_mel_frames: np.ndarray) -> np.ndarray:
+    """(frames, n_mels) natural-log mel magnitude -> (frames,) energy 10 log10(sum_k mel_k^2) in dB."""
+    x = np.asarray(log_mel_frames, dtype=np.float64)
+    return (10.0 / math.log(10.0)) * logsumexp(2.0 * x, axis=-1)
+
+
+def trim_silence(log_mel_frames: np.ndarray, threshold_db: float = SILENCE_DB) -> np.ndarray:
+    """Drop the leading and trailing frames of a log-mel (frames, n_mels) whose energy
+    (`frame_energy_db`) lies more than `threshold_db` below the utterance's loudest frame.
+
+    Pauses inside the utterance are kept; a signal without such edges comes back whole.
+    """
+    x = np.asarray(log_mel_frames)
+    if not len(x):
+        return x
+    energy = frame_energy_db(x)
+    loud = np.flatnonzero(energy >= energy.max() - threshold_db)
+    return x[loud[0] : loud[-1] + 1]
+
+
+def mel_cepstral_distortion(reference: np.ndarray, estimate: np.ndarray, order: int = 24,
+                            trim_db: float | None = None) -> float:
     """MCD in dB between two log-mels (frames, n_mels), frames aligned by DTW.
 
     Taken on the smoothed 80-band log-mel, it runs lower than MCDs of SPTK mel-cepstra
@@ -71,9 +96,14 @@ def mel_cepstral_distortion(reference: np.ndarray, estimate: np.ndarray, order: 
 
     MCD = (10 / ln 10) * sqrt(2 * sum_d (c_d - ĉ_d)^2), averaged along the DTW
     path, with c the DCT-II cepstra (c1..c_order) of the log-mel magnitude.
+    With `trim_db` (e.g. SILENCE_DB) each log-mel first loses its leading and trailing
+    silence (`trim_silence`), so that silence padding, which DTW would otherwise match
+    frame by frame and average in, does not count; None (the default) keeps every frame.
     """
     import librosa
 
+    if trim_db is not None:
+        reference, estimate = trim_silence(reference, trim_db), trim_silence(estimate, trim_db)
     a, b = mel_cepstra(reference, order), mel_cepstra(estimate, order)
     cost = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(-1))
     _, path = librosa.sequence.dtw(C=cost, backtrack=True)
@@ -109,12 +139,23 @@ def word_list(text: str) -> list[str]:
     return WORD.findall(text.lower())
 
 
-def word_error_rate(reference: str | Sequence[str], hypothesis: str | Sequence[str]) -> float:
-    """Corpus-level word error rate by `jiwer`: (substitutions + deletions + insertions) summed over
-    all sentences / reference words, after lower-casing and dropping punctuation (`word_list`).
+@dataclass(frozen=True)
+class WordErrors:
+    """Corpus-level word errors: edit counts summed over all sentences, and their rate."""
 
-    Takes one sentence or aligned lists of them; can exceed 1 when the hypothesis inserts many
-    words; a reference without words raises ValueError.
+    wer: float  # (substitutions + deletions + insertions) / reference_words
+    substitutions: int
+    deletions: int
+    insertions: int
+    reference_words: int
+
+
+def word_errors(reference: str | Sequence[str], hypothesis: str | Sequence[str]) -> WordErrors:
+    """One `jiwer` alignment per sentence pair, counts summed over all sentences (corpus level, not a
+    mean of sentence rates), after lower-casing and dropping punctuation (`word_list`).
+
+    Takes one sentence or aligned lists of them; the rate can exceed 1 when the hypothesis inserts
+    many words; a reference without words raises ValueError.
     """
     import jiwer
 
@@ -125,4 +166,11 @@ def word_error_rate(reference: str | Sequence[str], hypothesis: str | Sequence[s
     refs = [" ".join(word_list(r)) for r in refs]
     if not refs or not all(refs):
         raise ValueError("word error rate needs references with at least one word each")
-    return float(jiwer.wer(refs, [" ".join(word_list(h)) for h in hyps]))
+    out = jiwer.process_words(refs, [" ".join(word_list(h)) for h in hyps])
+    words = out.hits + out.substitutions + out.deletions
+    return WordErrors(float(out.wer), int(out.substitutions), int(out.deletions), int(out.insertions), int(words))
+
+
+def word_error_rate(reference: str | Sequence[str], hypothesis: str | Sequence[str]) -> float:
+    """The corpus-level rate of `word_errors`: (S + D + I) summed over all sentences / reference words."""
+    return word_errors(reference, hypothesis).wer

@@ -86,10 +86,7 @@ def inspect_alignment(alignment: torch.Tensor, frames: int, tokens: int, min_mas
     backtrack = float(steps.sum()) / n
     per_token = t / n
     skipped = float((a.sum(0) < min_mass * per_token).float().mean())
-    longest = run = 1
-    for k in range(1, t):
-        run = run + 1 if peak[k] == peak[k - 1] else 1
-        longest = max(longest, run)
+    longest = int(torch.unique_consecutive(peak, return_counts=True)[1].max())  # longest run on one peak token
     stall = max(0.0, longest - stall_factor * per_token) / t
     return AlignmentReport(frames=t, reached_end=bool(peak.max() == n - 1), backtrack=backtrack, skipped=skipped,
                            stall=stall, trace_max=float(trace.max()), trace_median=float(trace.median()),

@@ -20,7 +20,9 @@ same text `cond` (batch, length, 3) [char_id, phone_id, mask] (`text_to_cond`,
                  sigma_r ~ U(0, R) is drawn, and each copy is fed its own draw from a
                  Gaussian(mu, sigma_r) truncated at +-`truncate` sigma. K candidates use
                  R spread evenly over [noise_min, noise_max]; `regen.speech.tts.rerank` keeps
-                 the one whose averaged attention is best formed (ch. 6.2.6).
+                 the one whose averaged attention is best formed (ch. 6.2.6). All texts x
+                 candidates x copies advance as one batch, one frame per step (`next_row`,
+                 then `rmelnet_layers.BinSampler` bin by bin), until every candidate has stopped.
     up-sampling  `upsample_first_tier`: linear interpolation in time and frequency back
                  to the full mel grid (the thesis interpolates time only and leaves the
                  rest to a WaveRNN; frequency interpolation is this library's simplification).
@@ -43,7 +45,8 @@ from regen.core.space import Space
 from regen.nn.mol_attention import MoLAttention
 from regen.speech.tts.repmix import TEXT_SPACE, Generated, pack_text, text_lengths, text_to_cond
 from regen.speech.tts.rerank import AlignmentReport, reached_end, rerank
-from regen.speech.tts.rmelnet_layers import CentralizedLayer, FrequencyDelayedLayer, MixedTextEncoder, TimeDelayedLayer
+from regen.speech.tts.rmelnet_layers import (BinSampler, CentralizedLayer, FrequencyDelayedLayer, FusedGRU,
+                                             MixedTextEncoder, TimeDelayedLayer)
 from regen.speech.tts.stage import TTSStage
 
 __all__ = ["RMelNet", "RMelNetConfig", "Candidates",
@@ -266,33 +269,29 @@ class RMelNet(TTSStage):
         err = ((pred.float() - target.float()) ** 2).mean(-1)
         return {"loss": (err * valid).sum() / valid.sum().clamp_min(1)}
 
-    def _bin_by_bin(self, conds: list[torch.Tensor], groups: tuple[int, int, int], sigma: torch.Tensor,
-                    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """Generate one frame bin by bin with noisy multi-sample inputs.
+    def next_row(self, prev: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor, state: RowState,
+                 fused: list[FusedGRU]) -> tuple[list[torch.Tensor], torch.Tensor, RowState]:
+        """`row_stacks` on one frame, for sampling: prev (N, F) the last frame (zeros at the start)
+        -> per-layer conditioning [(N, F, H)] * layers, attention (N, inputs), new state.
 
-        conds: per-layer (B*K*Q, 1, F, H); groups (B, K, Q); sigma (K,) noise ranges R.
-        Returns the frame of averaged means (B, K, F) and the noisy inputs fed (B*K*Q, F).
+        fused: per layer the time-delayed layer's `fuse()`.
         """
-        b, k, q = groups
-        n, bins = b * k * q, self.cfg.tier_bins
-        rows = [cond.reshape(n, bins, -1) for cond in conds]
-        states = [rows[0].new_zeros(n, self.cfg.hidden) for _ in rows]
-        # Per candidate and bin, a noise level drawn in [0, R_k]; per copy, a truncated normal draw.
-        dev = rows[0].device
-        scale = torch.rand(b, k, 1, bins, device=dev) * sigma.view(1, k, 1, 1)
-        noise = scale * nn.init.trunc_normal_(torch.empty(b, k, q, bins, device=dev), 0.0, 1.0,
-                                              -self.cfg.truncate, self.cfg.truncate)
-        value = rows[0].new_zeros(n, 1)
-        means, fed = [], []
-        for f in range(bins):
-            hf = self.in_freq(value) + self.bin_embed[f]
-            for i, (layer, row) in enumerate(zip(self.freq_layers, rows)):
-                hf, states[i] = layer.step(hf, row[:, f], states[i])
-            mu = self.head(hf).float().view(b, k, q).mean(-1, keepdim=True)
-            value = (mu + noise[..., f]).view(n, 1)
-            means.append(mu.squeeze(-1))
-            fed.append(value.squeeze(-1))
-        return torch.stack(means, -1), torch.stack(fed, -1)
+        ht = self.in_time(prev.unsqueeze(-1)) + self.bin_embed
+        hc = self.in_central(prev)
+        times, centrals, conds = [], [], []
+        align = None
+        for k, (tl, cl) in enumerate(zip(self.time_layers, self.central_layers)):
+            ht, st = tl.step(ht, state.time[k], fused[k])
+            hc, sc = cl.step(hc, state.central[k])
+            times.append(st)
+            centrals.append(sc)
+            if k == self.attn_layer:
+                ctx, align, state = self.attend(hc.unsqueeze(1), memory, mask, state)
+                ht = ht + ctx
+                hc = hc + ctx[:, 0]
+            conds.append(ht + hc.unsqueeze(1))
+        assert align is not None
+        return conds, align[:, 0], RowState(times, centrals, state.attn_h, state.kappa, state.context)
 
     @torch.no_grad()
     def noisy_candidates(self, cond: torch.Tensor, max_frames: int = 200, stop_threshold: float = 0.5,
@@ -318,13 +317,19 @@ class RMelNet(TTSStage):
         last = (text_lengths(cond) - 1).repeat_interleave(k)  # (B*K,)
         state, prev = self.initial_rows(memory), memory.new_zeros(b * k * q, self.cfg.tier_bins)
         lengths, stop_at = torch.full_like(last, max_frames), torch.full_like(last, -1)
-        frames, aligns = [], []
+        fused = [layer.fuse() for layer in self.time_layers]
+        bin_sampler = BinSampler(self.freq_layers, self.in_freq, self.bin_embed, self.head, b * k, q)
+        bins, frames, aligns = self.cfg.tier_bins, [], []
         with self._autocast(dev):
             for t in range(max_frames):
-                conds, weights, state = self.row_stacks(prev.unsqueeze(1).to(memory.dtype), memory, mask, state)
-                frame, prev = self._bin_by_bin(conds, (b, k, q), sigma)
+                conds, weights, state = self.next_row(prev.to(memory.dtype), memory, mask, state, fused)
+                # Per candidate and bin, a noise level drawn in [0, R_k]; per copy, a truncated normal draw.
+                scale = torch.rand(b, k, 1, bins, device=dev) * sigma.view(1, k, 1, 1)
+                noise = scale * nn.init.trunc_normal_(torch.empty(b, k, q, bins, device=dev), 0.0, 1.0,
+                                                      -self.cfg.truncate, self.cfg.truncate)
+                frame, prev = bin_sampler.frame(conds, noise.view(b * k, q, bins))
                 weights = weights.float().view(b * k, q, -1).mean(1)
-                frames.append(frame.reshape(b * k, -1))
+                frames.append(frame)
                 aligns.append(weights)
                 reached = reached_end(weights, last, stop_threshold) & (stop_at < 0)
                 stop_at = torch.where(reached, torch.full_like(stop_at, t), stop_at)

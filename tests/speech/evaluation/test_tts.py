@@ -1,0 +1,65 @@
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from regen.core.errors import RegenError
+from regen.speech.data.load import load_audio, load_corpus
+from regen.speech.evaluation import tts
+from regen.speech.evaluation.tts import EvalRow, everyday_items, format_rows, rows_as_dicts, score_waves
+
+from ..conftest import write_ljspeech
+
+
+def test_score_waves_pools_word_errors_over_the_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    heard = iter(["a x c", "d e f"])  # the recogniser, replaced: what it hears in each wave, in order
+    monkeypatch.setattr(tts, "hear", lambda wave, rate: next(heard))
+    items = load_corpus(write_ljspeech(tmp_path / "lj", ["A1|a b c|a b c", "A2|d e|d e"])).items
+    waves = [load_audio(i) for i in items]
+    row = score_waves(items, waves, items[0].sample_rate, "itself", synth_seconds=0.6)
+    assert (row.substitutions, row.deletions, row.insertions, row.reference_words) == (1, 0, 1, 5)
+    assert row.wer == pytest.approx(2 / 5)  # corpus level, not (1/3 + 1/2) / 2
+    assert row.mcd_db < 1e-6 and row.length_ratio == pytest.approx(1.0)
+    assert row.rtf == pytest.approx(0.6 / sum(i.seconds for i in items))
+    with pytest.raises(ValueError):
+        score_waves(items, waves[:1], items[0].sample_rate, "too few")
+
+
+def test_table_shows_the_counts_and_the_note() -> None:
+    nan = float("nan")
+    rows = [EvalRow("the recordings themselves", 2, 0.0, 1.0, 1.0, nan, 0.2, 1, 0, 0, 5),
+            EvalRow("a system", 2, 5.25, 0.5, 1.1, 0.03, 0.4, 1, 0, 1, 5)]
+    text = format_rows(rows, "title", extra=("peak RSS (MB)", ["-", "120"]))
+    assert "| WER | S | D | I | words | peak RSS (MB) |" in text
+    assert "| a system | 2 | 5.25 | 0.50 | 1.10 | 0.030 | 0.400 | 1 | 0 | 1 | 5 | 120 |" in text
+    assert "silence trimmed" in text and "corpus level" in text
+    assert EvalRow.from_dict(rows_as_dicts(rows)[1]) == rows[1]
+    assert np.isnan(EvalRow.from_dict(rows_as_dicts(rows)[0]).rtf)
+
+
+def test_everyday_items_names_the_command_that_builds_them(tmp_path: Path, espeak_corpus: Path) -> None:
+    with pytest.raises(RegenError, match="--sentences everyday --out .*missing"):
+        everyday_items(tmp_path / "missing")
+    with pytest.raises(RegenError, match="not the everyday sentences"):
+        everyday_items(espeak_corpus)  # a training corpus is no everyday evaluation set
+
+
+def test_everyday_items_reads_the_built_recordings(tmp_path: Path) -> None:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    from regen.speech.data.build import build_corpus
+    from regen.speech.data.eval_sets import everyday_sentences
+    from regen.speech.data.sentences import EVERYDAY_LICENCE, EVERYDAY_SOURCE, everyday
+
+    build_corpus(tmp_path / "eval", ["espeak:en-us"], everyday(2), source=EVERYDAY_SOURCE,
+                 licence=EVERYDAY_LICENCE, progress=False)
+    items = everyday_items(tmp_path / "eval")
+    assert [i.text for i in items] == everyday_sentences()[:2] and items[0].seconds > 1
+    assert [i.id for i in everyday_items(tmp_path / "eval" / "espeak-en-us", limit=1)] == ["E00000"]
+
+
+def test_no_unseen_words_table_when_it_would_repeat_or_be_empty(tmp_path: Path) -> None:
+    items = load_corpus(write_ljspeech(tmp_path / "lj", ["A1|a b c|a b c", "A2|d e|d e"])).items
+    assert tts.unseen_words_table(None, items, vocabulary=set()) == []  # every sentence: the input-mode table
+    assert tts.unseen_words_table(None, items, vocabulary=set("abcde")) == []  # none
