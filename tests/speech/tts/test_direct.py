@@ -16,6 +16,15 @@ SIZES = dict(n_mels=16, embed_dim=16, smrc_channels=16, smrc_stacks=2, enc_hidde
              attn_hidden=64, mixtures=3, dec_hidden=64, cell_dropout=0.0, reduction=2)
 
 
+def _fit(model, batch, steps: int) -> None:
+    """`steps` Adam steps (lr 3e-3) of the model's loss on one batch."""
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    for _ in range(steps):
+        opt.zero_grad()
+        model.loss(batch)["loss"].backward()
+        opt.step()
+
+
 def test_overfits_a_few_utterances_of_sample_frames() -> None:
     torch.manual_seed(0)
     model = DirectTTS(DirectConfig(**SIZES), sample_rate=22050)
@@ -29,12 +38,7 @@ def test_overfits_a_few_utterances_of_sample_frames() -> None:
         target[row] = table[ids].repeat_interleave(2, 0)  # two 16-sample frames per symbol
     model.set_stats([0.0] * 16, [0.1] * 16)
     batch = {"cond": cond, "target": target}
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(150):
-        opt.zero_grad()
-        loss = model.loss(batch)["loss"]
-        loss.backward()
-        opt.step()
+    _fit(model, batch, 150)
     model.eval()
     # Unit-variance targets: 1.0 is the mean's score, 0.1 needs the text. Measured 0.001 (150 steps).
     with torch.no_grad():
@@ -91,12 +95,7 @@ def test_a_few_steps_on_the_stft_loss_lower_it_and_ignore_padding() -> None:
     with torch.no_grad():
         start = model.loss(batch)["loss"]
         assert torch.allclose(model.loss(dict(batch, target=garbage))["loss"], start)  # padding is never read
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
-    for _ in range(15):
-        opt.zero_grad()
-        loss = model.loss(batch)["loss"]
-        loss.backward()
-        opt.step()
+    _fit(model, batch, 15)
     with torch.no_grad():
         final = model.loss(batch)["loss"]
     # Measured 6.8 -> 4.1 (15 steps); a loss that ignored the network would stay put.
