@@ -21,6 +21,7 @@ def test_espeak_corpus_layout(espeak_corpus: Path) -> None:
     timing = json.loads((voice / "durations" / "T00001.json").read_text())
     assert timing["phone_set"] == "ipa" and len(timing["phones"]) > 10
     assert all(p["end"] > p["start"] for p in timing["phones"])
+    assert len(timing["words"]) >= 3 and all(w["end"] >= w["start"] for w in timing["words"])
     report = load_corpus(espeak_corpus, sample_rate=22050)
     assert len(report.items) == 5 and {i.speaker for i in report.items} == {"espeak-en-us"}
     assert (voice / "stats-ch4.json").is_file()

@@ -1,4 +1,5 @@
-"""TTS training rows: phrase cutting at punctuation-aligned pauses, mixing copies, padding and trimming."""
+"""TTS training rows: phrase cutting at punctuation-aligned pauses, cuts between words, mixing copies,
+padding and trimming."""
 
 from __future__ import annotations
 
@@ -12,15 +13,21 @@ from regen.core.errors import RegenError
 from regen.speech.data.load import read_ljspeech
 from regen.speech.features.mel import load_mel_config
 from regen.speech.tts.data import (TTSDataConfig, build_rows, phrase_segments, split_phrases, training_segments,
-                                   trim_batch)
+                                   trim_batch, word_spans)
 
 from ..conftest import write_ljspeech
 
 TEXT = "In the beginning, God created the heaven: and the earth."
 
 
-def corpus_with_timings(tmp_path: Path, pauses: int) -> Path:
-    """One 1.5 s utterance of TEXT with `pauses` internal pauses in its phone timings."""
+# festival's words of TEXT: punctuation dropped, "heaven" timed as two words as festival does with "'s"
+WORDS = [("In", 0.1, 0.2), ("the", 0.2, 0.3), ("beginning", 0.3, 0.5), ("God", 0.6, 0.7), ("created", 0.7, 0.8),
+         ("the", 0.8, 0.85), ("heav", 0.85, 0.87), ("en", 0.87, 0.9), ("and", 1.1, 1.2), ("the", 1.2, 1.3),
+         ("earth", 1.3, 1.4)]
+
+
+def corpus_with_timings(tmp_path: Path, pauses: int, words: list[tuple[str, float, float]] | None = None) -> Path:
+    """One 1.5 s utterance of TEXT with `pauses` internal pauses in its phone timings (and `words`)."""
     folder = write_ljspeech(tmp_path / "v", [f"U1|{TEXT}|{TEXT}"], seconds=1.5)
     phones = [{"phone": "pau", "start": 0.0, "end": 0.1}, {"phone": "ih", "start": 0.1, "end": 0.5}]
     if pauses >= 1:
@@ -29,7 +36,8 @@ def corpus_with_timings(tmp_path: Path, pauses: int) -> Path:
         phones += [{"phone": "pau", "start": 0.9, "end": 1.1}, {"phone": "ah", "start": 1.1, "end": 1.4}]
     phones.append({"phone": "pau", "start": 1.4, "end": 1.5})
     (folder / "durations").mkdir()
-    (folder / "durations" / "U1.json").write_text(json.dumps({"phones": phones}))
+    timing = {"phones": phones, "words": [{"word": w, "start": a, "end": b} for w, a, b in words or []]}
+    (folder / "durations" / "U1.json").write_text(json.dumps(timing))
     return folder
 
 
@@ -85,3 +93,23 @@ def test_no_phrase_in_range_is_a_user_error(tmp_path: Path) -> None:
     cfg = TTSDataConfig(min_seconds=0.2, max_seconds=0.3)
     with pytest.raises(RegenError, match="raise data.max_seconds"):
         build_rows(training_segments([item], cfg), load_mel_config("logmel-ch4"), cfg, 0)
+
+
+def test_word_spans_follow_the_text_words(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=1, words=WORDS)).items[0]
+    spans = word_spans(item)
+    assert spans is not None and len(spans) == len(TEXT.split()) == 10
+    assert spans[6] == (0.85, 0.9) and spans[-1] == (1.3, 1.4)  # "heaven:" joins two timed words
+    item = read_ljspeech(corpus_with_timings(tmp_path / "b", pauses=1, words=WORDS[:-1])).items[0]
+    assert word_spans(item) is None  # a word without timing: no cuts
+
+
+def test_long_utterances_are_cut_between_words(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=1, words=WORDS)).items[0]
+    cfg = TTSDataConfig(max_seconds=1.0, min_seconds=0.3)
+    segs = training_segments([item], cfg)  # the pauses do not match the punctuation: no phrases
+    assert [s.text for s in segs] == ["In the beginning, God created the heaven:", "and the earth."]
+    assert [(s.start, s.end) for s in segs] == [(0.0, 1.0), (1.0, 1.5)]  # the latest cut after punctuation
+    assert training_segments([item], TTSDataConfig(max_seconds=1.0, word_cuts=False)) == []
+    item = read_ljspeech(corpus_with_timings(tmp_path / "b", pauses=1, words=WORDS[:-1])).items[0]
+    assert training_segments([item], cfg) == []  # no word timing to cut at: dropped as before

@@ -91,6 +91,23 @@ def test_truncated_bptt_chunks_train() -> None:
     assert train(model, batch, steps=150, per_chunk=True) < 0.15
 
 
+def test_guided_attention_prior_joins_the_loss_and_is_learned() -> None:
+    torch.manual_seed(0)
+    model = RepMixTTS(RepMixConfig(**TINY, tbptt=64, guided_attention=2.0))
+    batch = synthetic_batch()
+    parts = model.loss(batch)
+    assert set(parts) == {"loss", "target", "guide"}
+    assert torch.allclose(parts["loss"], parts["target"] + 2.0 * parts["guide"])
+    before = float(parts["guide"])
+    assert 0 < before < 1
+    model.attention.zero_grad()
+    parts["guide"].backward()
+    assert any(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in model.attention.parameters())
+    train(model, batch, steps=40)
+    assert float(model.loss(batch)["guide"]) < before / 2  # attention moved onto the diagonal
+    assert set(RepMixTTS(RepMixConfig(**TINY)).loss(batch)) == {"loss"}  # off by default
+
+
 def test_sample_shapes_and_inference_dropout() -> None:
     torch.manual_seed(0)
     model = RepMixTTS(RepMixConfig(**TINY)).eval()

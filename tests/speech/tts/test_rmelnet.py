@@ -268,3 +268,15 @@ def test_empty_text_is_a_user_error() -> None:
         model.sample(torch.zeros(1, 4, 3, dtype=torch.long))
     with pytest.raises(RegenError, match="length>0"):
         model.sample(torch.zeros(1, 0, 3, dtype=torch.long))
+
+
+def test_guided_attention_prior_joins_the_loss() -> None:
+    torch.manual_seed(0)
+    batch = synthetic_batch()
+    model = RMelNet(RMelNetConfig(**TINY, guided_attention=0.5))
+    parts = model.loss(batch)
+    assert set(parts) == {"loss", "target", "guide"} and 0 < float(parts["guide"]) < 1
+    assert torch.allclose(parts["loss"], parts["target"] + 0.5 * parts["guide"])
+    parts["guide"].backward()
+    assert any(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in model.attention.parameters())
+    assert set(RMelNet(RMelNetConfig(**TINY)).loss(batch)) == {"loss"}

@@ -117,7 +117,7 @@ def _build_voice(folder: Path, voice: Voice, sentences: Sequence[Sentence], samp
                 if peak > 0.99:
                     audio = audio * (0.99 / peak)
                 save_wav(folder / "wavs" / f"{sentence.id}.wav", audio, sample_rate)
-                timing = {"voice": voice.spec, "phone_set": utt.phone_set, "phones": utt.phones}
+                timing = {"voice": voice.spec, "phone_set": utt.phone_set, "phones": utt.phones, "words": utt.words}
                 atomic_write_text(folder / "durations" / f"{sentence.id}.json", json.dumps(timing) + "\n")
                 rows.write(f"{sentence.id}|{sentence.text}|{sentence.normalized}\n")
                 rows.flush()

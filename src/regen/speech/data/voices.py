@@ -3,10 +3,11 @@
 A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us) or
 'festival:NAME' (kal = voice_kal_diphone, slt = voice_cmu_us_slt_arctic_hts, or
 any installed festival voice function name). `synthesize` returns, per
-sentence, a waveform (samples,) float32, its rate, and phone intervals
-[{phone, start, end}] in seconds: espeak-ng phones in IPA (from its phoneme
-events), festival phones in its own ARPAbet-like set (from the utterance's
-Segment relation).
+sentence, a waveform (samples,) float32, its rate, phone intervals
+[{phone, start, end}] in seconds (espeak-ng phones in IPA from its phoneme
+events, festival phones in its own ARPAbet-like set from the utterance's
+Segment relation) and word intervals [{word, start, end}] (espeak-ng's word
+events; festival's Word relation). Training cuts long utterances between words.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -31,12 +32,13 @@ FESTIVAL_ALIASES = {"kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_
 
 @dataclass
 class Utterance:
-    """Synthesised speech for one text: waveform (samples,), rate, phone intervals."""
+    """Synthesised speech for one text: waveform (samples,), rate, phone and word intervals."""
 
     audio: np.ndarray
     sample_rate: int
     phones: list[dict]
     phone_set: str
+    words: list[dict] = field(default_factory=list)
 
 
 class Voice:
@@ -77,7 +79,7 @@ class _Event(ctypes.Structure):
 
 
 _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
-_EVENT_END_OF_LIST, _EVENT_PHONEME = 0, 7
+_EVENT_END_OF_LIST, _EVENT_WORD, _EVENT_PHONEME = 0, 1, 7
 _SYNCHRONOUS, _PHONEME_EVENTS, _PHONEME_IPA = 2, 0x1, 0x2
 _CHARS_UTF8, _ENDPAUSE = 1, 0x1000
 
@@ -111,6 +113,8 @@ class EspeakVoice(Voice):
         for text in texts:
             chunks: list[np.ndarray] = []
             starts: list[tuple[float, str]] = []
+            word_starts: list[tuple[float, str]] = []
+            data = text.encode("utf-8")
 
             def on_audio(wav, count, events):  # type: ignore[no-untyped-def]
                 if count > 0 and wav:
@@ -121,25 +125,39 @@ class EspeakVoice(Voice):
                     if event.type == _EVENT_PHONEME:
                         name = event.id.string.decode("utf-8", "replace")
                         starts.append((event.audio_position / 1000.0, name))
+                    elif event.type == _EVENT_WORD:  # text_position counts bytes from 1
+                        word = data[event.text_position - 1: event.text_position - 1 + event.length]
+                        word_starts.append((event.audio_position / 1000.0, word.decode("utf-8", "replace")))
                     i += 1
                 return 0
 
             callback = _CALLBACK(on_audio)
             lib.espeak_SetSynthCallback(callback)
-            data = text.encode("utf-8")
             lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, _CHARS_UTF8 | _ENDPAUSE, None, None)
             lib.espeak_Synchronize()
             audio = (np.concatenate(chunks) if chunks else np.zeros(0, np.int16)).astype(np.float32) / 32768.0
-            yield Utterance(audio, rate, _intervals(starts, len(audio) / rate), self.phone_set)
+            phones = _intervals(starts, len(audio) / rate, "phone")
+            yield Utterance(audio, rate, phones, self.phone_set, _espeak_words(word_starts, phones))
 
 
-def _intervals(starts: list[tuple[float, str]], total: float) -> list[dict]:
+def _intervals(starts: list[tuple[float, str]], total: float, key: str) -> list[dict]:
+    """Start-stamped events -> [{key, start, end}], each ending where the next starts."""
     out = []
-    for k, (start, phone) in enumerate(starts):
+    for k, (start, name) in enumerate(starts):
         end = starts[k + 1][0] if k + 1 < len(starts) else total
-        if phone.strip() and end > start:
-            out.append({"phone": phone, "start": round(start, 4), "end": round(min(end, total), 4)})
+        if name.strip() and end > start:
+            out.append({key: name, "start": round(start, 4), "end": round(min(end, total), 4)})
     return out
+
+
+def _espeak_words(starts: list[tuple[float, str]], phones: list[dict]) -> list[dict]:
+    """Word intervals from word-start events; a word ends where its last phone ends (before a pause)."""
+    words = _intervals(starts, phones[-1]["end"] if phones else 0.0, "word")
+    for word in words:
+        inside = [p["end"] for p in phones if word["start"] <= p["start"] < word["end"] and p["phone"] != "_:"]
+        if inside:
+            word["end"] = max(inside)
+    return words
 
 
 # --- festival: one process per batch, waveforms and Segment timings written to files ----------
@@ -164,7 +182,7 @@ class FestivalVoice(Voice):
                 quoted = text.replace("\\", " ").replace('"', " ")
                 script += [f'(set! utt (utt.synth (Utterance Text "{quoted}")))',
                            f'(utt.save.wave utt "{tmp}/{i}.wav" \'riff)',
-                           f'(utt.save.segs utt "{tmp}/{i}.segs")']
+                           f'(utt.save.segs utt "{tmp}/{i}.segs")', f'(utt.save.words utt "{tmp}/{i}.words")']
             (Path(tmp) / "batch.scm").write_text("\n".join(script) + "\n")
             run = subprocess.run(["festival", "-b", f"{tmp}/batch.scm"], capture_output=True, text=True,
                                  timeout=60 + 30 * len(texts))
@@ -175,11 +193,13 @@ class FestivalVoice(Voice):
                     raise RegenError(f"festival voice {self.function} failed: {detail[0]} "
                                      "(is the voice installed? e.g. apt-get install -y festvox-us-slt-hts)")
                 audio, rate = sf.read(wav, dtype="float32")
-                yield Utterance(audio.reshape(len(audio), -1).mean(1), int(rate), _festival_segments(segs),
-                                self.phone_set)
+                phones = _festival_intervals(segs, "phone")
+                yield Utterance(audio.reshape(len(audio), -1).mean(1), int(rate), phones, self.phone_set,
+                                _festival_words(_festival_intervals(Path(tmp) / f"{i}.words", "word"), phones))
 
 
-def _festival_segments(path: Path) -> list[dict]:
+def _festival_intervals(path: Path, key: str) -> list[dict]:
+    """An xlabel file (lines 'END_TIME 100 NAME' after '#') -> [{key, start, end}]."""
     if not path.is_file():
         return []
     out, start = [], 0.0
@@ -189,6 +209,15 @@ def _festival_segments(path: Path) -> list[dict]:
         parts = line.split()
         if len(parts) >= 3:
             end = float(parts[0])
-            out.append({"phone": parts[2], "start": round(start, 4), "end": round(end, 4)})
+            out.append({key: parts[2], "start": round(start, 4), "end": round(end, 4)})
             start = end
     return out
+
+
+def _festival_words(words: list[dict], phones: list[dict]) -> list[dict]:
+    """Festival's words start where the previous one ends; move each start past a pause before it."""
+    for word in words:
+        pauses = [p["end"] for p in phones if p["phone"] == "pau" and word["start"] <= p["start"] < word["end"]]
+        if pauses:
+            word["start"] = min(max(pauses), word["end"])
+    return words

@@ -4,9 +4,12 @@ Utterances are cut into **phrases** where the corpus's phone timings
 (`durations/ID.json`, written by the festival voices) hold an internal pause
 that lines up with the text's punctuation: when an utterance has exactly one
 internal `pau` per `, ; : . ? !` break, each piece of text gets the audio between
-the middles of its surrounding pauses. Other utterances stay whole. Rows longer
-than `max_seconds` are dropped, so a CPU model trains on short, cleanly aligned
-pairs; held-out utterances (the corpus's test_ids) are never used.
+the middles of its surrounding pauses. Other utterances stay whole. With
+`word_cuts`, a piece still longer than `max_seconds` is cut **between words**
+at the word timings (a pause or punctuation preferred, each part at least
+`min_seconds`), so long utterances are used instead of dropped. Rows longer than
+`max_seconds` that cannot be cut are dropped; held-out utterances (the corpus's
+test_ids) are never used.
 
 Each phrase appears `mixings` times with independent representation mixing
 (each word phones with probability `mix_p`, thesis ch. 4.2; the mixing is seeded
@@ -45,6 +48,7 @@ class TTSDataConfig:
 
     corpus: str = "data/corpus-slt"
     phrases: bool = True
+    word_cuts: bool = True
     max_seconds: float = 3.0
     min_seconds: float = 0.3
     mixings: int = 2
@@ -84,14 +88,22 @@ def split_phrases(text: str) -> list[str]:
     return [p for p in PHRASE_BREAK.split(text.strip()) if p]
 
 
+def timing(item: Item) -> dict:
+    """The item's timing file ({'phones': [...], 'words': [...]}), or {} when it has none or it is unreadable."""
+    if item.durations is None:
+        return {}
+    try:
+        data = json.loads(item.durations.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
 def phrase_segments(item: Item) -> list[Segment]:
     """The item cut at punctuation-aligned pauses, or whole (see the module docstring)."""
     whole = [Segment(item, item.normalized, 0.0, item.seconds)]
-    if item.durations is None:
-        return whole
-    try:
-        phones = json.loads(item.durations.read_text())["phones"]
-    except (OSError, ValueError, KeyError):
+    phones = timing(item).get("phones")
+    if not phones:
         return whole
     pauses = [p for p in phones[1:-1] if p.get("phone") == "pau"]
     pieces = split_phrases(item.normalized)
@@ -101,14 +113,67 @@ def phrase_segments(item: Item) -> list[Segment]:
     return [Segment(item, text, a, b) for text, a, b in zip(pieces, cuts, cuts[1:])]
 
 
-def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment]:
-    """Phrases (or whole utterances) of `items` within [min_seconds, max_seconds]."""
-    out = []
-    for item in items:
-        for seg in phrase_segments(item) if cfg.phrases else [Segment(item, item.normalized, 0.0, item.seconds)]:
-            if cfg.min_seconds <= seg.seconds <= cfg.max_seconds:
-                out.append(seg)
+def _word_key(word: str) -> str:
+    return "".join(ch for ch in word.lower() if ch.isalnum())
+
+
+def word_spans(item: Item) -> list[tuple[float, float]] | None:
+    """(start, end) seconds of every whitespace word of `item.normalized`, from the timing file's
+    words (a voice's word may be split, as festival's "Herod" + "'s"); None when they do not match."""
+    timed = timing(item).get("words") or []
+    spans, k = [], 0
+    for word in item.normalized.split():
+        key, got, start = _word_key(word), "", None
+        while k < len(timed) and len(got) < len(key):
+            start = timed[k]["start"] if start is None else start
+            got += _word_key(str(timed[k]["word"]))
+            k += 1
+        if got != key or start is None:
+            return None
+        spans.append((float(start), float(timed[k - 1]["end"])))
+    return spans if k == len(timed) else None
+
+
+def cut_between_words(seg: Segment, spans: list[tuple[float, float]], cfg: TTSDataConfig) -> list[Segment]:
+    """`seg` (its words being `spans`) cut between words into parts of at most `max_seconds`.
+
+    Each cut lies in the middle of the gap between two words; among the cuts that leave a part of
+    `min_seconds`..`max_seconds`, one after punctuation or at a pause (gap >= 50 ms) is preferred,
+    then the latest. A remainder that cannot be cut stays as it is (and is dropped if too long).
+    """
+    words = seg.text.split()
+    cuts = [(a_end + b_start) / 2 for (_, a_end), (b_start, _) in zip(spans, spans[1:])]
+    out, first, t0 = [], 0, seg.start
+    while seg.end - t0 > cfg.max_seconds:
+        options = [(words[k][-1] in ",;:.?!" or spans[k + 1][0] - spans[k][1] >= 0.05, k)
+                   for k in range(first, len(words) - 1) if cfg.min_seconds <= cuts[k] - t0 <= cfg.max_seconds]
+        if not options:
+            break
+        k = max(options)[1]
+        out.append(Segment(seg.item, " ".join(words[first: k + 1]), t0, cuts[k]))
+        first, t0 = k + 1, cuts[k]
+    return [*out, Segment(seg.item, " ".join(words[first:]), t0, seg.end)]
+
+
+def item_segments(item: Item, cfg: TTSDataConfig) -> list[Segment]:
+    """The item's phrases (or the whole item), long ones cut between words (see the module docstring)."""
+    segs = phrase_segments(item) if cfg.phrases else [Segment(item, item.normalized, 0.0, item.seconds)]
+    spans = word_spans(item) if cfg.word_cuts and any(s.seconds > cfg.max_seconds for s in segs) else None
+    if spans is None:
+        return segs
+    out, first = [], 0
+    for seg in segs:
+        count = len(seg.text.split())
+        out += cut_between_words(seg, spans[first: first + count], cfg) if seg.seconds > cfg.max_seconds else [seg]
+        first += count
     return out
+
+
+def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment]:
+    """Phrases (or whole utterances) of `items`, cut between words where too long, within
+    [min_seconds, max_seconds]."""
+    return [seg for item in items for seg in item_segments(item, cfg)
+            if cfg.min_seconds <= seg.seconds <= cfg.max_seconds]
 
 
 def tts_split(report: LoadReport) -> tuple[list[Item], list[Item]]:

@@ -16,6 +16,9 @@ The converter X -> Y' of speech: X is a representation-mixed symbol sequence
     reduction    each decoder step emits `reduction` frames (Tacotron's r); the
                  prenet reads the last of them. The thesis uses 1; the tiny CPU
                  config uses 4, which shortens the recursion fourfold.
+    guided       optional (`guided_attention` > 0, not in the thesis): the diagonal
+                 guided-attention prior of Tachibana et al. added to the loss with
+                 that weight (`regen.nn.attention_prior`), an alignment aid
 
 Tensors: text `cond` (batch, length, 3) int64 holding [char_id, phone_id, mask] per
 position (zero rows pad; see `pack_text`); mel (batch, frames, n_mels).
@@ -34,6 +37,7 @@ from torch import nn
 
 from regen.core.errors import RegenError
 from regen.core.space import Space
+from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.gmm_attention import GMMAttention
 from regen.speech.text.mixing import MixedSequence, TextFrontEnd, collate
 from regen.speech.tts.rerank import reached_end
@@ -64,6 +68,8 @@ class RepMixConfig:
     cell_dropout: float = 0.075
     tbptt: int = 256
     reduction: int = 1
+    guided_attention: float = 0.0
+    guided_width: float = 0.2
 
     def __post_init__(self) -> None:
         if min(self.n_mels, self.embed_dim, self.smrc_channels, self.smrc_stacks, self.enc_hidden, self.prenet_dim,
@@ -72,6 +78,8 @@ class RepMixConfig:
             raise ValueError("all sizes must be >= 1")
         if not (0 <= self.prenet_dropout < 1 and 0 <= self.cell_dropout < 1):
             raise ValueError("dropout probabilities must lie in [0, 1)")
+        if self.guided_attention < 0 or self.guided_width <= 0:
+            raise ValueError("guided_attention must be >= 0 and guided_width > 0")
 
 
 def pack_text(sequences: Sequence[MixedSequence]) -> torch.Tensor:
@@ -295,20 +303,27 @@ class RepMixTTS(TTSStage):
 
         The caller may step the optimiser after each chunk (the text is re-encoded per
         chunk so each chunk owns its graph); the decoder state crosses chunk
-        boundaries detached. Keys: `loss` (the chunk's `chunk_loss`), `frames` (its valid frames).
+        boundaries detached. Keys: `loss` (the chunk's objective), `frames` (its valid frames),
+        and with the guided prior on, `target` (the chunk's `chunk_loss`) and `guide` (the prior's penalty).
         """
+        r = self.cfg.reduction
         valid = self.pad_to_steps(self._frame_mask(batch)[..., None].float())[..., 0] > 0
         target = self.pad_to_steps(self.normalize(batch["target"]))
-        chunk_frames = -(-self.cfg.tbptt // self.cfg.reduction) * self.cfg.reduction
+        total_steps = torch.div(valid.sum(1) + r - 1, r, rounding_mode="floor")
+        chunk_frames = -(-self.cfg.tbptt // r) * r
         state = None
         for start in range(0, target.shape[1], chunk_frames):
             memory, mask = self.encode_text(batch["cond"])
             state = self.initial_state(memory) if state is None else state.detach()
             chunk = target[:, start: start + chunk_frames]
-            pred, _, state = self.decode_teacher_forced(chunk, memory, mask, state)
+            pred, align, state = self.decode_teacher_forced(chunk, memory, mask, state)
             chunk_valid = valid[:, start: start + chunk.shape[1]]
-            frames = chunk_valid.sum().clamp_min(1)
-            yield {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": frames.detach()}
+            part = {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": chunk_valid.sum().clamp_min(1)}
+            if self.cfg.guided_attention > 0:
+                guide = diagonal_penalty(align, mask.sum(-1), total_steps, start // r, self.cfg.guided_width)
+                part = {**part, "target": part["loss"], "guide": guide,
+                        "loss": part["loss"] + self.cfg.guided_attention * guide}
+            yield {**part, "frames": part["frames"].detach()}
 
     def chunk_loss(self, pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """MSE of pred against target (batch, frames, n_mels), normalised, over valid (batch, frames) frames."""
@@ -323,12 +338,16 @@ class RepMixTTS(TTSStage):
         return self.decode_teacher_forced(target, memory, mask, self.initial_state(memory))[1]
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Chunk losses weighted by their valid frames; gradients truncated every `tbptt` frames."""
-        total = frames = 0
+        """Chunk losses (and their parts) weighted by their valid frames; gradients truncated every
+        `tbptt` frames."""
+        sums: dict[str, torch.Tensor] = {}
+        frames = 0
         for part in self.tbptt_losses(batch):
-            total = total + part["loss"] * part["frames"]
+            for key, value in part.items():
+                if key != "frames":
+                    sums[key] = sums.get(key, 0) + value * part["frames"]
             frames = frames + part["frames"]
-        return {"loss": total / frames}
+        return {key: value / frames for key, value in sums.items()}
 
     @torch.no_grad()
     def generate(self, cond: torch.Tensor, max_frames: int = 1000, stop_threshold: float = 0.5,

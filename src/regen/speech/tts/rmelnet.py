@@ -42,6 +42,7 @@ from torch import nn
 
 from regen.core.errors import RegenError
 from regen.core.space import Space
+from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.mol_attention import MoLAttention
 from regen.speech.tts.repmix import TEXT_SPACE, Generated, pack_text, text_lengths, text_to_cond
 from regen.speech.tts.rerank import AlignmentReport, reached_end, rerank
@@ -75,6 +76,8 @@ class RMelNetConfig:
     noise_min: float = 0.0
     noise_max: float = 0.33
     truncate: float = 2.0
+    guided_attention: float = 0.0
+    guided_width: float = 0.2
 
     def __post_init__(self) -> None:
         if min(self.tier_bins, self.time_factor, self.freq_factor, self.embed_dim, self.enc_hidden, self.hidden,
@@ -84,6 +87,8 @@ class RMelNetConfig:
             raise ValueError(f"need 0 <= noise_min <= noise_max, got {self.noise_min}..{self.noise_max}")
         if self.truncate <= 0:
             raise ValueError(f"truncate must be > 0, got {self.truncate}")
+        if self.guided_attention < 0 or self.guided_width <= 0:
+            raise ValueError("guided_attention must be >= 0 and guided_width > 0")
 
 
 def _interpolate(x: torch.Tensor, factor: int, dim: int) -> torch.Tensor:
@@ -261,13 +266,18 @@ class RMelNet(TTSStage):
         return self.predict(target, memory, mask)[1].float()
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Masked MSE of every first-tier bin given all earlier bins (teacher forcing)."""
+        """Masked MSE of every first-tier bin given all earlier bins (teacher forcing); with
+        `guided_attention` > 0 plus that weight times the diagonal prior's penalty (`target`, `guide`)."""
         target, valid = self.tier_target(batch)
         with self._autocast(target.device):
             memory, mask = self.encoder(batch["cond"])
-            pred, _ = self.predict(target, memory, mask)
+            pred, align = self.predict(target, memory, mask)
         err = ((pred.float() - target.float()) ** 2).mean(-1)
-        return {"loss": (err * valid).sum() / valid.sum().clamp_min(1)}
+        mse = (err * valid).sum() / valid.sum().clamp_min(1)
+        if self.cfg.guided_attention == 0:
+            return {"loss": mse}
+        guide = diagonal_penalty(align, mask.sum(-1), valid.sum(-1), width=self.cfg.guided_width)
+        return {"loss": mse + self.cfg.guided_attention * guide, "target": mse, "guide": guide}
 
     def next_row(self, prev: torch.Tensor, memory: torch.Tensor, mask: torch.Tensor, state: RowState,
                  fused: list[FusedGRU]) -> tuple[list[torch.Tensor], torch.Tensor, RowState]:
