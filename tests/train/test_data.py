@@ -20,3 +20,35 @@ def test_ranks_split_the_global_batch():
     r1 = next(iter(StepBatches(data, 4, seed=1, rank=1, world_size=2)))["i"]
     single = next(iter(StepBatches(data, 8, seed=1)))["i"]
     assert torch.equal(torch.cat([r0, r1]), single)
+
+
+def test_chunked_batches_visit_each_batch_once_per_chunk_and_resume_mid_batch():
+    from regen.train.data import ChunkedStepBatches
+
+    data = {"i": torch.arange(6), "len": torch.tensor([3, 9, 4, 1, 10, 5])}
+    stream = ChunkedStepBatches(data, batch_size=2, seed=3, lengths_key="len", chunk=4)
+    it = iter(stream)
+    steps = [next(it) for _ in range(12)]
+    plain = iter(StepBatches(data, batch_size=2, seed=3))
+    expected = []
+    for g in range(6):
+        batch = next(plain)
+        n = -(-int(batch["len"].max()) // 4)
+        expected += [(g, c, batch["i"].tolist()) for c in range(n)]
+    got = [(int(b["_group"]), int(b["_chunk"]), b["i"].tolist()) for b in steps]
+    assert got == expected[:12] and [int(b["_index"]) for b in steps] == list(range(12))
+    assert any(c > 0 for _, c, _ in got)  # some batch spans several chunks
+    for start in range(12):  # a resumed stream continues at any step, mid-batch included
+        b = next(iter(ChunkedStepBatches(data, 2, seed=3, lengths_key="len", chunk=4, start=start)))
+        assert (int(b["_group"]), int(b["_chunk"]), b["i"].tolist()) == got[start]
+
+
+def test_chunked_ranks_agree_on_the_number_of_chunks():
+    from regen.train.data import ChunkedStepBatches
+
+    data = {"i": torch.arange(8), "len": torch.tensor([1, 1, 1, 1, 1, 1, 1, 30])}
+    ranks = [iter(ChunkedStepBatches(data, 2, seed=0, lengths_key="len", chunk=4, rank=r, world_size=2))
+             for r in range(2)]
+    for _ in range(10):
+        a, b = next(ranks[0]), next(ranks[1])
+        assert (int(a["_group"]), int(a["_chunk"])) == (int(b["_group"]), int(b["_chunk"]))

@@ -2,6 +2,8 @@
 
 That makes a resumed run see exactly the batches an uninterrupted one sees,
 whatever the epoch bookkeeping, and shards each global batch across DDP ranks.
+For truncated backpropagation through time, `ChunkedStepBatches` visits each
+batch for as many consecutive steps as its longest sequence has chunks.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ class StepBatches(IterableDataset):
         gen = torch.Generator().manual_seed(self.seed * 1_000_003 + epoch)
         return torch.randperm(self.n, generator=gen)
 
-    def batch_indices(self, b: int) -> torch.Tensor:
-        """Item indices of global batch `b` for this rank: (batch_size,)."""
+    def batch_indices(self, b: int, rank: int | None = None) -> torch.Tensor:
+        """Item indices of global batch `b` for this rank (or `rank`): (batch_size,)."""
         global_size = self.batch_size * self.world_size
-        first = b * global_size + self.rank * self.batch_size
+        first = b * global_size + (self.rank if rank is None else rank) * self.batch_size
         positions = torch.arange(first, first + self.batch_size)
         epochs = positions // self.n
         out = torch.empty_like(positions)
@@ -57,6 +59,50 @@ class StepBatches(IterableDataset):
             batch["_index"] = torch.tensor(b)
             yield batch
             b += 1
+
+
+class ChunkedStepBatches(StepBatches):
+    """Batches for truncated BPTT: step s visits chunk c of batch g.
+
+    Batch g (drawn as `StepBatches` draws batch g) is visited for ceil(L / chunk) consecutive
+    steps, L the longest `lengths_key` value in its global batch (so every rank agrees), one
+    chunk of `chunk` time steps per step. Every batch carries `_index` = s (the step, for
+    seeding), `_group` = g and `_chunk` = c; the model trains chunk c with the state its
+    previous step left. The mapping s -> (g, c) depends only on (seed, s), so a resumed run
+    continues mid-batch where it stopped.
+    """
+
+    def __init__(self, tensors: dict[str, torch.Tensor], batch_size: int, seed: int, lengths_key: str,
+                 chunk: int, start: int = 0, rank: int = 0, world_size: int = 1) -> None:
+        super().__init__(tensors, batch_size, seed, start, rank, world_size)
+        if chunk < 1:
+            raise ValueError(f"chunk must be >= 1, got {chunk}")
+        self.lengths = tensors[lengths_key]
+        self.chunk = chunk
+
+    def chunks(self, g: int) -> int:
+        """Steps spent on batch g: chunks of its global batch's longest sequence (at least 1)."""
+        longest = max(int(self.lengths[self.batch_indices(g, r)].max()) for r in range(self.world_size))
+        return max(1, -(-longest // self.chunk))
+
+    def locate(self, step: int) -> tuple[int, int]:
+        """(batch g, chunk c) of step `step`."""
+        g = 0
+        while step >= (n := self.chunks(g)):
+            step -= n
+            g += 1
+        return g, step
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        s = self.start
+        g, c = self.locate(s)
+        while True:
+            idx = self.batch_indices(g)
+            batch = {k: v[idx] for k, v in self.tensors.items()}
+            for c in range(c, self.chunks(g)):
+                yield {**batch, "_index": torch.tensor(s), "_group": torch.tensor(g), "_chunk": torch.tensor(c)}
+                s += 1
+            g, c = g + 1, 0
 
 
 def chunked(tensors: dict[str, torch.Tensor], batch_size: int) -> list[dict[str, torch.Tensor]]:

@@ -10,7 +10,9 @@ from torch.utils.data import DataLoader
 
 from regen.core.objective import Objective
 from regen.train.config import PhaseConfig
-from regen.train.data import StepBatches, chunked
+from regen.train.data import ChunkedStepBatches, StepBatches, chunked
+
+CARRY = "tbptt_carry"
 
 
 def step_seed(seed: int, index: int, rank: int) -> int:
@@ -43,9 +45,21 @@ class ObjectiveModule(L.LightningModule):
 
     def train_dataloader(self) -> DataLoader:
         start = self.trainer.global_step * self.accumulate
-        stream = StepBatches(self.train_data, self.phase.batch_size, self.seed, start=start,
-                             rank=self.trainer.global_rank, world_size=self.trainer.world_size)
+        where = dict(start=start, rank=self.trainer.global_rank, world_size=self.trainer.world_size)
+        cut = self.objective.truncation
+        stream = (ChunkedStepBatches(self.train_data, self.phase.batch_size, self.seed, cut.lengths_key, cut.chunk,
+                                     **where) if cut else StepBatches(self.train_data, self.phase.batch_size,
+                                                                      self.seed, **where))
         return DataLoader(stream, batch_size=None)
+
+    def on_save_checkpoint(self, checkpoint: dict) -> None:
+        """Truncated BPTT: the state carried into the next chunk resumes with the run."""
+        if self.objective.truncation:
+            checkpoint[CARRY] = self.objective.truncation.carrier.carry_state()
+
+    def on_load_checkpoint(self, checkpoint: dict) -> None:
+        if self.objective.truncation and CARRY in checkpoint:
+            self.objective.truncation.carrier.load_carry_state(checkpoint[CARRY])
 
     def val_dataloader(self) -> DataLoader | list:
         if not self.valid_data:

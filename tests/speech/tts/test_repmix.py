@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 
+import lightning as L
 import pytest
 import torch
 
@@ -89,6 +90,58 @@ def test_truncated_bptt_chunks_train() -> None:
     # converges slower than full-sequence training (measured 0.03-0.07 after 150-180 passes over 2 seeds);
     # 0.15 is still far below the 2/3 that copying the previous frame earns.
     assert train(model, batch, steps=150, per_chunk=True) < 0.15
+
+
+def test_chunk_steps_carry_the_state_of_the_step_before() -> None:
+    torch.manual_seed(0)
+    model = RepMixTTS(RepMixConfig(**TINY, tbptt=8))
+    batch = synthetic_batch()
+    torch.manual_seed(5)
+    whole = [float(p["loss"]) for p in model.tbptt_losses(batch)]
+    torch.manual_seed(5)
+    steps = [float(model.loss({**batch, "_group": torch.tensor(0), "_chunk": torch.tensor(c)})["loss"])
+             for c in range(4)]
+    assert steps == pytest.approx(whole, rel=1e-6)  # chunk c starts from the state chunk c - 1 left
+    saved = model.carry_state()
+    assert (saved["group"], saved["chunk"]) == (0, 3)
+    other = RepMixTTS(RepMixConfig(**TINY, tbptt=8))
+    other.load_state_dict(model.state_dict())
+    torch.manual_seed(5)
+    rebuilt = other.loss({**batch, "_group": torch.tensor(0), "_chunk": torch.tensor(3)})["loss"]
+    assert float(rebuilt) == pytest.approx(whole[3], rel=1e-6)  # no carry: rebuilt from chunks 0-2
+    other.load_carry_state(model.carry_state())
+    assert other.carry_state().keys() == saved.keys()
+    assert all(torch.equal(torch.as_tensor(saved[k]), torch.as_tensor(v)) for k, v in other.carry_state().items())
+
+
+def test_truncated_training_resumes_mid_batch_on_the_same_curve(tmp_path) -> None:
+    from regen.core.objective import Objective, Truncation
+    from regen.train import PhaseConfig, TrainerConfig, fit_objective
+    from regen.train.callbacks import read_loss_log
+
+    class StopAt(L.Callback):
+        def on_train_batch_end(self, trainer, *args) -> None:
+            if trainer.global_step == 6:  # the next step is chunk 2 of batch 1
+                raise KeyboardInterrupt
+
+    def run(folder: str, resume: bool = False, callbacks=()) -> RepMixTTS:
+        torch.manual_seed(0)
+        model = RepMixTTS(RepMixConfig(**TINY, tbptt=8))
+        objective = Objective("tts", model.loss, {"m": model}, ["m"], Truncation("target_lengths", 8, model))
+        fit_objective(objective, batch, PhaseConfig(max_steps=12, batch_size=3, lr=3e-3, warmup=1),
+                      TrainerConfig(ckpt_every=4, val_every=100, log_every=1, progress=False), tmp_path / folder,
+                      seed=1, resume=resume, callbacks=callbacks)
+        return model
+
+    batch = synthetic_batch()
+    straight = run("a")
+    with pytest.raises(SystemExit):
+        run("b", callbacks=[StopAt()])
+    resumed = run("b", resume=True)
+    assert all(torch.equal(a, b) for a, b in zip(straight.parameters(), resumed.parameters()))
+    curve = [read_loss_log(tmp_path / f / "metrics.csv") for f in ("a", "b")]
+    assert [r for r in curve[0] if r[1] == "train/loss"] == [r for r in curve[1] if r[1] == "train/loss"]
+    assert len([r for r in curve[0] if r[1] == "train/loss"]) == 12  # 3 batches of 4 chunks, one step each
 
 
 def test_guided_attention_prior_joins_the_loss_and_is_learned() -> None:

@@ -12,7 +12,8 @@ The converter X -> Y' of speech: X is a representation-mixed symbol sequence
     decoder      LSTMs on [prenet, context, layer below] with cell dropout,
                  a linear projection to the next frame, mean squared error
     TBPTT        the decoder runs in chunks of `tbptt` frames; state crosses a
-                 chunk boundary detached                                   (4.2.5)
+                 chunk boundary detached, and training steps the optimiser once
+                 per chunk (`chunk_step_loss`)                             (4.2.5)
     reduction    each decoder step emits `reduction` frames (Tacotron's r); the
                  prenet reads the last of them. The thesis uses 1; the tiny CPU
                  config uses 4, which shortens the recursion fourfold.
@@ -221,6 +222,7 @@ class RepMixTTS(TTSStage):
         self.dec_rnns = nn.ModuleList(CellDropoutLSTMCell(cfg.prenet_dim + mem + b, cfg.dec_hidden, cfg.cell_dropout)
                                       for b in below)
         self.out = nn.Linear(cfg.dec_hidden, cfg.n_mels * cfg.reduction)
+        self._carry: dict[str, Any] | None = None  # truncated-BPTT state between training steps
 
     @property
     def input_space(self) -> Space:
@@ -298,32 +300,75 @@ class RepMixTTS(TTSStage):
             return torch.ones(target.shape[:2], dtype=torch.bool, device=target.device)
         return torch.arange(target.shape[1], device=target.device)[None] < lengths.to(target.device)[:, None]
 
-    def tbptt_losses(self, batch: dict[str, torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
-        """Truncated BPTT: one loss dict per chunk of `tbptt` frames.
+    @property
+    def chunk_frames(self) -> int:
+        """Frames per truncated-BPTT chunk: `tbptt` rounded up to whole decoder steps."""
+        return -(-self.cfg.tbptt // self.cfg.reduction) * self.cfg.reduction
 
-        The caller may step the optimiser after each chunk (the text is re-encoded per
-        chunk so each chunk owns its graph); the decoder state crosses chunk
-        boundaries detached. Keys: `loss` (the chunk's objective), `frames` (its valid frames),
-        and with the guided prior on, `target` (the chunk's `chunk_loss`) and `guide` (the prior's penalty).
-        """
+    def _chunk_part(self, batch: dict[str, torch.Tensor], start: int,
+                    state: DecoderState | None) -> tuple[dict[str, torch.Tensor], DecoderState]:
+        """The losses of the chunk of frames [start, start + chunk_frames) decoded from `state` (None: the
+        initial state; otherwise detached first), and the state it leaves. The text is encoded anew, so
+        the chunk owns its graph. Keys: `loss`, `frames` (its valid frames, detached), and with the
+        guided prior on, `target` (the chunk's `chunk_loss`) and `guide` (the prior's penalty)."""
         r = self.cfg.reduction
         valid = self.pad_to_steps(self._frame_mask(batch)[..., None].float())[..., 0] > 0
         target = self.pad_to_steps(self.normalize(batch["target"]))
-        total_steps = torch.div(valid.sum(1) + r - 1, r, rounding_mode="floor")
-        chunk_frames = -(-self.cfg.tbptt // r) * r
+        memory, mask = self.encode_text(batch["cond"])
+        state = self.initial_state(memory) if state is None else state.detach()
+        chunk = target[:, start: start + self.chunk_frames]
+        pred, align, state = self.decode_teacher_forced(chunk, memory, mask, state)
+        chunk_valid = valid[:, start: start + chunk.shape[1]]
+        part = {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": chunk_valid.sum().clamp_min(1).detach()}
+        if self.cfg.guided_attention > 0:
+            total_steps = torch.div(valid.sum(1) + r - 1, r, rounding_mode="floor")
+            guide = diagonal_penalty(align, mask.sum(-1), total_steps, start // r, self.cfg.guided_width)
+            part = {**part, "target": part["loss"], "guide": guide,
+                    "loss": part["loss"] + self.cfg.guided_attention * guide}
+        return part, state
+
+    def tbptt_losses(self, batch: dict[str, torch.Tensor]) -> Iterator[dict[str, torch.Tensor]]:
+        """Truncated BPTT over a whole batch: one loss dict (see `_chunk_part`) per chunk of
+        `chunk_frames` frames, the decoder state crossing chunk boundaries detached."""
         state = None
-        for start in range(0, target.shape[1], chunk_frames):
-            memory, mask = self.encode_text(batch["cond"])
-            state = self.initial_state(memory) if state is None else state.detach()
-            chunk = target[:, start: start + chunk_frames]
-            pred, align, state = self.decode_teacher_forced(chunk, memory, mask, state)
-            chunk_valid = valid[:, start: start + chunk.shape[1]]
-            part = {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": chunk_valid.sum().clamp_min(1)}
-            if self.cfg.guided_attention > 0:
-                guide = diagonal_penalty(align, mask.sum(-1), total_steps, start // r, self.cfg.guided_width)
-                part = {**part, "target": part["loss"], "guide": guide,
-                        "loss": part["loss"] + self.cfg.guided_attention * guide}
-            yield {**part, "frames": part["frames"].detach()}
+        for start in range(0, self.pad_to_steps(batch["target"]).shape[1], self.chunk_frames):
+            part, state = self._chunk_part(batch, start, state)
+            yield part
+
+    def chunk_step_loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """One truncated-BPTT training step: chunk `_chunk` of batch `_group` (`regen.train.data.
+        ChunkedStepBatches`), decoded from the state the step before left (rebuilt with the current
+        weights, without gradients, if a resumed run lacks it)."""
+        group, index = int(batch["_group"]), int(batch["_chunk"])
+        state = None
+        if index > 0:
+            carry = self._carry
+            if carry is not None and (carry["group"], carry["chunk"]) == (group, index - 1):
+                state = carry["state"]
+            else:
+                with torch.no_grad():
+                    for c in range(index):
+                        state = self._chunk_part(batch, c * self.chunk_frames, state)[1]
+        part, state = self._chunk_part(batch, index * self.chunk_frames, state)
+        self._carry = {"group": group, "chunk": index, "state": state.detach()}
+        return {k: v for k, v in part.items() if k != "frames"}
+
+    def carry_state(self) -> dict[str, Any]:
+        """The state carried into the next training chunk, as tensors (for training checkpoints)."""
+        if self._carry is None:
+            return {}
+        state = self._carry["state"]
+        cells = {f"cell{k}_{j}": t for k, cell in enumerate(state.cells) for j, t in enumerate(cell)}
+        return {"group": self._carry["group"], "chunk": self._carry["chunk"], "frame": state.frame,
+                "context": state.context, "kappa": state.kappa, **cells}
+
+    def load_carry_state(self, saved: dict[str, Any]) -> None:
+        if not saved:
+            self._carry = None
+            return
+        cells = [(saved[f"cell{k}_0"], saved[f"cell{k}_1"]) for k in range(1 + len(self.dec_rnns))]
+        self._carry = {"group": int(saved["group"]), "chunk": int(saved["chunk"]),
+                       "state": DecoderState(saved["frame"], saved["context"], saved["kappa"], cells)}
 
     def chunk_loss(self, pred: torch.Tensor, target: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """MSE of pred against target (batch, frames, n_mels), normalised, over valid (batch, frames) frames."""
@@ -339,7 +384,9 @@ class RepMixTTS(TTSStage):
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Chunk losses (and their parts) weighted by their valid frames; gradients truncated every
-        `tbptt` frames."""
+        `tbptt` frames. A batch of a truncated-BPTT stream (with `_chunk`) trains its one chunk."""
+        if "_chunk" in batch:
+            return self.chunk_step_loss(batch)
         sums: dict[str, torch.Tensor] = {}
         frames = 0
         for part in self.tbptt_losses(batch):

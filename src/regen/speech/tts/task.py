@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from regen.core.errors import ConfigError, RegenError
-from regen.core.objective import Objective
+from regen.core.objective import Objective, Truncation
 from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
@@ -148,8 +148,10 @@ class TTSTask(Task):
         valid = build_rows(valid_segments, mel, cfg.data, cfg.seed + 1, kind, frame)
         stats = training_stats(cfg, train_items, mel, Path(run_dir) / STATS_FILE)
         model.set_stats(stats.mean, stats.std)
+        # RepMix (and Direct) train by truncated BPTT, one optimizer step per chunk of their decoder
+        chunks = Truncation("target_lengths", model.chunk_frames, model) if isinstance(model, RepMixTTS) else None
         objective = Objective(cfg.task, lambda batch: model.loss(trim_batch(batch)), {"converter": model},
-                              ["converter"])
+                              ["converter"], truncation=chunks)
         example = trim_batch({k: v[:1] for k, v in valid.items()})
         snapshots = AlignmentSnapshots(model, example, Path(run_dir) / "alignments", cfg.trainer.val_every)
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train_items), "phrases": len(segments),
