@@ -50,10 +50,11 @@ music-assets: install clean-tree
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
 
-# The speech models: festival's slt voice reads the first 1,032 corpus sentences (~7 min, resumable),
-# then each tiny model trains from its config (about 15-25 min each on one core).
+# The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
+# then each tiny model trains from its config: repmix-tiny about 2 hours on both cores (snapshots at
+# 15/30/60/120 training minutes), direct-tiny 30 minutes, rmelnet-tiny and vocoder-tiny 20-25 minutes.
 speech-assets: install clean-tree
-	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 1032 --quiet
+	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
 	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \

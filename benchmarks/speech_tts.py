@@ -21,6 +21,12 @@ training transcript has, as a table of its own) and R-MelNet's reranking ablatio
 
     python benchmarks/speech_tts.py [--corpus data/corpus-slt] [--eval-set both|held-out|everyday]
                                     [--eval-corpus data/eval-everyday] [--limit 12]
+
+Training runs get their own tables instead of the shipped systems': `--curve-run DIR` scores
+the timed snapshots of a run (`trainer.snapshot_minutes`, e.g. 15/30/60/120 training minutes)
+and its final checkpoint, the curve of WER and alignment success against training time;
+`--compare DIR...` scores checkpoints side by side (the alignment-aid ablation, Direct against
+RepMix at equal training time), each with Griffin-Lim on the same sentences.
 """
 
 from __future__ import annotations
@@ -117,6 +123,47 @@ def run_set(args: argparse.Namespace, eval_set: str) -> None:
                    f"--eval-corpus {args.eval_corpus} --limit {args.limit}")
 
 
+def checkpoint_row(path: Path, items: list, label: str) -> EvalRow:
+    """A converter checkpoint (a run's checkpoint or snapshot folder) + Griffin-Lim, scored on items."""
+    system = Speaker.from_checkpoints(path, "gl")
+    system.say("Warm up.")
+    speeches, seconds = synthesise(system, items)
+    return score(items, speeches, seconds, label)
+
+
+def training_point(path: Path) -> str:
+    """'<folder>, step S, M training min' from a checkpoint or snapshot folder's meta.json."""
+    meta = json.loads((path / "meta.json").read_text())
+    info = meta.get("snapshot") or next(iter(meta.get("phases", {}).values()), {})
+    steps, seconds = info.get("step", info.get("steps", "?")), info.get("train_seconds", info.get("seconds"))
+    where = path.name if "snapshots" in path.parts else path.parent.name if path.name == "checkpoint" else path.name
+    return f"{where}, step {steps}, " + (f"{seconds / 60:.0f} training min" if seconds else "time unknown")
+
+
+def run_training_tables(args: argparse.Namespace, eval_set: str) -> None:
+    """The curve of --curve-run and the comparison of --compare on one evaluation set."""
+    items, _ = eval_items(eval_set, args.corpus, args.eval_corpus, args.limit)
+    name = {"held-out": "held-out King James sentences", "everyday": "everyday English sentences"}[eval_set]
+    command = (f"python benchmarks/speech_tts.py --corpus {args.corpus} --eval-set {eval_set} --eval-corpus "
+               f"{args.eval_corpus} --limit {args.limit}")
+    recordings = recording_row(items)
+    if args.curve_run:
+        run = args.curve_run
+        snaps = sorted(run.glob("*/snapshots/*min"), key=lambda p: float(p.name[:-3]))
+        points = [*snaps, *([run / "checkpoint"] if (run / "checkpoint").is_dir() else [])]
+        if not points:
+            sys.exit(f"error: no snapshots or checkpoint under {run}; train with trainer.snapshot_minutes")
+        rows = [recordings, *(checkpoint_row(p, items, training_point(p)) for p in points)]
+        append_results(f"Speech: training curve of {run} on {name} (festival:slt, Griffin-Lim)",
+                       [format_rows(rows, f"Timed snapshots of {run} on {len(items)} {name}:")],
+                       f"{command} --curve-run {run}")
+    if args.compare:
+        rows = [recordings, *(checkpoint_row(p, items, training_point(p)) for p in args.compare)]
+        append_results(f"Speech: checkpoints compared on {name} (festival:slt, Griffin-Lim)",
+                       [format_rows(rows, f"{len(args.compare)} checkpoints on {len(items)} {name}:")],
+                       f"{command} --compare {' '.join(map(str, args.compare))}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Text-to-speech systems on evaluation sentences never trained on.")
     parser.add_argument("--corpus", default="data/corpus-slt", help="the training corpus (its held-out sentences)")
@@ -126,6 +173,10 @@ def main() -> None:
                         help="the everyday sentences read by the voice: regen speech corpus build --voice "
                              "festival:slt --sentences everyday --out DIR")
     parser.add_argument("--limit", type=int, default=12, help="first N sentences of each set (0: all)")
+    parser.add_argument("--curve-run", type=Path, help="score this run's timed snapshots and final checkpoint "
+                        "instead of the shipped systems")
+    parser.add_argument("--compare", type=Path, nargs="+", help="score these checkpoint folders side by side "
+                        "instead of the shipped systems")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "VOCODER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -140,7 +191,10 @@ def main() -> None:
     except RegenError as exc:
         sys.exit(f"error: {exc}")
     for eval_set in chosen:
-        run_set(args, eval_set)
+        if args.curve_run or args.compare:
+            run_training_tables(args, eval_set)
+        else:
+            run_set(args, eval_set)
 
 
 if __name__ == "__main__":
