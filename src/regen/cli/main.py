@@ -1,7 +1,7 @@
 """`regen`: train, sample, evaluate, compare and inspect the models of every task.
 
 The generic commands serve every registered task (regen.core.task); the domain groups
-(`regen music ...`, `regen speech ...`, `regen image ...`) hold only what is specific
+(`regen music ...`, `regen speech ...`, `regen text ...`) hold only what is specific
 to a domain. User mistakes are printed as one line, never a traceback.
 """
 
@@ -20,6 +20,7 @@ import typer
 from regen.cli.app import App, refuse_output_dir
 from regen.cli.music import app as music_app
 from regen.cli.speech import app as speech_app
+from regen.cli.text import app as text_app
 from regen.core.errors import RegenError
 
 app = App(help="Regeneration learning: X -> Y' -> Y. Train with a config, then sample, evaluate or compare.")
@@ -161,6 +162,7 @@ def demo(out: Path = typer.Option(Path("out"), help="Output folder for the demo 
 
 app.add_typer(music_app, name="music")
 app.add_typer(speech_app, name="speech")
+app.add_typer(text_app, name="text")
 
 image_app = App(help="The digits image task: the classifier that judges samples.")
 app.add_typer(image_app, name="image")

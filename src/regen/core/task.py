@@ -29,6 +29,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-rmelnet": "regen.speech.tts.task",
     "speech-direct": "regen.speech.tts.task",
     "speech-vocoder": "regen.speech.vocoder.task",
+    "text": "regen.text.task",
 }
 _REGISTRY: dict[str, type["Task"]] = {}
 

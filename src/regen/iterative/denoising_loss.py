@@ -20,6 +20,7 @@ from typing import Callable, Literal
 
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from regen.iterative.corruption import corrupt, draw_known_mask
 
@@ -98,3 +99,24 @@ def denoising_loss(net: Denoiser, target: torch.Tensor, vocab: int, spec: Denois
     out["loss"] = total / spec.unroll
     out["masked_fraction"] = (~known).float().mean()
     return out
+
+
+@torch.no_grad()
+def validation_nll(model: nn.Module, windows: torch.Tensor, seed: int = 0, batch: int = 32) -> float:
+    """Mean cross-entropy per corrupted position at the first denoising step (nats) over clean
+    tokens `windows` (n, *shape), for a model whose `loss({'target': x}, known=, generator=)` is
+    `denoising_loss`. The corrupted positions come from their own seeded generator, so every
+    model (SUNMASK, Coconet, SUNDAE) is scored on the same positions; each sees them corrupted
+    its own way (noise or blanks): the validation NLL of every objective."""
+    model.eval()
+    masks = torch.Generator().manual_seed(seed)
+    noise = torch.Generator().manual_seed(seed + 1)
+    total, count = 0.0, 0.0
+    for i in range(0, len(windows), batch):
+        chunk = windows[i:i + batch]
+        known = draw_known_mask(tuple(chunk.shape), masks)
+        out = model.loss({"target": chunk}, known=known, generator=noise)
+        n = float((~known).sum())
+        total += float(out["nll_1"]) * n
+        count += n
+    return total / max(count, 1.0)

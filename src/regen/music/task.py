@@ -12,7 +12,7 @@ from regen.core.objective import Objective
 from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
-from regen.iterative.corruption import draw_known_mask
+from regen.iterative.denoising_loss import validation_nll
 from regen.music.config import ChoraleSampling, DataConfig, ModelConfig
 from regen.music.corpus import ChoraleCorpus, load_corpus
 from regen.music.model import ChoraleDenoiser
@@ -20,6 +20,7 @@ from regen.train.config import PhaseConfig
 from regen.train.phases import Phase
 
 SHIPPED = "music/sunmask-conv-tiny"
+__all__ = ["SHIPPED", "MusicTask", "training_windows", "validation_nll"]
 
 
 def training_windows(data: DataConfig, corp: ChoraleCorpus) -> tuple[torch.Tensor, torch.Tensor]:
@@ -29,26 +30,6 @@ def training_windows(data: DataConfig, corp: ChoraleCorpus) -> tuple[torch.Tenso
     if data.max_windows > 0:
         train, valid = train[:data.max_windows], valid[:data.max_windows]
     return torch.from_numpy(train).long(), torch.from_numpy(valid).long()
-
-
-@torch.no_grad()
-def validation_nll(model: ChoraleDenoiser, windows: torch.Tensor, seed: int = 0, batch: int = 32) -> float:
-    """Mean cross-entropy per corrupted position at the first denoising step (nats) over
-    `windows` (n, 4, T). The corrupted positions come from their own seeded generator, so
-    every model (SUNMASK, Coconet, SUNDAE) is scored on the same positions; each sees
-    them corrupted its own way (noise or blanks): the validation NLL of every objective."""
-    model.eval()
-    masks = torch.Generator().manual_seed(seed)
-    noise = torch.Generator().manual_seed(seed + 1)
-    total, count = 0.0, 0.0
-    for i in range(0, len(windows), batch):
-        chunk = windows[i:i + batch]
-        known = draw_known_mask(tuple(chunk.shape), masks)
-        out = model.loss({"target": chunk}, known=known, generator=noise)
-        n = float((~known).sum())
-        total += float(out["nll_1"]) * n
-        count += n
-    return total / max(count, 1.0)
 
 
 @register

@@ -1,0 +1,81 @@
+"""`regen text ...`: free sentences and template infilling with a text denoiser.
+
+Training, evaluation and inspection are the generic `regen train/evaluate/info`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from regen.cli.app import App, refuse_output_dir
+from regen.core.errors import RegenError
+
+app = App(help="Sentences by SUNMASK (masked, step-unrolled denoising): sample, infill.")
+
+ModelOpt = typer.Option("text/sunmask-tiny", "--model", help="checkpoint directory or shipped name")
+NOpt = typer.Option(4, "--n", min=1, max=10000, help="sentences to write")
+StepsOpt = typer.Option(None, "--steps", min=1, help="sampling steps (default: from the checkpoint config)")
+TempOpt = typer.Option(None, "--temperature", help="sampling temperature (> 0)")
+SeedOpt = typer.Option(0, "--seed", min=0, help="sampling seed")
+OutOpt = typer.Option(None, "--out", help="write the sentences to this file (default: print them)")
+
+
+def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]):
+    from regen.core.task import load_model
+
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    net, cfg, _ = load_model(model, task="text")
+    sampler = cfg.sample
+    if steps is not None:
+        sampler = replace(sampler, steps=steps)
+    if temperature is not None:
+        sampler = replace(sampler, temperature=temperature)
+    return net, sampler
+
+
+def _emit(net, rows, out: Optional[Path]) -> None:
+    from regen.core.files import atomic_write_text
+
+    lines = [net.vocabulary.decode(r.tolist()) for r in rows]
+    if out is None:
+        typer.echo("\n".join(lines))
+        return
+    atomic_write_text(out, "\n".join(lines) + "\n")
+    typer.echo(f"wrote {len(lines)} sentences to {out}")
+
+
+def _check_out(out: Optional[Path]) -> None:
+    if out is not None:
+        refuse_output_dir(out.parent, "--out's folder")
+        if out.is_dir():
+            raise RegenError(f"--out {out} is a folder; give a file name, e.g. {out / 'sentences.txt'}")
+
+
+@app.command()
+def sample(n: int = NOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
+           temperature: Optional[float] = TempOpt, seed: int = SeedOpt, out: Optional[Path] = OutOpt) -> None:
+    """Write N sentences sampled from noise, one per line."""
+    from regen.text.tasks import unconditional
+
+    _check_out(out)
+    net, sampler = _model_and_sampler(model, steps, temperature)
+    _emit(net, unconditional(net, sampler, n, seed), out)
+
+
+@app.command()
+def infill(template: str = typer.Argument(..., help="words with ___ slots, e.g. 'And God said ___ ___ light' "
+                                                    "(each ___ is one token to write; the rest is kept)"),
+           n: int = NOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
+           temperature: Optional[float] = TempOpt, seed: int = SeedOpt, out: Optional[Path] = OutOpt) -> None:
+    """Fill the ___ slots of TEMPLATE N times; its other words never change."""
+    from regen.text.tasks import infill as run
+
+    _check_out(out)
+    net, sampler = _model_and_sampler(model, steps, temperature)
+    _emit(net, run(net, sampler, template, n, seed), out)

@@ -1,0 +1,82 @@
+"""The text task: SUNMASK (or Coconet / SUNDAE) denoisers on padded King James sentences."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from regen.core.files import atomic_write_text
+from regen.core.objective import Objective
+from regen.core.provenance import fingerprint
+from regen.core.run_config import RunConfig
+from regen.core.task import Task, TrainingPlan, register
+from regen.iterative.denoising_loss import validation_nll
+from regen.iterative.sampler import SamplerConfig
+from regen.text.config import DataConfig, ModelConfig
+from regen.text.corpus import TextCorpus, load_corpus
+from regen.text.model import TextDenoiser
+from regen.train.config import PhaseConfig
+from regen.train.phases import Phase
+
+
+def split_tensors(cfg: RunConfig, corpus: TextCorpus) -> tuple[torch.Tensor, torch.Tensor]:
+    """Train and valid sentences (n, length), cut to `data.max_sentences` when set."""
+    train, valid = corpus.tensor("train"), corpus.tensor("valid")
+    if cfg.data.max_sentences:
+        train, valid = train[: cfg.data.max_sentences], valid[: cfg.data.max_sentences]
+    return train, valid
+
+
+@register
+class TextTask(Task):
+    """Word-level sentences by iterative masked denoising."""
+
+    name = "text"
+    domain = "text"
+    model_config = ModelConfig
+    data_config = DataConfig
+    sample_config = SamplerConfig
+
+    def default_phases(self) -> dict[str, PhaseConfig]:
+        return {"denoiser": PhaseConfig()}
+
+    def build(self, cfg: RunConfig) -> nn.Module:
+        return TextDenoiser(cfg.model, cfg.data.vocab_size, cfg.data.length)
+
+    def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
+        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
+        model.set_vocabulary(corpus.vocabulary)
+        train, valid = split_tensors(cfg, corpus)
+        objective = Objective(f"text-{cfg.model.objective}", model.loss, {"denoiser": model}, ["denoiser"])
+        phase = Phase("denoiser", objective, {"target": train}, cfg.phases["denoiser"], {"target": valid})
+        data = {"corpus": "King James sentences (regen.speech.data.sentences), word level",
+                "sentences": {k: len(v) for k, v in corpus.texts.items()}, "dropped": corpus.dropped,
+                "train_fingerprint": fingerprint(train.numpy()), "train_sentences": int(len(train))}
+        return TrainingPlan([phase], data)
+
+    def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
+               temperature: float | None) -> list[Path]:
+        from dataclasses import replace
+
+        from regen.text.tasks import unconditional
+
+        sampler = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
+        rows = unconditional(model, sampler, n, seed)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = atomic_write_text(out_dir / "samples.txt", "".join(model.vocabulary.decode(r.tolist()) + "\n"
+                                                                 for r in rows))
+        return [path]
+
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
+        """Validation NLL, and BLEU-4 against the test set and Self-BLEU of `data.eval_samples` samples."""
+        from regen.text.metrics import bleu_against, self_bleu
+        from regen.text.tasks import token_text, unconditional
+
+        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
+        _, valid = split_tensors(cfg, corpus)
+        samples = [token_text(model, r) for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
+        references = [token_text(model, r) for r in corpus.tensor("test")]
+        return {"valid_nll": validation_nll(model, valid, cfg.seed), "bleu": bleu_against(samples, references),
+                "self_bleu": self_bleu(samples)}

@@ -1,0 +1,53 @@
+"""What users ask of a text denoiser: free sentences, and sentences filled into a template."""
+
+from __future__ import annotations
+
+import torch
+
+from regen.core.errors import RegenError
+from regen.iterative.sampler import SamplerConfig
+from regen.text.model import TextDenoiser
+
+SLOT = "___"
+
+
+def token_text(model: TextDenoiser, ids: torch.Tensor) -> str:
+    """Space-joined tokens of one row (pads dropped): the form BLEU compares."""
+    words = model.vocabulary.words
+    return " ".join(words[i] for i in ids.tolist() if i != model.vocabulary.pad)
+
+
+def unconditional(model: TextDenoiser, sampler: SamplerConfig, n: int, seed: int) -> torch.Tensor:
+    """`n` sentences sampled from noise: (n, length) token ids."""
+    return model.sample(torch.zeros(n, model.length, dtype=torch.long), sampler=sampler, seed=seed)
+
+
+def parse_template(model: TextDenoiser, template: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """A template ('And God said ___ ___ light', each ___ one token to fill) -> tokens (length,)
+    and keep (length,) bool: its words kept, its slots free, [PAD] kept after its end."""
+    vocab = model.vocabulary
+    tokens = vocab.tokens(template)
+    if not tokens:
+        raise RegenError("empty template: give words and ___ slots, e.g. 'And God said ___ ___ light'")
+    if SLOT not in tokens:
+        raise RegenError(f"the template has no {SLOT} slot to fill; mark each token to write with {SLOT}")
+    unknown = sorted({t for t in tokens if t != SLOT and t not in vocab.ids})
+    if unknown:
+        raise RegenError(f"not in the model's {len(vocab)}-token vocabulary: {', '.join(unknown[:8])}; "
+                         f"use other words or make them {SLOT} slots")
+    if len(tokens) > model.length:
+        raise RegenError(f"the template has {len(tokens)} tokens; the model writes at most {model.length}")
+    ids = torch.full((model.length,), vocab.pad, dtype=torch.long)
+    keep = torch.ones(model.length, dtype=torch.bool)
+    for k, token in enumerate(tokens):
+        if token == SLOT:
+            keep[k] = False
+        else:
+            ids[k] = vocab.ids[token]
+    return ids, keep
+
+
+def infill(model: TextDenoiser, sampler: SamplerConfig, template: str, n: int, seed: int) -> torch.Tensor:
+    """`n` fillings of the template's slots: (n, length) ids; kept tokens never change."""
+    ids, keep = parse_template(model, template)
+    return model.sample(ids[None], n, keep=keep[None], sampler=sampler, seed=seed)

@@ -1,0 +1,102 @@
+"""Word-level vocabulary with the `tokenizers` library, storable as a tensor.
+
+Tokens are words (letters, digits and inner apostrophes: "Herod's") and single punctuation
+marks, found by a `tokenizers` regex pre-tokenizer; the vocabulary is the most frequent
+tokens of the training text after two specials, [PAD] (id 0, fills sentences to their fixed
+length) and [UNK]. For checkpoints the vocabulary travels inside the safetensors weights as
+a (size, MAX_CHARS) int32 tensor of Unicode code points (`to_codes` / `from_codes`), so a
+checkpoint needs no pickled or side-car tokenizer file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import torch
+from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+
+PAD, UNK = "[PAD]", "[UNK]"
+SPECIALS = (PAD, UNK)
+MAX_CHARS = 32
+TOKEN_PATTERN = r"[\w']+|[^\w\s]"
+_ATTACH_LEFT = re.compile(r" ([,.;:?!)\]])")
+_ATTACH_RIGHT = re.compile(r"([(\[]) ")
+
+
+def _tokenizer(vocab: dict[str, int]) -> Tokenizer:
+    tok = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
+    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                 pre_tokenizers.Split(Regex(TOKEN_PATTERN), behavior="isolated")])
+    return tok
+
+
+class Vocabulary:
+    """Token <-> id mapping of `words` (ids in list order; the specials first)."""
+
+    def __init__(self, words: Sequence[str]) -> None:
+        if tuple(words[:2]) != SPECIALS:
+            raise ValueError(f"a vocabulary starts with {SPECIALS}")
+        self.words = list(words)
+        self.ids = {w: i for i, w in enumerate(self.words)}
+        self._tok = _tokenizer(self.ids)
+
+    @classmethod
+    def train(cls, texts: Iterable[str], size: int) -> "Vocabulary":
+        """The `size` most frequent tokens of `texts` (specials included in the count)."""
+        tok = _tokenizer({PAD: 0, UNK: 1})
+        tok.train_from_iterator(texts, trainers.WordLevelTrainer(vocab_size=size, special_tokens=list(SPECIALS),
+                                                                 show_progress=False))
+        vocab = tok.get_vocab()
+        return cls(sorted(vocab, key=vocab.__getitem__))
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    @property
+    def pad(self) -> int:
+        return 0
+
+    @property
+    def unk(self) -> int:
+        return 1
+
+    def tokens(self, text: str) -> list[str]:
+        """The tokens of `text` as the pre-tokenizer splits it (in or out of the vocabulary)."""
+        return [piece for piece, _ in self._tok.pre_tokenizer.pre_tokenize_str(text)]
+
+    def encode(self, text: str) -> list[int]:
+        """Token ids of `text`; tokens outside the vocabulary become [UNK]."""
+        return self._tok.encode(text).ids
+
+    def unknown(self, text: str) -> list[str]:
+        """Tokens of `text` that the vocabulary lacks."""
+        return [t for t in self.tokens(text) if t not in self.ids]
+
+    def decode(self, ids: Iterable[int]) -> str:
+        """Readable text: [PAD] dropped, tokens joined by spaces, punctuation attached to its word."""
+        words = [self.words[i] for i in ids if i != self.pad]
+        return _ATTACH_RIGHT.sub(r"\1", _ATTACH_LEFT.sub(r"\1", " ".join(words)))
+
+    def to_codes(self, size: int | None = None) -> torch.Tensor:
+        """(size, MAX_CHARS) int32 code points, zero-padded; rows past the words stay zero."""
+        size = size or len(self)
+        if size < len(self):
+            raise ValueError(f"{len(self)} words do not fit {size} rows")
+        codes = torch.zeros(size, MAX_CHARS, dtype=torch.int32)
+        for row, word in enumerate(self.words):
+            if len(word) > MAX_CHARS:
+                raise ValueError(f"token {word[:12]!r}... is longer than {MAX_CHARS} characters")
+            codes[row, : len(word)] = torch.tensor([ord(c) for c in word], dtype=torch.int32)
+        return codes
+
+    @classmethod
+    def from_codes(cls, codes: torch.Tensor) -> "Vocabulary":
+        """Inverse of `to_codes`; all-zero rows end the vocabulary."""
+        words = []
+        for row in codes.tolist():
+            word = "".join(chr(c) for c in row if c)
+            if not word:
+                break
+            words.append(word)
+        return cls(words)

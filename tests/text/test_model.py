@@ -1,0 +1,62 @@
+"""The text denoiser: shapes, the vocabulary in its weights, infilling that keeps the template."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from regen.core.errors import RegenError
+from regen.iterative.sampler import SamplerConfig
+from regen.nn.relative_transformer import TransformerConfig
+from regen.text.config import ModelConfig
+from regen.text.corpus import load_corpus
+from regen.text.model import TextDenoiser
+from regen.text.tasks import infill, parse_template, unconditional
+
+SMALL = TransformerConfig(layers=1, dim=32, hidden=64, heads=2, max_distance=52)
+
+
+@pytest.fixture(scope="module")
+def model() -> TextDenoiser:
+    torch.manual_seed(0)
+    m = TextDenoiser(ModelConfig("sunmask", SMALL), 5700, 52)
+    m.set_vocabulary(load_corpus().vocabulary)
+    return m.eval()
+
+
+def test_loss_and_samples(model: TextDenoiser) -> None:
+    batch = {"target": load_corpus().tensor("valid")[:8]}
+    out = model.loss(batch)
+    assert out["loss"].ndim == 0 and out["nll_1"] > 0 and "nll_2" in out  # SUNMASK unrolls twice
+    rows = unconditional(model, SamplerConfig(steps=3), 4, seed=1)
+    assert rows.shape == (4, 52) and int(rows.max()) < 5700
+    assert torch.equal(rows, unconditional(model, SamplerConfig(steps=3), 4, seed=1))
+
+
+def test_the_vocabulary_travels_in_the_weights(model: TextDenoiser) -> None:
+    other = TextDenoiser(ModelConfig("sunmask", SMALL), 5700, 52)
+    with pytest.raises(RegenError, match="no vocabulary"):
+        _ = other.vocabulary
+    other.load_state_dict(model.state_dict())
+    assert other.vocabulary.words == model.vocabulary.words
+    with pytest.raises(RegenError, match="data.vocab_size=5700"):
+        TextDenoiser(ModelConfig("sunmask", SMALL), 100, 52).set_vocabulary(model.vocabulary)
+
+
+def test_infill_never_changes_kept_tokens(model: TextDenoiser) -> None:
+    template = "And God said ___ ___ light ___"
+    ids, keep = parse_template(model, template)
+    assert int((~keep).sum()) == 3 and bool(keep[7:].all()) and bool((ids[7:] == 0).all())
+    rows = infill(model, SamplerConfig(steps=4), template, 5, seed=0)
+    assert rows.shape == (5, 52) and bool((rows[:, keep] == ids[keep]).all())
+    words = model.vocabulary.words
+    assert [words[i] for i in rows[0, :3]] == ["And", "God", "said"] and words[int(rows[0, 5])] == "light"
+
+
+@pytest.mark.parametrize("template, message", [("", "empty template"), ("And God said", "no ___ slot"),
+                                                ("And Zorblax said ___", "not in the model's 5700-token vocabulary: Zorblax"),
+                                                (" ".join(["___"] * 60), "at most 52")])
+def test_bad_templates_are_one_line_errors(model: TextDenoiser, template: str, message: str) -> None:
+    with pytest.raises(RegenError, match=message) as info:
+        parse_template(model, template)
+    assert "\n" not in str(info.value)
