@@ -12,7 +12,7 @@ from regen.cli.main import app
 from regen.core.run_config import load_run_config
 from regen.train.run import train_run
 
-TINY = ["phases.denoiser.max_steps=3", "phases.denoiser.batch_size=8", "data.max_sentences=64",
+TINY = ["phases.model.max_steps=3", "phases.model.batch_size=8", "data.max_sentences=64",
         "data.eval_samples=4", "sample.steps=2", "trainer.progress=false", "trainer.threads=1",
         "model.transformer.layers=1", "model.transformer.dim=32", "model.transformer.hidden=64",
         "model.transformer.heads=2"]
@@ -26,7 +26,7 @@ def ckpt(tmp_path_factory) -> Path:
 
 def test_training_records_data_and_metrics(ckpt: Path) -> None:
     meta = json.loads((ckpt / "meta.json").read_text())
-    assert meta["phases"]["denoiser"]["steps"] == 3 and meta["data"]["train_sentences"] == 64
+    assert meta["phases"]["model"]["steps"] == 3 and meta["data"]["train_sentences"] == 64
     assert meta["data"]["sentences"]["test"] > 200
     assert {"valid_nll", "bleu", "self_bleu"} <= set(meta["metrics"]) and meta["metrics"]["valid_nll"] > 0
 

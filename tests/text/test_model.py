@@ -60,3 +60,23 @@ def test_bad_templates_are_one_line_errors(model: TextDenoiser, template: str, m
     with pytest.raises(RegenError, match=message) as info:
         parse_template(model, template)
     assert "\n" not in str(info.value)
+
+
+def test_left_to_right_baseline_is_causal_and_samples(model: TextDenoiser) -> None:
+    from regen.text.language_model import TextLanguageModel
+
+    torch.manual_seed(0)
+    lm = TextLanguageModel(SMALL, 5700, 52).eval()
+    lm.set_vocabulary(model.vocabulary)
+    rows = load_corpus().tensor("valid")[:2]
+    changed = rows.clone()
+    changed[:, 10] = (changed[:, 10] + 1) % 5700
+    with torch.no_grad():
+        a, b = lm(rows), lm(changed)
+    assert torch.allclose(a[:, :11], b[:, :11]) and not torch.allclose(a[:, 11:], b[:, 11:])
+    assert float(lm.loss({"target": rows})["loss"]) == pytest.approx(float(lm.token_nll(rows).mean()), rel=1e-5)
+    drawn = unconditional(lm, SamplerConfig(temperature=1.0, top_k=0, typical=0.0), 3, seed=2)
+    assert drawn.shape == (3, 52) and torch.equal(drawn, unconditional(lm, SamplerConfig(temperature=1.0, top_k=0,
+                                                                                          typical=0.0), 3, seed=2))
+    with pytest.raises(RegenError, match="cannot fill slots"):
+        infill(lm, SamplerConfig(), "And ___", 1, 0)

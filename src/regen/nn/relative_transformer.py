@@ -1,7 +1,7 @@
 """A bidirectional transformer with relative position bias, shared by the token denoisers.
 
 Blocks map (B, T, D) -> (B, T, D) with pre-norm residual attention and feed-forward layers.
-Attention has no causal mask and adds a learned bias per head and clipped relative distance
+Attention is bidirectional unless asked to be causal (a left-to-right baseline) and adds a learned bias per head and clipped relative distance
 (a relative multi-head attention in the spirit of Shaw et al. / Music Transformer). Each
 domain puts its own embedding in front and its own head behind (`regen.music.transformer_net`,
 `regen.text.network`).
@@ -38,12 +38,14 @@ class RelativeSelfAttention(nn.Module):
         self.out = nn.Linear(dim, dim)
         self.bias = nn.Embedding(2 * max_distance + 1, heads)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, causal: bool = False) -> torch.Tensor:
         b, t, d = x.shape
         q, k, v = self.qkv(x).view(b, t, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         pos = torch.arange(t, device=x.device)
         rel = (pos[None, :] - pos[:, None]).clamp(-self.max_distance, self.max_distance) + self.max_distance
         bias = self.bias(rel).permute(2, 0, 1).unsqueeze(0)  # (1, heads, T, T)
+        if causal:  # position i sees positions <= i only
+            bias = bias.masked_fill(pos[None, :] > pos[:, None], float("-inf"))
         a = F.scaled_dot_product_attention(q, k, v, attn_mask=bias.to(q.dtype),
                                            dropout_p=self.dropout if self.training else 0.0)
         return self.out(a.transpose(1, 2).reshape(b, t, d))
@@ -60,6 +62,6 @@ class Block(nn.Module):
         self.ff = nn.Sequential(nn.Linear(cfg.dim, cfg.hidden), nn.GELU(), nn.Dropout(cfg.dropout),
                                 nn.Linear(cfg.hidden, cfg.dim))
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.attn(self.norm1(x))
+    def forward(self, x: torch.Tensor, causal: bool = False) -> torch.Tensor:
+        x = x + self.attn(self.norm1(x), causal)
         return x + self.ff(self.norm2(x))

@@ -32,7 +32,9 @@ class DataConfig:
 
 @dataclass
 class ModelConfig:
-    """Which objective (SUNMASK or an ablation) trains the transformer denoiser."""
+    """Which objective trains the transformer: SUNMASK, its Coconet and SUNDAE ablations (masked
+    denoisers, `regen.text.model`), or `autoregressive`, the left-to-right baseline of the same
+    size (`regen.text.language_model`)."""
 
-    objective: Literal["sunmask", "coconet", "sundae"] = "sunmask"
+    objective: Literal["sunmask", "coconet", "sundae", "autoregressive"] = "sunmask"
     transformer: TransformerConfig = field(default_factory=lambda: TransformerConfig(max_distance=52))

@@ -12,14 +12,13 @@ from typing import Any
 
 import torch
 
-from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.core.stage import Stage
 from regen.iterative.denoising_loss import PRESETS, denoising_loss
 from regen.iterative.sampler import SamplerConfig, run_sampler
 from regen.text.config import ModelConfig
 from regen.text.network import TextTransformer
-from regen.text.vocabulary import MAX_CHARS, Vocabulary
+from regen.text.vocabulary import StoredVocabulary, Vocabulary
 
 
 class TextDenoiser(Stage):
@@ -30,29 +29,16 @@ class TextDenoiser(Stage):
         self.cfg, self.vocab_size, self.length = cfg, vocab_size, length
         self.spec = PRESETS[cfg.objective]
         self.net = TextTransformer(cfg.transformer, vocab_size, length)
-        self.register_buffer("vocab_codes", torch.zeros(vocab_size, MAX_CHARS, dtype=torch.int32))
-        self._vocabulary: Vocabulary | None = None
+        self.stored_vocabulary = StoredVocabulary(vocab_size)
 
     def set_vocabulary(self, vocabulary: Vocabulary) -> None:
         """Store the corpus's vocabulary in the weights (it must have `vocab_size` tokens)."""
-        if len(vocabulary) != self.vocab_size:
-            raise RegenError(f"the corpus gives {len(vocabulary)} tokens but the config asks for "
-                             f"data.vocab_size={self.vocab_size}; set data.vocab_size={len(vocabulary)}")
-        self.vocab_codes.copy_(vocabulary.to_codes())
-        self._vocabulary = vocabulary
+        self.stored_vocabulary.set(vocabulary)
 
     @property
     def vocabulary(self) -> Vocabulary:
-        """The tokens the weights were trained on (read back from `vocab_codes`)."""
-        if self._vocabulary is None:
-            if not bool(self.vocab_codes.any()):
-                raise RegenError("this text model holds no vocabulary; train it or load a trained checkpoint")
-            self._vocabulary = Vocabulary.from_codes(self.vocab_codes)
-        return self._vocabulary
-
-    def _load_from_state_dict(self, *args: Any, **kwargs: Any) -> None:
-        super()._load_from_state_dict(*args, **kwargs)
-        self._vocabulary = None  # new weights, maybe a new vocabulary
+        """The tokens the weights were trained on."""
+        return self.stored_vocabulary.get()
 
     @property
     def input_space(self) -> Space:

@@ -1,4 +1,5 @@
-"""The text task: SUNMASK (or Coconet / SUNDAE) denoisers on padded King James sentences."""
+"""The text task: SUNMASK (or Coconet / SUNDAE) denoisers, and the left-to-right baseline, on padded
+King James sentences."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from regen.iterative.denoising_loss import validation_nll
 from regen.iterative.sampler import SamplerConfig
 from regen.text.config import DataConfig, ModelConfig
 from regen.text.corpus import TextCorpus, load_corpus
+from regen.text.language_model import TextLanguageModel
 from regen.text.model import TextDenoiser
 from regen.train.config import PhaseConfig
 from regen.train.phases import Phase
@@ -31,7 +33,7 @@ def split_tensors(cfg: RunConfig, corpus: TextCorpus) -> tuple[torch.Tensor, tor
 
 @register
 class TextTask(Task):
-    """Word-level sentences by iterative masked denoising."""
+    """Word-level sentences by iterative masked denoising (or left to right, the baseline)."""
 
     name = "text"
     domain = "text"
@@ -40,17 +42,19 @@ class TextTask(Task):
     sample_config = SamplerConfig
 
     def default_phases(self) -> dict[str, PhaseConfig]:
-        return {"denoiser": PhaseConfig()}
+        return {"model": PhaseConfig()}
 
     def build(self, cfg: RunConfig) -> nn.Module:
+        if cfg.model.objective == "autoregressive":
+            return TextLanguageModel(cfg.model.transformer, cfg.data.vocab_size, cfg.data.length)
         return TextDenoiser(cfg.model, cfg.data.vocab_size, cfg.data.length)
 
     def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
         corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
         model.set_vocabulary(corpus.vocabulary)
         train, valid = split_tensors(cfg, corpus)
-        objective = Objective(f"text-{cfg.model.objective}", model.loss, {"denoiser": model}, ["denoiser"])
-        phase = Phase("denoiser", objective, {"target": train}, cfg.phases["denoiser"], {"target": valid})
+        objective = Objective(f"text-{cfg.model.objective}", model.loss, {"model": model}, ["model"])
+        phase = Phase("model", objective, {"target": train}, cfg.phases["model"], {"target": valid})
         data = {"corpus": "King James sentences (regen.speech.data.sentences), word level",
                 "sentences": {k: len(v) for k, v in corpus.texts.items()}, "dropped": corpus.dropped,
                 "train_fingerprint": fingerprint(train.numpy()), "train_sentences": int(len(train))}
@@ -70,7 +74,8 @@ class TextTask(Task):
         return [path]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Validation NLL, and BLEU-4 against the test set and Self-BLEU of `data.eval_samples` samples."""
+        """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per token),
+        and BLEU-4 against the test set and Self-BLEU of `data.eval_samples` samples."""
         from regen.text.metrics import bleu_against, self_bleu
         from regen.text.tasks import token_text, unconditional
 
@@ -78,5 +83,9 @@ class TextTask(Task):
         _, valid = split_tensors(cfg, corpus)
         samples = [token_text(model, r) for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
         references = [token_text(model, r) for r in corpus.tensor("test")]
-        return {"valid_nll": validation_nll(model, valid, cfg.seed), "bleu": bleu_against(samples, references),
-                "self_bleu": self_bleu(samples)}
+        if isinstance(model, TextLanguageModel):
+            with torch.no_grad():
+                nll = {"valid_token_nll": float(model.eval().token_nll(valid).mean())}
+        else:
+            nll = {"valid_nll": validation_nll(model, valid, cfg.seed)}
+        return {**nll, "bleu": bleu_against(samples, references), "self_bleu": self_bleu(samples)}

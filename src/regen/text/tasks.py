@@ -6,18 +6,21 @@ import torch
 
 from regen.core.errors import RegenError
 from regen.iterative.sampler import SamplerConfig
+from regen.text.language_model import TextLanguageModel
 from regen.text.model import TextDenoiser
+
+TextModel = TextDenoiser | TextLanguageModel
 
 SLOT = "___"
 
 
-def token_text(model: TextDenoiser, ids: torch.Tensor) -> str:
+def token_text(model: TextModel, ids: torch.Tensor) -> str:
     """Space-joined tokens of one row (pads dropped): the form BLEU compares."""
     words = model.vocabulary.words
     return " ".join(words[i] for i in ids.tolist() if i != model.vocabulary.pad)
 
 
-def unconditional(model: TextDenoiser, sampler: SamplerConfig, n: int, seed: int) -> torch.Tensor:
+def unconditional(model: TextModel, sampler: SamplerConfig, n: int, seed: int) -> torch.Tensor:
     """`n` sentences sampled from noise: (n, length) token ids."""
     return model.sample(torch.zeros(n, model.length, dtype=torch.long), sampler=sampler, seed=seed)
 
@@ -47,7 +50,9 @@ def parse_template(model: TextDenoiser, template: str) -> tuple[torch.Tensor, to
     return ids, keep
 
 
-def infill(model: TextDenoiser, sampler: SamplerConfig, template: str, n: int, seed: int) -> torch.Tensor:
+def infill(model: TextModel, sampler: SamplerConfig, template: str, n: int, seed: int) -> torch.Tensor:
     """`n` fillings of the template's slots: (n, length) ids; kept tokens never change."""
+    if isinstance(model, TextLanguageModel):
+        raise RegenError("a left-to-right model cannot fill slots; use a SUNMASK, Coconet or SUNDAE checkpoint")
     ids, keep = parse_template(model, template)
     return model.sample(ids[None], n, keep=keep[None], sampler=sampler, seed=seed)

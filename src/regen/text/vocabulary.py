@@ -15,6 +15,9 @@ from collections.abc import Iterable, Sequence
 
 import torch
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
+from torch import nn
+
+from regen.core.errors import RegenError
 
 PAD, UNK = "[PAD]", "[UNK]"
 SPECIALS = (PAD, UNK)
@@ -100,3 +103,33 @@ class Vocabulary:
                 break
             words.append(word)
         return cls(words)
+
+
+class StoredVocabulary(nn.Module):
+    """The vocabulary of a model, kept in its weights as the buffer `codes` (size, MAX_CHARS)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+        self.register_buffer("codes", torch.zeros(size, MAX_CHARS, dtype=torch.int32))
+        self._cached: Vocabulary | None = None
+
+    def set(self, vocabulary: Vocabulary) -> None:
+        """Store `vocabulary`; it must have exactly `size` tokens."""
+        if len(vocabulary) != self.size:
+            raise RegenError(f"the corpus gives {len(vocabulary)} tokens but the config asks for "
+                             f"data.vocab_size={self.size}; set data.vocab_size={len(vocabulary)}")
+        self.codes.copy_(vocabulary.to_codes())
+        self._cached = vocabulary
+
+    def get(self) -> Vocabulary:
+        """The stored vocabulary; RegenError for a model never trained."""
+        if self._cached is None:
+            if not bool(self.codes.any()):
+                raise RegenError("this text model holds no vocabulary; train it or load a trained checkpoint")
+            self._cached = Vocabulary.from_codes(self.codes)
+        return self._cached
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super()._load_from_state_dict(*args, **kwargs)
+        self._cached = None  # new weights, maybe a new vocabulary
