@@ -1,0 +1,215 @@
+"""SUNMASK on King James sentences against Coconet, SUNDAE and a left-to-right baseline (thesis Fig. 8.2).
+
+Quality is BLEU-4 of generated sentences against the test set (plotted as negative BLEU),
+diversity is Self-BLEU (lower is more diverse), both with sacrebleu (`regen.text.metrics`).
+Sections, each appended to RESULTS.md as its own block (pick with --sections):
+
+- models:    every trained config side by side at its own sampler settings: parameters, training
+             seconds and forward passes, validation NLL, sentences per second, BLEU, Self-BLEU; the
+             real valid sentences through the same scoring as the reference row.
+- sweep:     the quality/diversity trade-off over temperature (and, for the denoisers, the mask
+             schedule), every model on the same settings; a PNG in the style of Figure 8.2.
+- curve:     the timed snapshots of SUNMASK's run (15/30/60/120 training minutes).
+- influence: word-influence masks (thesis §8.9): one kept word ("famine" or "feast") among free
+             slots; the words whose frequency in the samples shifts most between the two.
+
+    for c in sunmask-tiny coconet-tiny sundae-tiny autoregressive-tiny; do   # 2 h, then 30 min each
+        regen train text/$c --run-dir runs/text-$c; done
+    python benchmarks/text_sunmask.py [--n 1000] [--sections models sweep curve influence]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import append_results  # noqa: E402
+
+from regen.core.task import load_model  # noqa: E402
+from regen.iterative.denoising_loss import PRESETS, validation_nll  # noqa: E402
+from regen.text.corpus import load_corpus  # noqa: E402
+from regen.text.language_model import TextLanguageModel  # noqa: E402
+from regen.text.metrics import bleu_against, self_bleu  # noqa: E402
+from regen.text.tasks import infill, token_text, unconditional  # noqa: E402
+
+SECTIONS = ("models", "sweep", "curve", "influence")
+MODELS = ("sunmask-tiny", "coconet-tiny", "sundae-tiny", "autoregressive-tiny")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Bench:
+    """What every section shares: the corpus, its test references and the loaded models."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.corpus = load_corpus()
+        vocab = self.corpus.vocabulary
+        self.references = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["test"]]
+        self.valid = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["valid"]]
+
+    def checkpoints(self) -> list[tuple[str, Path]]:
+        """(name, checkpoint) of every trained config under --runs (missing ones are skipped)."""
+        found = [(m, self.args.runs / f"text-{m}" / "checkpoint") for m in self.args.models]
+        return [(m, p) for m, p in found if p.exists()]
+
+    def sentences(self, model, sampler, n: int, seed: int = 0) -> tuple[list[str], float]:
+        """n sentences in token form and sentences per second (batches of --batch)."""
+        out, start = [], time.perf_counter()
+        for first in range(0, n, self.args.batch):
+            rows = unconditional(model, sampler, min(self.args.batch, n - first), seed + first)
+            out += [token_text(model, r) for r in rows]
+        return out, n / (time.perf_counter() - start)
+
+    def scores(self, sentences: list[str]) -> tuple[float, float]:
+        return bleu_against(sentences, self.references), self_bleu(sentences, self.args.self_bleu_limit)
+
+    def emit(self, title: str, lines: list[str]) -> None:
+        command = "python benchmarks/text_sunmask.py " + " ".join(sys.argv[1:])
+        if self.args.no_append:
+            print(f"## {title}\n" + "\n".join(lines))
+        else:
+            append_results(title, lines, command)
+
+
+def valid_nll(model, valid: torch.Tensor) -> str:
+    """The denoisers' one-corruption NLL or the baseline's per-token NLL (different quantities)."""
+    if isinstance(model, TextLanguageModel):
+        with torch.no_grad():
+            return f"{float(model.eval().token_nll(valid).mean()):.3f} (per token)"
+    return f"{validation_nll(model, valid, seed=0):.3f}"
+
+
+def section_models(b: Bench) -> None:
+    n = b.args.n
+    real = b.valid[:n]
+    lines = ["| model | params | train s | forward passes | valid NLL | sentences/s | BLEU-4 ↑ | Self-BLEU ↓ |",
+             "|---|---|---|---|---|---|---|---|",
+             f"| real valid sentences (n={len(real)}) | - | - | - | - | - | {bleu_against(real, b.references):.2f} | "
+             f"{self_bleu(real, b.args.self_bleu_limit):.2f} |"]
+    valid = b.corpus.tensor("valid")
+    for name, path in b.checkpoints():
+        model, cfg, meta = load_model(path, task="text")
+        phase = meta["phases"]["model"]
+        unroll = 1 if cfg.model.objective == "autoregressive" else PRESETS[cfg.model.objective].unroll
+        sentences, rate = b.sentences(model, cfg.sample, n)
+        bleu, sbleu = b.scores(sentences)
+        lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {phase['seconds']:.0f} | "
+                     f"{phase['steps'] * cfg.phases['model'].batch_size * unroll / 1e6:.2f}M | {valid_nll(model, valid)} | "
+                     f"{rate:.1f} | {bleu:.2f} | {sbleu:.2f} |")
+        print(lines[-1], flush=True)
+    b.emit("Text: SUNMASK and baselines on King James sentences", lines + [
+        "", f"{n} sentences per model at its config's sampler settings; BLEU-4 against the {len(b.references)} "
+            "test sentences (each a reference for every sentence), Self-BLEU among the first "
+            f"{b.args.self_bleu_limit}; sacrebleu, tokenize none, exponential smoothing. Forward passes = steps x "
+            "batch x unrolled passes. Validation NLL of the denoisers: one seeded corruption, nats per corrupted "
+            "token; of the left-to-right model: nats per token (not comparable)."])
+
+
+def section_sweep(b: Bench) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    lines = ["| model | setting | BLEU-4 ↑ | Self-BLEU ↓ |", "|---|---|---|---|"]
+    points: dict[str, list[tuple[float, float, str]]] = {}
+    for name, path in b.checkpoints():
+        model, cfg, _ = load_model(path, task="text")
+        schedules = [None] if isinstance(model, TextLanguageModel) else b.args.schedules
+        for schedule in schedules:
+            for t in b.args.temperatures:
+                sampler = replace(cfg.sample, temperature=t)
+                label = f"t={t}"
+                if schedule is not None:
+                    sampler = replace(sampler, mask_schedule=schedule)
+                    label += f", s={schedule}"
+                bleu, sbleu = b.scores(b.sentences(model, sampler, b.args.n)[0])
+                lines.append(f"| {name} | {label} | {bleu:.2f} | {sbleu:.2f} |")
+                points.setdefault(name, []).append((-bleu, sbleu, label))
+                print(lines[-1], flush=True)
+    figure = ROOT / "benchmarks" / "text_bleu_selfbleu.png"
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for name, pts in points.items():
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=name)
+    real_bleu, real_sbleu = b.scores(b.valid[:b.args.n])
+    ax.plot([-real_bleu], [real_sbleu], "k*", markersize=12, label="real valid sentences")
+    ax.set_xlabel("negative BLEU-4 (left is better)")
+    ax.set_ylabel("Self-BLEU (lower is more diverse)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(figure, dpi=120)
+    b.emit("Text: quality/diversity sweep (negative BLEU against Self-BLEU)", lines + [
+        "", f"{b.args.n} sentences per point; temperatures {b.args.temperatures}, mask schedules "
+            f"{b.args.schedules} (denoisers only); plot: benchmarks/{figure.name}."])
+
+
+def section_curve(b: Bench) -> None:
+    run = b.args.runs / "text-sunmask-tiny"
+    points = [*sorted((run / "model" / "snapshots").glob("*min"), key=lambda p: float(p.name[:-3])),
+              *([run / "checkpoint"] if (run / "checkpoint").exists() else [])]
+    if not points:
+        raise SystemExit(f"no snapshots under {run}/model/snapshots; train text/sunmask-tiny with its config")
+    lines = ["| point | step | train minutes | valid NLL | BLEU-4 ↑ | Self-BLEU ↓ |", "|---|---|---|---|---|---|"]
+    valid = b.corpus.tensor("valid")
+    for path in points:
+        model, cfg, meta = load_model(path, task="text")
+        info = meta.get("snapshot") or {"step": meta["phases"]["model"]["steps"],
+                                        "train_seconds": meta["phases"]["model"]["seconds"]}
+        bleu, sbleu = b.scores(b.sentences(model, cfg.sample, b.args.n)[0])
+        lines.append(f"| {path.name} | {info['step']} | {info['train_seconds'] / 60:.1f} | "
+                     f"{valid_nll(model, valid)} | {bleu:.2f} | {sbleu:.2f} |")
+    b.emit(f"Text: compute curve of sunmask-tiny ({run})", lines + ["", f"{b.args.n} sentences per point."])
+
+
+def section_influence(b: Bench) -> None:
+    name, path = next(((m, p) for m, p in b.checkpoints() if m != "autoregressive-tiny"), (None, None))
+    if path is None:
+        raise SystemExit("the influence section needs a trained denoiser under --runs")
+    model, cfg, _ = load_model(path, task="text")
+    counts: dict[str, Counter] = {}
+    for word in b.args.influence:
+        template = " ".join(["___"] * 6 + [word] + ["___"] * 6)
+        rows = infill(model, cfg.sample, template, b.args.influence_n, seed=0)
+        counts[word] = Counter(w for r in rows for w in token_text(model, r).split() if w != word and w.isalpha())
+    lines = []
+    for word in b.args.influence:
+        others = sum((counts[w] for w in counts if w != word), Counter())
+        total_w, total_o = sum(counts[word].values()) or 1, sum(others.values()) or 1
+        shift = {w: counts[word][w] / total_w - others[w] / total_o for w in counts[word]}
+        top = sorted(shift, key=shift.get, reverse=True)[:12]
+        lines.append(f"- kept word **{word}**: most over-represented around it: " + ", ".join(top))
+    b.emit(f"Text: word-influence masks ({name})", lines + [
+        "", f"{b.args.influence_n} samples per word: 6 free slots, the kept word, 6 free slots; the words whose "
+            "share of the samples rises most against the other kept words'."])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
+    parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="where runs/text-<config> live")
+    parser.add_argument("--models", nargs="+", default=list(MODELS))
+    parser.add_argument("--n", type=int, default=1000, help="sentences per row (the thesis: 1000)")
+    parser.add_argument("--batch", type=int, default=250, help="sentences sampled at once")
+    parser.add_argument("--self-bleu-limit", type=int, default=500)
+    parser.add_argument("--temperatures", type=float, nargs="+", default=[0.6, 0.8, 1.0, 1.2])
+    parser.add_argument("--schedules", nargs="+", default=["annealed", "constant"])
+    parser.add_argument("--influence", nargs="+", default=["famine", "feast"])
+    parser.add_argument("--influence-n", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    bench = Bench(args)
+    for name in args.sections:
+        globals()[f"section_{name}"](bench)
+
+
+if __name__ == "__main__":
+    main()
