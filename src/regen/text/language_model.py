@@ -20,10 +20,10 @@ from regen.core.stage import Stage
 from regen.iterative.sampler import SamplerConfig
 from regen.iterative.token_sampling import draw_tokens, filter_logits
 from regen.nn.relative_transformer import Block, TransformerConfig
-from regen.text.vocabulary import StoredVocabulary, Vocabulary
+from regen.text.vocabulary import StoredVocabulary, VocabularyOwner
 
 
-class TextLanguageModel(Stage):
+class TextLanguageModel(VocabularyOwner, Stage):
     """Nothing -> sentence (batch, length): p(x) = prod_t p(x_t | x_<t)."""
 
     def __init__(self, cfg: TransformerConfig, vocab_size: int, length: int) -> None:
@@ -38,12 +38,6 @@ class TextLanguageModel(Stage):
         self.head = nn.Linear(cfg.dim, vocab_size)
         self.stored_vocabulary = StoredVocabulary(vocab_size)
 
-    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
-        self.stored_vocabulary.set(vocabulary)
-
-    @property
-    def vocabulary(self) -> Vocabulary:
-        return self.stored_vocabulary.get()
 
     @property
     def input_space(self) -> Space:

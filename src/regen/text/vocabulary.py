@@ -133,3 +133,18 @@ class StoredVocabulary(nn.Module):
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super()._load_from_state_dict(*args, **kwargs)
         self._cached = None  # new weights, maybe a new vocabulary
+
+
+class VocabularyOwner:
+    """Mixin of the text models: the vocabulary they hold in `stored_vocabulary`."""
+
+    stored_vocabulary: StoredVocabulary
+
+    def set_vocabulary(self, vocabulary: Vocabulary) -> None:
+        """Store the corpus's vocabulary in the weights (it must have `vocab_size` tokens)."""
+        self.stored_vocabulary.set(vocabulary)
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The tokens the weights were trained on."""
+        return self.stored_vocabulary.get()
