@@ -19,8 +19,9 @@ SMALL = {
                "phases.finetune.max_steps=2", "phases.direct.max_steps=3", "sample.samples_per_class=2"],
     "music/": ["phases.denoiser.max_steps=2", "data.max_windows=16", "data.eval_samples=1", "sample.steps=2"],
     "speech/": ["phases.converter.max_steps=2", "data.max_rows=16", "sample.eval_sentences=1"],
+    "text/": ["phases.model.max_steps=2", "data.max_sentences=32", "data.eval_samples=2", "sample.steps=2"],
 }
-SUBSTITUTIONS = {"--limit 1032": "--limit 60"}
+SUBSTITUTIONS = {"--limit 6000": "--limit 60"}
 
 
 def readme_commands() -> list[str]:
