@@ -13,7 +13,8 @@ Long text is split into sentences, and, for models trained on phrases
 (`data.phrases`), each sentence into phrases at , ; : . A piece longer than the
 model's training rows (about `data.max_seconds` of speech, at `CHARS_PER_SECOND`) is
 cut again at word boundaries into near-equal parts: attention models trained on
-short rows lose their way on longer text. The pieces are synthesised one by one,
+short rows lose their way on longer text. The pieces are synthesised as the rows of one
+batch (up to `PHRASES_PER_CALL` per converter call, each row stopping on its own),
 cropped where their attention reached the end, and joined with short silences
 (0.05 s inside a phrase, 0.15 s after a phrase, 0.3 s after a sentence) before one
 rendering pass.
@@ -51,6 +52,7 @@ WORD_PAUSE, PHRASE_PAUSE, SENTENCE_PAUSE = 0.05, 0.15, 0.3
 # festival:slt reads about 15.8 characters a second; the margin keeps cut pieces inside
 # the trained lengths (95 % of the 3 s training phrases hold at most 45 characters).
 CHARS_PER_SECOND = 13.5
+PHRASES_PER_CALL = 16  # phrases drawn by one converter call (rows of one batch)
 
 
 def alignment_success(report: AlignmentReport, stopped: bool, tokens: int, max_backtrack: float = 2.0,
@@ -220,25 +222,30 @@ class Speaker:
         from tqdm.auto import tqdm
 
         rate = self.mel.sample_rate
+        fps, scale = self._frames_per_step(), self._output_per_length_unit()
         chunks: list[torch.Tensor] = []
         phrases: list[Phrase] = []
-        for piece, seq, pause in tqdm(encoded, desc="say", unit="phrase", disable=not progress, leave=False):
-            controls = {**self._converter_controls(len(seq)), **converter_controls}
-            out = self.converter.sample(pack_text([seq]), **controls)[0]
+        groups = range(0, len(encoded), PHRASES_PER_CALL)
+        for first in tqdm(groups, desc="say", unit="batch", disable=not progress or len(groups) < 2, leave=False):
+            group = encoded[first: first + PHRASES_PER_CALL]
+            limits = [{**self._converter_controls(len(seq)), **converter_controls}["max_frames"] for _, seq, _ in group]
+            controls = {**self._converter_controls(1), **converter_controls, "max_frames": max(limits)}
+            out = self.converter.sample(pack_text([seq for _, seq, _ in group]), **controls)
             generated = self.converter.last_generated
-            steps = int(generated.lengths[0])
-            stopped = steps < int(controls["max_frames"]) * self._frames_per_step()
-            scale = self._output_per_length_unit()
-            chunks.append(out[: steps * scale])
-            if self.direct:
-                chunks.append(torch.zeros(int(pause * rate)))
-            else:
-                silence = math.log(self.mel.log_floor)
-                chunks.append(torch.full((int(pause * rate / self.mel.hop_length), self.mel.n_mels), silence))
-            align_steps = math.ceil(steps / self._frames_per_step())
-            align = generated.alignment[0, :align_steps, : len(seq)].cpu().numpy()
-            report = inspect_alignment(torch.from_numpy(align), align.shape[0], len(seq))
-            phrases.append(Phrase(piece, seq.symbols(), align, report, stopped))
+            for row, ((piece, seq, pause), limit) in enumerate(zip(group, limits)):
+                # one call draws the whole group, each row stopping on its own; a row that never stops is cut
+                # at its own limit, as if synthesised alone
+                steps = min(int(generated.lengths[row]), int(limit) * fps)
+                chunks.append(out[row, : steps * scale])
+                if self.direct:
+                    chunks.append(torch.zeros(int(pause * rate)))
+                else:
+                    silence = math.log(self.mel.log_floor)
+                    chunks.append(torch.full((int(pause * rate / self.mel.hop_length), self.mel.n_mels), silence))
+                align_steps = math.ceil(steps / fps)
+                align = generated.alignment[row, :align_steps, : len(seq)].cpu().numpy()
+                report = inspect_alignment(torch.from_numpy(align), align.shape[0], len(seq))
+                phrases.append(Phrase(piece, seq.symbols(), align, report, steps < int(limit) * fps))
         joined = torch.cat(chunks[:-1], 0)
         if self.direct:
             return Speech(joined.numpy(), rate, None, self.mel, phrases)
