@@ -7,7 +7,7 @@ from regen.core.joint import JointHead
 from regen.core.regenerator import Regenerator, RegeneratorOptions, corrupt
 from regen.core.space import Space
 from regen.vision.abstractions import IMAGE_SPACE, PoolAbstraction, VQVAEAbstraction
-from regen.vision.stages import TokenARStage
+from regen.core.token_stage import TokenARStage
 
 CLASSES = Space("digit-class", "discrete", (), 10)
 

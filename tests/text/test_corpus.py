@@ -29,3 +29,14 @@ def test_every_kept_sentence_is_in_vocabulary_and_padded() -> None:
     for text, row in zip(corpus.texts["test"][:20], rows):
         assert vocab.decode(row.tolist()) == text
 
+
+
+def test_character_windows_are_the_text8_shape() -> None:
+    corpus = load_corpus(29, 64, "char")
+    vocab = corpus.vocabulary
+    assert vocab.level == "char" and len(vocab) == 29 and set(vocab.words[2:]) == set(" abcdefghijklmnopqrstuvwxyz")
+    rows = corpus.tensor("valid")
+    assert rows.shape == (len(corpus.texts["valid"]), 64) and not bool((rows < 2).any())  # no pads, no unknowns
+    assert all(len(w) == 64 and set(w) <= set(" abcdefghijklmnopqrstuvwxyz") for w in corpus.texts["test"])
+    assert vocab.decode(rows[0].tolist()) == corpus.texts["valid"][0]
+    assert not set(corpus.texts["train"]) & set(corpus.texts["test"])

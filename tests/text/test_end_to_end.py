@@ -51,3 +51,18 @@ def test_cli_sample_and_infill(ckpt: Path, tmp_path: Path) -> None:
 def test_bad_input_is_one_line(ckpt: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(app, ["text", *args, "--model", str(ckpt)])
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+def test_character_level_reports_bits_and_fills_character_slots(tmp_path: Path) -> None:
+    small = [o for o in TINY if not o.startswith(("data.max_sentences", "data.eval_samples"))]
+    lm = train_run(load_run_config("text/autoregressive-char-tiny", small + ["data.max_sentences=64"]),
+                   tmp_path / "lm", out=tmp_path / "lm-ckpt")
+    metrics = json.loads((lm / "meta.json").read_text())["metrics"]
+    assert set(metrics) == {"valid_token_nll", "valid_bits_per_token"}
+    assert metrics["valid_bits_per_token"] == pytest.approx(metrics["valid_token_nll"] / 0.6931471805599453)
+    denoiser = train_run(load_run_config("text/sunmask-char-tiny", small + ["data.max_sentences=64"]),
+                         tmp_path / "dn", out=tmp_path / "dn-ckpt")
+    result = CliRunner().invoke(app, ["text", "infill", "and god said ____ light", "--model", str(denoiser)])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip().splitlines()[0]
+    assert line.startswith("and god said ") and line[17:23] == " light" and len(line) == 23

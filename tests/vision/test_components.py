@@ -3,7 +3,7 @@ import torch
 from regen.vision.abstractions import PoolAbstraction, VQVAEAbstraction
 from regen.vision.digits import labelled_subset, load_splits
 from regen.vision.metrics import diversity, frechet_distance, nearest_distance
-from regen.vision.stages import TokenARStage
+from regen.core.token_stage import TokenARStage
 from regen.core.space import Space
 
 

@@ -30,6 +30,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-direct": "regen.speech.tts.task",
     "speech-vocoder": "regen.speech.vocoder.task",
     "text": "regen.text.task",
+    "text-template": "regen.text.template_task",
 }
 _REGISTRY: dict[str, type["Task"]] = {}
 

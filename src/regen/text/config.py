@@ -14,10 +14,11 @@ from regen.nn.relative_transformer import TransformerConfig
 
 @dataclass
 class DataConfig:
-    """The corpus (`regen.text.corpus`): `vocab_size` tokens, sentences shorter than `length`
-    tokens padded to it; `max_sentences` (> 0) keeps only the first train and valid sentences
+    """The corpus (`regen.text.corpus`) at `level` word (sentences shorter than `length` tokens,
+    padded to it) or char (text8-style windows of `length` characters); `vocab_size` tokens; `max_sentences` (> 0) keeps only the first train and valid sentences
     (tests); `eval_samples` free samples are scored by `regen evaluate`."""
 
+    level: Literal["word", "char"] = "word"
     vocab_size: int = 5700
     length: int = 52
     max_sentences: int = 0

@@ -20,13 +20,13 @@ from regen.core.stage import Stage
 from regen.iterative.sampler import SamplerConfig
 from regen.iterative.token_sampling import draw_tokens, filter_logits
 from regen.nn.relative_transformer import Block, TransformerConfig
-from regen.text.vocabulary import StoredVocabulary, VocabularyOwner
+from regen.text.vocabulary import Level, StoredVocabulary, VocabularyOwner
 
 
 class TextLanguageModel(VocabularyOwner, Stage):
     """Nothing -> sentence (batch, length): p(x) = prod_t p(x_t | x_<t)."""
 
-    def __init__(self, cfg: TransformerConfig, vocab_size: int, length: int) -> None:
+    def __init__(self, cfg: TransformerConfig, vocab_size: int, length: int, level: Level = "word") -> None:
         super().__init__()
         if cfg.dim % cfg.heads:
             raise ValueError("transformer dim must be divisible by heads")
@@ -36,7 +36,7 @@ class TextLanguageModel(VocabularyOwner, Stage):
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.layers))
         self.norm = nn.LayerNorm(cfg.dim)
         self.head = nn.Linear(cfg.dim, vocab_size)
-        self.stored_vocabulary = StoredVocabulary(vocab_size)
+        self.stored_vocabulary = StoredVocabulary(vocab_size, level)
 
 
     @property

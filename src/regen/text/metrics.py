@@ -5,6 +5,7 @@ BLEU-4 with sacrebleu's default exponential smoothing (`force=True`: the text is
 
 - quality (the "negative BLEU" axis): corpus BLEU of the generated sentences, every test
   sentence being a reference for each of them;
+- faithfulness (keywords -> sentence): corpus BLEU of each output against its own reference;
 - diversity (Self-BLEU, lower is more diverse): corpus BLEU of each generated sentence with
   the other generated sentences as its references (over at most `limit` of them).
 """
@@ -25,6 +26,13 @@ def bleu_against(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     if not hypotheses or not references:
         raise ValueError("BLEU needs at least one hypothesis and one reference")
     return _bleu(hypotheses, [[ref] * len(hypotheses) for ref in references])
+
+
+def bleu_paired(hypotheses: Sequence[str], references: Sequence[str]) -> float:
+    """Corpus BLEU-4 (0-100) of `hypotheses`, each against its own reference (same order)."""
+    if len(hypotheses) != len(references) or not hypotheses:
+        raise ValueError("BLEU needs one reference per hypothesis")
+    return _bleu(hypotheses, [list(references)])
 
 
 def self_bleu(sentences: Sequence[str], limit: int = 200) -> float:

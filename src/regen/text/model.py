@@ -13,19 +13,19 @@ from regen.iterative.denoiser import MaskedDenoiser
 from regen.iterative.denoising_loss import PRESETS
 from regen.text.config import ModelConfig
 from regen.text.network import TextTransformer
-from regen.text.vocabulary import StoredVocabulary, VocabularyOwner
+from regen.text.vocabulary import Level, StoredVocabulary, VocabularyOwner
 
 
 class TextDenoiser(VocabularyOwner, MaskedDenoiser):
     """Partial sentence (batch, length) -> full sentence (batch, length), token ids in [0, vocab)."""
 
-    def __init__(self, cfg: ModelConfig, vocab_size: int, length: int) -> None:
+    def __init__(self, cfg: ModelConfig, vocab_size: int, length: int, level: Level = "word") -> None:
         super().__init__()
         self.cfg, self.vocab_size, self.length = cfg, vocab_size, length
         self.spec = PRESETS[cfg.objective]
         self.vocab = vocab_size
         self.net = TextTransformer(cfg.transformer, vocab_size, length)
-        self.stored_vocabulary = StoredVocabulary(vocab_size)
+        self.stored_vocabulary = StoredVocabulary(vocab_size, level)
 
     @property
     def input_space(self) -> Space:

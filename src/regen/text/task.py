@@ -3,6 +3,7 @@ King James sentences."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -46,11 +47,11 @@ class TextTask(Task):
 
     def build(self, cfg: RunConfig) -> nn.Module:
         if cfg.model.objective == "autoregressive":
-            return TextLanguageModel(cfg.model.transformer, cfg.data.vocab_size, cfg.data.length)
-        return TextDenoiser(cfg.model, cfg.data.vocab_size, cfg.data.length)
+            return TextLanguageModel(cfg.model.transformer, cfg.data.vocab_size, cfg.data.length, cfg.data.level)
+        return TextDenoiser(cfg.model, cfg.data.vocab_size, cfg.data.length, cfg.data.level)
 
     def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
-        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
+        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length, cfg.data.level)
         model.set_vocabulary(corpus.vocabulary)
         train, valid = split_tensors(cfg, corpus)
         objective = Objective(f"text-{cfg.model.objective}", model.loss, {"model": model}, ["model"])
@@ -74,18 +75,22 @@ class TextTask(Task):
         return [path]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per token),
-        and BLEU-4 against the test set and Self-BLEU of `data.eval_samples` samples."""
+        """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per token, also
+        in bits: bits per character at the char level), and at the word level BLEU-4 against the test
+        set and Self-BLEU of `data.eval_samples` samples."""
         from regen.text.metrics import bleu_against, self_bleu
         from regen.text.tasks import token_text, unconditional
 
-        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
+        corpus = load_corpus(cfg.data.vocab_size, cfg.data.length, cfg.data.level)
         _, valid = split_tensors(cfg, corpus)
-        samples = [token_text(model, r) for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
-        references = [token_text(model, r) for r in corpus.tensor("test")]
         if isinstance(model, TextLanguageModel):
             with torch.no_grad():
-                nll = {"valid_token_nll": float(model.eval().token_nll(valid).mean())}
+                nats = float(model.eval().token_nll(valid).mean())
+            metrics = {"valid_token_nll": nats, "valid_bits_per_token": nats / math.log(2)}
         else:
-            nll = {"valid_nll": validation_nll(model, valid, cfg.seed)}
-        return {**nll, "bleu": bleu_against(samples, references), "self_bleu": self_bleu(samples)}
+            metrics = {"valid_nll": validation_nll(model, valid, cfg.seed)}
+        if cfg.data.level == "char":  # BLEU is a word-level measure
+            return metrics
+        samples = [token_text(model, r) for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
+        references = [token_text(model, r) for r in corpus.tensor("test")]
+        return {**metrics, "bleu": bleu_against(samples, references), "self_bleu": self_bleu(samples)}

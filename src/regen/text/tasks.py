@@ -11,7 +11,7 @@ from regen.text.model import TextDenoiser
 
 TextModel = TextDenoiser | TextLanguageModel
 
-SLOT = "___"
+SLOT = "___"  # a word to write; at the character level each "_" is one character
 
 
 def token_text(model: TextModel, ids: torch.Tensor) -> str:
@@ -26,24 +26,27 @@ def unconditional(model: TextModel, sampler: SamplerConfig, n: int, seed: int) -
 
 
 def parse_template(model: TextDenoiser, template: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """A template ('And God said ___ ___ light', each ___ one token to fill) -> tokens (length,)
-    and keep (length,) bool: its words kept, its slots free, [PAD] kept after its end."""
+    """A template ('And God said ___ ___ light', each ___ one token to fill; 'and god said _____ light'
+    at the character level, each _ one character) -> tokens (length,) and keep (length,) bool: its
+    tokens kept, its slots free, [PAD] kept after its end."""
     vocab = model.vocabulary
+    slot = "_" if vocab.level == "char" else SLOT
     tokens = vocab.tokens(template)
     if not tokens:
-        raise RegenError("empty template: give words and ___ slots, e.g. 'And God said ___ ___ light'")
-    if SLOT not in tokens:
-        raise RegenError(f"the template has no {SLOT} slot to fill; mark each token to write with {SLOT}")
-    unknown = sorted({t for t in tokens if t != SLOT and t not in vocab.ids})
+        raise RegenError(f"empty template: give words and {slot} slots, e.g. 'And God said {slot} {slot} light'")
+    if slot not in tokens:
+        raise RegenError(f"the template has no {slot} slot to fill; mark each token to write with {slot}")
+    unknown = sorted({t for t in tokens if t != slot and t not in vocab.ids})
     if unknown:
         raise RegenError(f"not in the model's {len(vocab)}-token vocabulary: {', '.join(unknown[:8])}; "
-                         f"use other words or make them {SLOT} slots")
+                         f"use other {'characters' if vocab.level == 'char' else 'words'} or make them "
+                         f"{slot} slots")
     if len(tokens) > model.length:
         raise RegenError(f"the template has {len(tokens)} tokens; the model writes at most {model.length}")
     ids = torch.full((model.length,), vocab.pad, dtype=torch.long)
     keep = torch.ones(model.length, dtype=torch.bool)
     for k, token in enumerate(tokens):
-        if token == SLOT:
+        if token == slot:
             keep[k] = False
         else:
             ids[k] = vocab.ids[token]

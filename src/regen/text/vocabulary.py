@@ -1,7 +1,8 @@
-"""Word-level vocabulary with the `tokenizers` library, storable as a tensor.
+"""Word- or character-level vocabulary with the `tokenizers` library, storable as a tensor.
 
-Tokens are words (letters, digits and inner apostrophes: "Herod's") and single punctuation
-marks, found by a `tokenizers` regex pre-tokenizer; the vocabulary is the most frequent
+At word level, tokens are words (letters, digits and inner apostrophes: "Herod's") and single
+punctuation marks; at character level (the text8 shape), single characters, the space included.
+Both are found by a `tokenizers` regex pre-tokenizer; the vocabulary is the most frequent
 tokens of the training text after two specials, [PAD] (id 0, fills sentences to their fixed
 length) and [UNK]. For checkpoints the vocabulary travels inside the safetensors weights as
 a (size, MAX_CHARS) int32 tensor of Unicode code points (`to_codes` / `from_codes`), so a
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Literal
 
 import torch
 from tokenizers import Regex, Tokenizer, models, pre_tokenizers, trainers
@@ -23,35 +25,40 @@ PAD, UNK = "[PAD]", "[UNK]"
 SPECIALS = (PAD, UNK)
 MAX_CHARS = 32
 TOKEN_PATTERN = r"[\w']+|[^\w\s]"
+Level = Literal["word", "char"]
 _ATTACH_LEFT = re.compile(r" ([,.;:?!)\]])")
 _ATTACH_RIGHT = re.compile(r"([(\[]) ")
 
 
-def _tokenizer(vocab: dict[str, int]) -> Tokenizer:
+def _tokenizer(vocab: dict[str, int], level: Level) -> Tokenizer:
     tok = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
-    tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
-                                                 pre_tokenizers.Split(Regex(TOKEN_PATTERN), behavior="isolated")])
+    if level == "char":
+        tok.pre_tokenizer = pre_tokenizers.Split(Regex("."), behavior="isolated")
+    else:
+        tok.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(),
+                                                     pre_tokenizers.Split(Regex(TOKEN_PATTERN), behavior="isolated")])
     return tok
 
 
 class Vocabulary:
-    """Token <-> id mapping of `words` (ids in list order; the specials first)."""
+    """Token <-> id mapping of `words` (ids in list order; the specials first) at `level`."""
 
-    def __init__(self, words: Sequence[str]) -> None:
+    def __init__(self, words: Sequence[str], level: Level = "word") -> None:
         if tuple(words[:2]) != SPECIALS:
             raise ValueError(f"a vocabulary starts with {SPECIALS}")
         self.words = list(words)
+        self.level = level
         self.ids = {w: i for i, w in enumerate(self.words)}
-        self._tok = _tokenizer(self.ids)
+        self._tok = _tokenizer(self.ids, level)
 
     @classmethod
-    def train(cls, texts: Iterable[str], size: int) -> "Vocabulary":
+    def train(cls, texts: Iterable[str], size: int, level: Level = "word") -> "Vocabulary":
         """The `size` most frequent tokens of `texts` (specials included in the count)."""
-        tok = _tokenizer({PAD: 0, UNK: 1})
+        tok = _tokenizer({PAD: 0, UNK: 1}, level)
         tok.train_from_iterator(texts, trainers.WordLevelTrainer(vocab_size=size, special_tokens=list(SPECIALS),
                                                                  show_progress=False))
         vocab = tok.get_vocab()
-        return cls(sorted(vocab, key=vocab.__getitem__))
+        return cls(sorted(vocab, key=vocab.__getitem__), level)
 
     def __len__(self) -> int:
         return len(self.words)
@@ -77,8 +84,11 @@ class Vocabulary:
         return [t for t in self.tokens(text) if t not in self.ids]
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Readable text: [PAD] dropped, tokens joined by spaces, punctuation attached to its word."""
+        """Readable text: [PAD] dropped; characters joined, or words joined by spaces with punctuation
+        attached to its word."""
         words = [self.words[i] for i in ids if i != self.pad]
+        if self.level == "char":
+            return "".join(words)
         return _ATTACH_RIGHT.sub(r"\1", _ATTACH_LEFT.sub(r"\1", " ".join(words)))
 
     def to_codes(self, size: int | None = None) -> torch.Tensor:
@@ -94,7 +104,7 @@ class Vocabulary:
         return codes
 
     @classmethod
-    def from_codes(cls, codes: torch.Tensor) -> "Vocabulary":
+    def from_codes(cls, codes: torch.Tensor, level: Level = "word") -> "Vocabulary":
         """Inverse of `to_codes`; all-zero rows end the vocabulary."""
         words = []
         for row in codes.tolist():
@@ -102,15 +112,15 @@ class Vocabulary:
             if not word:
                 break
             words.append(word)
-        return cls(words)
+        return cls(words, level)
 
 
 class StoredVocabulary(nn.Module):
     """The vocabulary of a model, kept in its weights as the buffer `codes` (size, MAX_CHARS)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, level: Level = "word") -> None:
         super().__init__()
-        self.size = size
+        self.size, self.level = size, level
         self.register_buffer("codes", torch.zeros(size, MAX_CHARS, dtype=torch.int32))
         self._cached: Vocabulary | None = None
 
@@ -127,7 +137,7 @@ class StoredVocabulary(nn.Module):
         if self._cached is None:
             if not bool(self.codes.any()):
                 raise RegenError("this text model holds no vocabulary; train it or load a trained checkpoint")
-            self._cached = Vocabulary.from_codes(self.codes)
+            self._cached = Vocabulary.from_codes(self.codes, self.level)
         return self._cached
 
     def _load_from_state_dict(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from regen.core.regenerator import RegeneratorOptions
+from regen.core.token_stage import NetConfig
 
 
 @dataclass
@@ -31,16 +32,6 @@ class AbstractionConfig:
     dim: int = 16
     hidden: int = 32
     beta: float = 0.25
-
-
-@dataclass
-class NetConfig:
-    """Size of a prefix autoregressive transformer."""
-
-    d_model: int = 64
-    layers: int = 2
-    heads: int = 4
-    dropout: float = 0.1
 
 
 @dataclass

@@ -20,21 +20,17 @@ from regen.train.config import PhaseConfig
 from regen.train.phases import Phase
 from regen.vision.abstractions import CLASS_SPACE, IMAGE_SPACE, PoolAbstraction, VQVAEAbstraction
 from regen.vision.assets import load_classifier
-from regen.vision.config import DataConfig, ModelConfig, NetConfig, SampleConfig
+from regen.vision.config import DataConfig, ModelConfig, SampleConfig
 from regen.vision.digits import CLASSES, DigitSplits, labelled_subset, load_splits
 from regen.vision.figures import save_grid
 from regen.vision.metrics import score_samples
-from regen.vision.stages import TokenARStage
-
-
-def _stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:
-    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout)
+from regen.core.token_stage import token_stage
 
 
 def build(model: ModelConfig) -> nn.Module:
     """A Regenerator (method regen) or a Direct model (method direct) from its config."""
     if model.method == "direct":
-        return Direct(_stage(CLASS_SPACE, IMAGE_SPACE, model.direct), IMAGE_SPACE)
+        return Direct(token_stage(CLASS_SPACE, IMAGE_SPACE, model.direct), IMAGE_SPACE)
     a = model.abstraction
     if a.kind == "pool":
         abstraction = PoolAbstraction(2, a.levels)
@@ -43,8 +39,8 @@ def build(model: ModelConfig) -> nn.Module:
     joint = None
     if model.options.joint_weight > 0:
         joint = JointHead(CLASS_SPACE, (a.dim, 4, 4))
-    return Regenerator(abstraction, _stage(CLASS_SPACE, abstraction.space, model.converter),
-                       _stage(abstraction.space, IMAGE_SPACE, model.renderer), model.options, joint)
+    return Regenerator(abstraction, token_stage(CLASS_SPACE, abstraction.space, model.converter),
+                       token_stage(abstraction.space, IMAGE_SPACE, model.renderer), model.options, joint)
 
 
 def phases(cfg: RunConfig, model: nn.Module, splits: DigitSplits) -> list[Phase]:

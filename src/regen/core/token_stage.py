@@ -1,8 +1,11 @@
-"""Autoregressive token stages: converter (class -> Y'), renderer (Y' -> image), direct."""
+"""`TokenARStage`: an autoregressive Stage between discrete spaces, for converters, renderers and
+Direct models of any domain (class -> Y' -> image in `regen.vision`, keywords -> template ->
+sentence in `regen.text`)."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -12,15 +15,28 @@ from regen.core.stage import Stage
 from regen.nn.prefix_transformer import PrefixARTransformer
 
 
+@dataclass
+class NetConfig:
+    """Size of a prefix autoregressive transformer."""
+
+    d_model: int = 64
+    layers: int = 2
+    heads: int = 4
+    dropout: float = 0.1
+
+
 def alignment(src: Space, dst: Space) -> torch.Tensor | None:
     """Which condition position each output position depends on most: (prod(dst.shape),).
 
     A scalar condition (a class) conditions every position; a coarse 2-D grid
-    conditions the output cells it covers; other pairs get no alignment.
+    conditions the output cells it covers; a sequence conditions the output sequence of the
+    same length position by position (a template and its sentence); other pairs get no alignment.
     """
     n = math.prod(dst.shape)
     if src.shape == ():
         return torch.zeros(n, dtype=torch.long)
+    if len(src.shape) == 1 and src.shape == dst.shape:
+        return torch.arange(n)
     if len(src.shape) == 2 and len(dst.shape) == 2 and all(d % s == 0 for s, d in zip(src.shape, dst.shape)):
         fy, fx = dst.shape[0] // src.shape[0], dst.shape[1] // src.shape[1]
         rows = torch.arange(dst.shape[0]).unsqueeze(1) // fy
@@ -77,3 +93,8 @@ class TokenARStage(Stage):
         probs = self.net.logits(self._prefix(cond), flat).softmax(-1)
         draws = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1)
         return draws.view_as(target)
+
+
+def token_stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:
+    """A TokenARStage from `src` to `dst` of the size `net`."""
+    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout)
