@@ -36,7 +36,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results  # noqa: E402
+from results import add_common_options, emit, run_sections  # noqa: E402
 
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS  # noqa: E402
@@ -106,11 +106,7 @@ class Bench:
         return validation_nll(model, valid, seed=0)
 
     def emit(self, title: str, lines: list[str]) -> None:
-        command = "python benchmarks/music_sunmask.py " + " ".join(sys.argv[1:])
-        if self.args.no_append:
-            print(f"## {title}\n" + "\n".join(lines))
-        else:
-            append_results(title, lines, command)
+        emit(title, lines, self.args.no_append)
 
     def checkpoint(self, name: str) -> Path | str:
         local = self.args.runs / name / "checkpoint"
@@ -286,15 +282,11 @@ def main() -> None:
     parser.add_argument("--best-of", type=int, nargs="+", default=[4, 10])
     parser.add_argument("--best-outputs", type=int, default=20)
     parser.add_argument("--gibbs-steps", type=int, nargs="+", default=[128, 256, 512])
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
+    add_common_options(parser)
     args = parser.parse_args()
     if any(not re.fullmatch(r"[\w.-]+", m) for m in args.models):
         parser.error("--models takes config names such as coconet-tiny")
-    torch.set_num_threads(args.threads)
-    bench = Bench(args)
-    for name in args.sections:
-        globals()[f"section_{name}"](bench)
+    run_sections(args, Bench, globals())
 
 
 if __name__ == "__main__":

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime as _dt
 import os
 import platform
+import sys
 from pathlib import Path
+from typing import Any, Callable
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -35,3 +38,28 @@ def append_results(title: str, lines: list[str], command: str) -> None:
     header = "" if RESULTS.exists() else "# Benchmark results\n\nEach section is appended by the script named in its command line.\n\n"
     with RESULTS.open("a") as fh:
         fh.write(header + text)
+
+
+def emit(title: str, lines: list[str], print_only: bool = False) -> None:
+    """`append_results` under the running script's command line, or only print (smoke runs)."""
+    if print_only:
+        print(f"## {title}\n" + "\n".join(lines))
+        return
+    append_results(title, lines, " ".join(["python", f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]]))
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--threads and --no-append, which every sectioned benchmark takes."""
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
+
+
+def run_sections(args: argparse.Namespace, make_bench: Callable[[argparse.Namespace], Any],
+                 sections: dict[str, Callable[[Any], None]]) -> None:
+    """Set the thread count, build the shared state, then run `args.sections` in order."""
+    import torch
+
+    torch.set_num_threads(args.threads)
+    bench = make_bench(args)
+    for name in args.sections:
+        sections[f"section_{name}"](bench)

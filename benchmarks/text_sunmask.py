@@ -34,7 +34,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results  # noqa: E402
+from results import add_common_options, emit, run_sections  # noqa: E402
 
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS, validation_nll  # noqa: E402
@@ -75,11 +75,7 @@ class Bench:
         return bleu_against(sentences, self.references), self_bleu(sentences, self.args.self_bleu_limit)
 
     def emit(self, title: str, lines: list[str]) -> None:
-        command = "python benchmarks/text_sunmask.py " + " ".join(sys.argv[1:])
-        if self.args.no_append:
-            print(f"## {title}\n" + "\n".join(lines))
-        else:
-            append_results(title, lines, command)
+        emit(title, lines, self.args.no_append)
 
 
 def valid_nll(model, valid: torch.Tensor) -> str:
@@ -244,13 +240,9 @@ def main() -> None:
     parser.add_argument("--influence-n", type=int, default=200)
     parser.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.1, 0.01],
                         help="template section: paired shares")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
+    add_common_options(parser)
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    bench = Bench(args)
-    for name in args.sections:
-        globals()[f"section_{name}"](bench)
+    run_sections(args, Bench, globals())
 
 
 if __name__ == "__main__":

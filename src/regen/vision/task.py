@@ -14,7 +14,6 @@ from regen.core.joint import JointHead
 from regen.core.provenance import fingerprint
 from regen.core.regenerator import Regenerator
 from regen.core.run_config import RunConfig
-from regen.core.space import Space
 from regen.core.task import Task, TrainingPlan, register
 from regen.train.config import PhaseConfig
 from regen.train.phases import Phase
