@@ -171,12 +171,15 @@ def test_sample_shapes_and_inference_dropout() -> None:
     assert not torch.allclose(mel[0], mel[1])  # the prenet keeps dropping out at inference
 
 
-def test_empty_text_is_a_user_error() -> None:
-    model = RepMixTTS(RepMixConfig(**TINY))
-    with pytest.raises(RegenError, match="empty text"):
-        text_to_cond([""])
-    with pytest.raises(RegenError, match="empty text"):
-        text_to_cond(["   "])
+@pytest.mark.parametrize("converter", ["repmix", "rmelnet"])
+def test_empty_text_is_a_user_error(converter: str) -> None:
+    from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig
+
+    model = RepMixTTS(RepMixConfig(**TINY)) if converter == "repmix" else RMelNet(RMelNetConfig(
+        tier_bins=8, embed_dim=16, enc_hidden=16, hidden=32, layers=3, mixtures=3, candidates=3, copies=2))
+    for text in ("", "   "):
+        with pytest.raises(RegenError, match="empty text"):
+            text_to_cond([text])
     with pytest.raises(RegenError, match="empty text"):
         model.sample(torch.zeros(1, 4, 3, dtype=torch.long))
     with pytest.raises(RegenError, match="length>0"):

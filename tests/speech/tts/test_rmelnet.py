@@ -15,7 +15,7 @@ from regen.core.run_config import load_run_config
 from regen.speech.features.abstraction import LogMel
 from regen.speech.features.mel import first_tier, load_mel_config
 from regen.speech.tts.rerank import rerank
-from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig, text_to_cond, upsample_first_tier
+from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig, upsample_first_tier
 from regen.speech.tts.rmelnet_layers import BinSampler
 from regen.speech.text.symbols import CHARS, PHONES
 
@@ -258,16 +258,6 @@ def test_bf16_autocast_gives_finite_loss_and_gradients() -> None:
     grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert len(grads) == len(list(model.parameters()))
     assert all(bool(torch.isfinite(g).all()) for g in grads)
-
-
-def test_empty_text_is_a_user_error() -> None:
-    model = RMelNet(RMelNetConfig(**TINY))
-    with pytest.raises(RegenError, match="empty text"):
-        text_to_cond([""])
-    with pytest.raises(RegenError, match="empty text"):
-        model.sample(torch.zeros(1, 4, 3, dtype=torch.long))
-    with pytest.raises(RegenError, match="length>0"):
-        model.sample(torch.zeros(1, 0, 3, dtype=torch.long))
 
 
 def test_guided_attention_prior_joins_the_loss() -> None:
