@@ -44,11 +44,16 @@ image-assets: install clean-tree
 	done
 
 # About 2 hours on 2 cores; snapshots at 15/30/60/120 training minutes feed the compute curve
-# (python benchmarks/music_sunmask.py --sections curve).
+# (python benchmarks/music_sunmask.py --sections curve). Then the Coconet and SUNDAE ablations of the
+# models table, 30 training minutes each.
 music-assets: install clean-tree
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
+	for name in coconet-tiny sundae-tiny; do \
+		rm -rf runs/assets/$$name; \
+		$(REGEN) train music/$$name --run-dir runs/assets/$$name --out src/regen/assets/music/$$name || exit 1; \
+	done
 
 # The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
 # then each tiny model trains from its config: repmix-tiny about 2 hours on both cores (snapshots at
