@@ -179,6 +179,11 @@ def sampler_grid(base) -> list[tuple[str, object]]:
              ("accept schedule constant 1", replace(base, accept_schedule="constant", accept_constant=1.0)),
              ("accept schedule constant 0.3", replace(base, accept_schedule="constant", accept_constant=0.3)),
              ("intermediate noise", replace(base, intermediate_noise=True))]
+    # the best single factors of the study (2026-11-28: top-p 0.9 alone, accept 0.3), combined
+    nucleus = replace(base, top_p=0.9, top_k=0, typical=0.0)
+    grid += [("top-p 0.9 + accept constant 0.3", replace(nucleus, accept_schedule="constant", accept_constant=0.3)),
+             ("top-p 0.9 + accept constant 0.3 + temperature 0.65",
+              replace(nucleus, accept_schedule="constant", accept_constant=0.3, temperature=0.65))]
     return grid
 
 
