@@ -130,12 +130,13 @@ def paired_rows(n: int, fraction: float, seed: int) -> torch.Tensor:
     return order[: max(1, round(fraction * n))].sort().values
 
 
-def keyword_data(corpus: TextCorpus, model: KeywordModel) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
-    """Train rows (n, length) and every split's keywords, from training frequencies."""
+def keyword_data(corpus: TextCorpus, model: KeywordModel,
+                 splits: tuple[str, ...] = ("train", "valid", "test")) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """Train rows (n, length) and the keywords of `splits`, from training frequencies."""
     train = corpus.tensor("train")
     frequency = token_frequency(train, len(corpus.vocabulary))
-    keys = {split: keyword_rows(corpus.tensor(split), frequency, model.first_content, model.cfg.keywords)
-            for split in ("train", "valid", "test")}
+    keys = {split: keyword_rows(train if split == "train" else corpus.tensor(split), frequency,
+                                model.first_content, model.cfg.keywords) for split in splits}
     return train, keys
 
 
@@ -183,7 +184,7 @@ class TemplateTask(Task):
         from dataclasses import replace
 
         corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
-        keys = keyword_data(corpus, model)[1]["test"][:n]
+        keys = keyword_data(corpus, model, ("test",))[1]["test"][:n]
         sample = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
         torch.manual_seed(seed)
         sentences, templates = model.generate(keys, sample)
@@ -202,7 +203,7 @@ class TemplateTask(Task):
         from regen.text.metrics import bleu_paired, self_bleu
 
         corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
-        keys = keyword_data(corpus, model)[1]["test"][: cfg.data.eval_sentences]
+        keys = keyword_data(corpus, model, ("test",))[1]["test"][: cfg.data.eval_sentences]
         truth = corpus.tensor("test")[: cfg.data.eval_sentences]
         torch.manual_seed(cfg.seed)
         sentences, _ = model.generate(keys, cfg.sample)
