@@ -1,10 +1,12 @@
-"""The diagonal guided-attention prior: zero on the diagonal, large off it, chunk offsets respected."""
+"""The guided-attention priors: zero on the expected path, large off it, chunk offsets respected; the
+word-timing path through its knots."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
-from regen.nn.attention_prior import diagonal_penalty
+from regen.nn.attention_prior import diagonal_penalty, expected_positions
 
 
 def one_hot_alignment(positions: list[list[int]], inputs: int) -> torch.Tensor:
@@ -39,3 +41,22 @@ def test_gradient_pushes_mass_towards_the_diagonal() -> None:
     grad = logits.grad[0]
     assert bool((grad.diagonal() < 0).all())  # raising the diagonal logits lowers the penalty
     assert float(grad[0, 5]) > 0
+
+
+def test_given_positions_replace_the_diagonal() -> None:
+    text, steps = torch.tensor([8]), torch.tensor([4])
+    slow_start = one_hot_alignment([[0, 1, 6, 7]], 8)  # lingers, then rushes: off the even pace
+    assert float(diagonal_penalty(slow_start, text, steps)) > 0.2
+    path = torch.tensor([[0.0, 1.0, 6.0, 7.0]])
+    assert float(diagonal_penalty(slow_start, text, steps, positions=path)) == 0.0
+    even = torch.arange(4.0)[None] / 4 * 8
+    assert torch.isclose(diagonal_penalty(slow_start, text, steps, positions=even), diagonal_penalty(slow_start, text, steps))
+
+
+def test_timing_path_moves_through_each_word_while_it_is_spoken() -> None:
+    # two words: inputs [0, 3) spoken 0.2-0.4 s, inputs [4, 8) spoken 0.6-1.0 s; 10 inputs, 1.2 s of audio
+    path = expected_positions([(0, 3), (4, 8)], [(0.2, 0.4), (0.6, 1.0)], 10, 1.2, 0.1, 12)
+    assert path.shape == (12,) and path.dtype == np.float32
+    np.testing.assert_allclose(path[[0, 2, 3, 4, 6, 8, 10]], [0.0, 0.0, 1.5, 3.0, 4.0, 6.0, 8.0], atol=1e-5)
+    assert bool((np.diff(path) >= 0).all())
+    assert 8.0 < path[11] < 10.0  # the silence after the last word moves on to the end of the text

@@ -12,8 +12,9 @@ import torch
 from regen.core.errors import RegenError
 from regen.speech.data.load import read_ljspeech
 from regen.speech.features.mel import load_mel_config
-from regen.speech.tts.data import (TTSDataConfig, build_rows, phrase_segments, split_phrases, training_segments,
-                                   trim_batch, word_spans)
+from regen.speech.text.mixing import TextFrontEnd
+from regen.speech.tts.data import (TTSDataConfig, attention_path, build_rows, phrase_segments, split_phrases,
+                                   training_segments, trim_batch, word_inputs, word_spans)
 
 from ..conftest import write_ljspeech
 
@@ -113,3 +114,28 @@ def test_long_utterances_are_cut_between_words(tmp_path: Path) -> None:
     assert training_segments([item], TTSDataConfig(max_seconds=1.0, word_cuts=False)) == []
     item = read_ljspeech(corpus_with_timings(tmp_path / "b", pauses=1, words=WORDS[:-1])).items[0]
     assert training_segments([item], cfg) == []  # no word timing to cut at: dropped as before
+
+
+def test_attention_path_follows_the_word_timings(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=1, words=WORDS)).items[0]
+    cfg = TTSDataConfig(max_seconds=1.0, min_seconds=0.3)
+    first = training_segments([item], cfg)[0]  # "In the beginning, God created the heaven:", 0-1 s
+    spelled = TextFrontEnd().encode(first.text, mode="chars", normalized=True)
+    spans = word_inputs(first.text, spelled)
+    assert spans is not None and spans[0] == (0, 2) and spans[2] == (7, 16)  # "in", "beginning" (not its comma)
+    path = attention_path(first, spelled, frames=100, frame_seconds=0.01)
+    # "in" 0.1-0.2 s, "the" 0.2-0.3 s on inputs [3, 6), "beginning" 0.3-0.5 s on inputs [7, 16)
+    assert float(path[15]) == pytest.approx(1.0) and float(path[25]) == pytest.approx(4.5)
+    assert float(path[40]) == pytest.approx(11.5) and float(path[99]) < len(spelled)
+    mel = load_mel_config("logmel-ch4")
+    rows = build_rows([first], mel, cfg, 0, positions=True)
+    assert rows["attn_path"].shape == rows["target"].shape[:2]
+    assert trim_batch(rows)["attn_path"].shape[1] == int(rows["target_lengths"].max())
+
+
+def test_attention_path_without_timing_is_the_even_diagonal(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=1, words=WORDS[:-1])).items[0]
+    seg = training_segments([item], TTSDataConfig(max_seconds=2.0))[0]
+    spelled = TextFrontEnd().encode(seg.text, mode="phones", normalized=True)
+    path = attention_path(seg, spelled, frames=10, frame_seconds=0.15)
+    assert torch.allclose(path, torch.arange(10.0) / 10 * len(spelled))

@@ -161,6 +161,28 @@ def test_guided_attention_prior_joins_the_loss_and_is_learned() -> None:
     assert set(RepMixTTS(RepMixConfig(**TINY)).loss(batch)) == {"loss"}  # off by default
 
 
+def test_timing_prior_reads_the_batch_path() -> None:
+    torch.manual_seed(0)
+    cfg = dict(TINY, tbptt=64, guided_attention=1.0, reduction=2)
+    diagonal, timing = RepMixTTS(RepMixConfig(**cfg)), RepMixTTS(RepMixConfig(**cfg, guided_prior="timing"))
+    timing.load_state_dict(diagonal.state_dict())
+    batch = synthetic_batch()
+    symbols = (batch["cond"].abs().sum(-1) > 0).sum(-1)
+    frames = torch.arange(batch["target"].shape[1], dtype=torch.float32)[None]
+    steps = (batch["target_lengths"] + 1) // 2
+    even = torch.div(frames, 2, rounding_mode="floor") / steps[:, None] * symbols[:, None]  # the diagonal per step
+    torch.manual_seed(1)
+    same = timing.loss({**batch, "attn_path": even})["guide"]
+    torch.manual_seed(1)
+    assert torch.allclose(same, diagonal.loss(batch)["guide"])
+    torch.manual_seed(1)
+    at_start = timing.loss({**batch, "attn_path": torch.zeros_like(even)})["guide"]  # "stay on the first symbol"
+    assert not torch.allclose(at_start, same)
+    assert RepMixConfig(**cfg, guided_prior="timing").timing_prior and not RepMixConfig(**cfg).timing_prior
+    with pytest.raises(ValueError, match="guided_prior"):
+        RepMixConfig(guided_prior="diagonl")
+
+
 def test_sample_shapes_and_inference_dropout() -> None:
     torch.manual_seed(0)
     model = RepMixTTS(RepMixConfig(**TINY)).eval()

@@ -32,7 +32,7 @@ from regen.speech.text.normalize import normalize
 from regen.speech.text.symbols import CHARS, PHONES, check_phones
 
 MODES = ("chars", "phones", "mixed", "choice")
-_TOKEN = re.compile(r"\{[^{}]*\}|[a-z]+(?:'[a-z]+)*|.", re.DOTALL)
+TOKEN_PATTERN = re.compile(r"\{[^{}]*\}|[a-z]+(?:'[a-z]+)*|.", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class TextFrontEnd:
     def tokens(self, text: str, normalized: bool = False) -> list[Token]:
         """Words with pronunciations and separator characters, in order."""
         clean = text.lower() if normalized else normalize(text, lowercase=True)
-        pieces = _TOKEN.findall(clean)
+        pieces = TOKEN_PATTERN.findall(clean)
         plain = [p for p in pieces if p[0].isalpha()]
         prons = dict(zip(plain, self.g2p.words(plain))) if plain else {}
         out: list[Token] = []

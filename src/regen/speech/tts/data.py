@@ -18,7 +18,10 @@ by the run seed), plus once all-characters and once all-phones when
 
 Tensors: cond (rows, max_symbols, 3) int64 [char, phone, mask]; target (rows,
 max_frames, D) float32 raw log-mel (or first tier, or waveform frames, see
-`target_kind`); target_lengths (rows,) in the target's frames.
+`target_kind`); target_lengths (rows,) in the target's frames; with `positions`,
+attn_path (rows, max_frames) float32, each frame's expected input position from
+the voice's word timings (`regen.nn.attention_prior.expected_positions`; the
+even-pace diagonal for a row whose words have no timing).
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ import numpy as np
 import torch
 
 from regen.core.errors import RegenError
+from regen.nn.attention_prior import expected_positions
 from regen.speech.data.load import Item, LoadReport, load_audio
 from regen.speech.features.mel import MelConfig, log_mel
-from regen.speech.text.mixing import MixedSequence, TextFrontEnd, collate
+from regen.speech.text.mixing import TOKEN_PATTERN, MixedSequence, TextFrontEnd, collate
 from regen.speech.vocoder.data import split_items
 
 PHRASE_BREAK = re.compile(r"(?<=[,;:.?!])\s+")
@@ -169,6 +173,39 @@ def item_segments(item: Item, cfg: TTSDataConfig) -> list[Segment]:
     return out
 
 
+def segment_word_seconds(seg: Segment) -> list[tuple[float, float]] | None:
+    """(start, end) seconds of each whitespace word of `seg.text` from the segment's start, from the
+    item's word timings; None when they are missing or do not match the segment's words."""
+    spans = word_spans(seg.item)
+    if spans is None:
+        return None
+    inside = [(a - seg.start, b - seg.start) for a, b in spans if seg.start <= (a + b) / 2 < seg.end]
+    return inside if len(inside) == len(seg.text.split()) else None
+
+
+def word_inputs(text: str, spelled: MixedSequence) -> list[tuple[int, int]] | None:
+    """Inputs [s, e) of `spelled` (the front end's encoding of `text`) that spell each whitespace word
+    of `text`; None when a whitespace word holds no front-end word (e.g. a lone dash)."""
+    counts = [sum(p[0].isalpha() or p[0] == "{" for p in TOKEN_PATTERN.findall(w)) for w in text.lower().split()]
+    out, first = [], 0
+    for count in counts:
+        where = np.flatnonzero((spelled.word_index >= first) & (spelled.word_index < first + count))
+        if not len(where):
+            return None
+        out.append((int(where[0]), int(where[-1]) + 1))
+        first += count
+    return out
+
+
+def attention_path(seg: Segment, spelled: MixedSequence, frames: int, frame_seconds: float) -> torch.Tensor:
+    """Expected input position of each of the segment's target frames (frames,) float32: from the word
+    timings where they match, else the even-pace diagonal."""
+    inputs, seconds = word_inputs(seg.text, spelled), segment_word_seconds(seg)
+    if inputs is None or seconds is None:
+        return torch.arange(frames, dtype=torch.float32) / max(frames, 1) * len(spelled)
+    return torch.from_numpy(expected_positions(inputs, seconds, len(spelled), seg.seconds, frame_seconds, frames))
+
+
 def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment]:
     """Phrases (or whole utterances) of `items`, cut between words where too long, within
     [min_seconds, max_seconds]."""
@@ -216,8 +253,9 @@ def segment_target(wave: np.ndarray, mel: MelConfig, kind: TargetKind, frame: in
 
 def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, seed: int,
                kind: TargetKind = "mel", frame: int = 0, front_end: TextFrontEnd | None = None,
-               progress: bool = False) -> dict[str, torch.Tensor]:
-    """Padded training tensors {'cond', 'target', 'target_lengths'} (see the module docstring)."""
+               progress: bool = False, positions: bool = False) -> dict[str, torch.Tensor]:
+    """Padded training tensors {'cond', 'target', 'target_lengths'}, and 'attn_path' with `positions`
+    (see the module docstring)."""
     if not segments:
         raise RegenError(f"no training phrase lies within {cfg.min_seconds}-{cfg.max_seconds} s; "
                          "raise data.max_seconds or build a larger corpus")
@@ -225,6 +263,9 @@ def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, 
     rng = np.random.default_rng(seed)
     texts: list[MixedSequence] = []
     targets: list[torch.Tensor] = []
+    paths: list[torch.Tensor] = []
+    frame_seconds = (frame if kind == "wave" else mel.hop_length * (mel.tier_time_factor if kind == "tier" else 1)) \
+        / mel.sample_rate
     from tqdm.auto import tqdm
 
     for seg in tqdm(segments, desc="features", unit="phrase", disable=not progress, leave=False):
@@ -232,15 +273,20 @@ def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, 
         for spelled in spellings(seg.text, front_end, cfg, rng):
             texts.append(spelled)
             targets.append(target)
+            if positions:
+                paths.append(attention_path(seg, spelled, len(target), frame_seconds))
     if cfg.max_rows:
-        texts, targets = texts[:cfg.max_rows], targets[:cfg.max_rows]
+        texts, targets, paths = texts[:cfg.max_rows], targets[:cfg.max_rows], paths[:cfg.max_rows]
     text = collate(texts)
     cond = torch.stack([torch.from_numpy(text[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
     lengths = torch.tensor([len(t) for t in targets])
     padded = torch.zeros(len(targets), int(lengths.max()), targets[0].shape[-1])
     for row, t in enumerate(targets):
         padded[row, : len(t)] = t
-    return {"cond": cond, "target": padded, "target_lengths": lengths}
+    rows = {"cond": cond, "target": padded, "target_lengths": lengths}
+    if positions:
+        rows["attn_path"] = torch.nn.utils.rnn.pad_sequence(paths, batch_first=True)
+    return rows
 
 
 def trim_batch(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -249,5 +295,8 @@ def trim_batch(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     symbols = int((batch["cond"].abs().sum(-1) > 0).sum(-1).max())
     out["cond"] = batch["cond"][:, :max(symbols, 1)]
     if "target_lengths" in batch:
-        out["target"] = batch["target"][:, : int(batch["target_lengths"].max())]
+        frames = int(batch["target_lengths"].max())
+        out["target"] = batch["target"][:, :frames]
+        if "attn_path" in batch:
+            out["attn_path"] = batch["attn_path"][:, :frames]
     return out

@@ -17,9 +17,11 @@ The converter X -> Y' of speech: X is a representation-mixed symbol sequence
     reduction    each decoder step emits `reduction` frames (Tacotron's r); the
                  prenet reads the last of them. The thesis uses 1; the tiny CPU
                  config uses 4, which shortens the recursion fourfold.
-    guided       optional (`guided_attention` > 0, not in the thesis): the diagonal
-                 guided-attention prior of Tachibana et al. added to the loss with
-                 that weight (`regen.nn.attention_prior`), an alignment aid
+    guided       optional (`guided_attention` > 0, not in the thesis): a guided-
+                 attention prior added to the loss with that weight
+                 (`regen.nn.attention_prior`), an alignment aid: `guided_prior`
+                 'diagonal' (Tachibana et al.'s even pace) or 'timing' (the path the
+                 voice's word timings give, the batch's `attn_path`)
 
 Tensors: text `cond` (batch, length, 3) int64 holding [char_id, phone_id, mask] per
 position (zero rows pad; see `pack_text`); mel (batch, frames, n_mels).
@@ -47,6 +49,7 @@ from regen.speech.tts.stage import TTSStage
 
 VOCAB = max(len(CHARS), len(PHONES))
 TEXT_SPACE = Space("repmix-text", "discrete", (3,), vocab=VOCAB)
+GUIDED_PRIORS = ("diagonal", "timing")
 
 
 @dataclass
@@ -71,6 +74,7 @@ class RepMixConfig:
     reduction: int = 1
     guided_attention: float = 0.0
     guided_width: float = 0.2
+    guided_prior: str = "diagonal"
 
     def __post_init__(self) -> None:
         if min(self.n_mels, self.embed_dim, self.smrc_channels, self.smrc_stacks, self.enc_hidden, self.prenet_dim,
@@ -81,6 +85,13 @@ class RepMixConfig:
             raise ValueError("dropout probabilities must lie in [0, 1)")
         if self.guided_attention < 0 or self.guided_width <= 0:
             raise ValueError("guided_attention must be >= 0 and guided_width > 0")
+        if self.guided_prior not in GUIDED_PRIORS:
+            raise ValueError(f"guided_prior must be one of {', '.join(GUIDED_PRIORS)}, got '{self.guided_prior}'")
+
+    @property
+    def timing_prior(self) -> bool:
+        """Whether training needs the word-timing attention path (`attn_path`) in its batches."""
+        return self.guided_attention > 0 and self.guided_prior == "timing"
 
 
 def pack_text(sequences: Sequence[MixedSequence]) -> torch.Tensor:
@@ -322,7 +333,9 @@ class RepMixTTS(TTSStage):
         part = {"loss": self.chunk_loss(pred, chunk, chunk_valid), "frames": chunk_valid.sum().clamp_min(1).detach()}
         if self.cfg.guided_attention > 0:
             total_steps = torch.div(valid.sum(1) + r - 1, r, rounding_mode="floor")
-            guide = diagonal_penalty(align, mask.sum(-1), total_steps, start // r, self.cfg.guided_width)
+            path = batch.get("attn_path") if self.cfg.guided_prior == "timing" else None
+            positions = None if path is None else self.pad_to_steps(path[..., None])[:, start: start + chunk.shape[1]: r, 0]
+            guide = diagonal_penalty(align, mask.sum(-1), total_steps, start // r, self.cfg.guided_width, positions)
             part = {**part, "target": part["loss"], "guide": guide,
                     "loss": part["loss"] + self.cfg.guided_attention * guide}
         return part, state

@@ -143,9 +143,11 @@ class TTSTask(Task):
         train_items, held = tts_split(report)
         kind, frame = target_kind(cfg), cfg.model.n_mels if cfg.task == "speech-direct" else 0
         segments = training_segments(train_items, cfg.data)
-        train = build_rows(segments, mel, cfg.data, cfg.seed, kind, frame, progress=cfg.trainer.progress)
+        positions = isinstance(model, RepMixTTS) and model.cfg.timing_prior
+        train = build_rows(segments, mel, cfg.data, cfg.seed, kind, frame, progress=cfg.trainer.progress,
+                           positions=positions)
         valid_segments = training_segments(held, cfg.data)[: cfg.data.valid_utterances] or segments[:1]
-        valid = build_rows(valid_segments, mel, cfg.data, cfg.seed + 1, kind, frame)
+        valid = build_rows(valid_segments, mel, cfg.data, cfg.seed + 1, kind, frame, positions=positions)
         stats = training_stats(cfg, train_items, mel, Path(run_dir) / STATS_FILE)
         model.set_stats(stats.mean, stats.std)
         # RepMix (and Direct) train by truncated BPTT, one optimizer step per chunk of their decoder
