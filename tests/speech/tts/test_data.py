@@ -79,6 +79,25 @@ def test_rows_hold_every_spelling_and_trim_to_the_batch(tmp_path: Path) -> None:
     assert batch["cond"].shape[1] == int((rows["cond"][:4].abs().sum(-1) > 0).sum(-1).max())
 
 
+def test_stacked_rows_store_each_target_once_and_pick_a_spelling_per_row(tmp_path: Path) -> None:
+    item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
+    cfg = TTSDataConfig(max_seconds=1.0, mixings=2, pure_copies=True)
+    segs = training_segments([item], cfg)
+    mel = load_mel_config("logmel-ch4")
+    flat, stacked = build_rows(segs, mel, cfg, 0, positions=True), build_rows(segs, mel, cfg, 0, positions=True,
+                                                                               stacked=True)
+    assert stacked["cond"].shape[:2] == (3, 4) and stacked["target"].shape[0] == 3
+    assert torch.equal(stacked["cond"].flatten(0, 1), flat["cond"])  # the same spellings, grouped by phrase
+    assert stacked["attn_path"].shape == (3, 4, stacked["target"].shape[1])
+    batch = {**stacked, "_group": torch.tensor(5)}
+    picked = trim_batch(batch)
+    assert picked["cond"].dim() == 3 and picked["attn_path"].shape == picked["target"].shape[:2]
+    assert torch.equal(trim_batch(batch)["cond"], picked["cond"])  # every chunk of group 5 reads the same text
+    choices = {tuple(trim_batch({**stacked, "_group": torch.tensor(g)})["cond"][:, :, 2].sum(-1).tolist())
+               for g in range(20)}
+    assert len(choices) > 1  # other groups draw other spellings
+
+
 def test_waveform_and_tier_targets(tmp_path: Path) -> None:
     item = read_ljspeech(corpus_with_timings(tmp_path, pauses=2)).items[0]
     cfg = TTSDataConfig(max_seconds=1.0, mixings=1, pure_copies=False)

@@ -11,17 +11,20 @@ at the word timings (a pause or punctuation preferred, each part at least
 `max_seconds` that cannot be cut are dropped; held-out utterances (the corpus's
 test_ids) are never used.
 
-Each phrase appears `mixings` times with independent representation mixing
+Each phrase is spelled `mixings` times with independent representation mixing
 (each word phones with probability `mix_p`, thesis ch. 4.2; the mixing is seeded
 by the run seed), plus once all-characters and once all-phones when
 `pure_copies` is on, so every word is seen in both spellings.
 
-Tensors: cond (rows, max_symbols, 3) int64 [char, phone, mask]; target (rows,
-max_frames, D) float32 raw log-mel (or first tier, or waveform frames, see
-`target_kind`); target_lengths (rows,) in the target's frames; with `positions`,
-attn_path (rows, max_frames) float32, each frame's expected input position from
-the voice's word timings (`regen.nn.attention_prior.expected_positions`; the
-even-pace diagonal for a row whose words have no timing).
+Tensors, flat (one row per spelling, for validation): cond (rows, max_symbols, 3)
+int64 [char, phone, mask]; target (rows, max_frames, D) float32 raw log-mel (or
+first tier, or waveform frames, see `target_kind`); target_lengths (rows,) in the
+target's frames; with `positions`, attn_path (rows, max_frames) float32, each
+frame's expected input position from the voice's word timings
+(`regen.nn.attention_prior.expected_positions`; the even-pace diagonal for a row
+whose words have no timing). **Stacked** (for training, so each target is stored
+once): one row per phrase, cond (rows, spellings, max_symbols, 3) and attn_path
+(rows, spellings, max_frames); `trim_batch` picks one spelling per row.
 """
 
 from __future__ import annotations
@@ -253,50 +256,65 @@ def segment_target(wave: np.ndarray, mel: MelConfig, kind: TargetKind, frame: in
 
 def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, seed: int,
                kind: TargetKind = "mel", frame: int = 0, front_end: TextFrontEnd | None = None,
-               progress: bool = False, positions: bool = False) -> dict[str, torch.Tensor]:
-    """Padded training tensors {'cond', 'target', 'target_lengths'}, and 'attn_path' with `positions`
-    (see the module docstring)."""
+               progress: bool = False, positions: bool = False, stacked: bool = False) -> dict[str, torch.Tensor]:
+    """Padded tensors {'cond', 'target', 'target_lengths'}, and 'attn_path' with `positions`; flat or
+    `stacked` (see the module docstring)."""
     if not segments:
         raise RegenError(f"no training phrase lies within {cfg.min_seconds}-{cfg.max_seconds} s; "
                          "raise data.max_seconds or build a larger corpus")
     front_end = front_end or TextFrontEnd()
     rng = np.random.default_rng(seed)
-    texts: list[MixedSequence] = []
+    texts: list[list[MixedSequence]] = []
     targets: list[torch.Tensor] = []
-    paths: list[torch.Tensor] = []
+    paths: list[list[torch.Tensor]] = []
     frame_seconds = (frame if kind == "wave" else mel.hop_length * (mel.tier_time_factor if kind == "tier" else 1)) \
         / mel.sample_rate
     from tqdm.auto import tqdm
 
-    for seg in tqdm(segments, desc="features", unit="phrase", disable=not progress, leave=False):
+    for seg in tqdm(segments[: cfg.max_rows or None], desc="features", unit="phrase", disable=not progress,
+                    leave=False):
         target = segment_target(segment_audio(seg, mel.sample_rate), mel, kind, frame)
-        for spelled in spellings(seg.text, front_end, cfg, rng):
-            texts.append(spelled)
-            targets.append(target)
-            if positions:
-                paths.append(attention_path(seg, spelled, len(target), frame_seconds))
-    if cfg.max_rows:
-        texts, targets, paths = texts[:cfg.max_rows], targets[:cfg.max_rows], paths[:cfg.max_rows]
-    text = collate(texts)
-    cond = torch.stack([torch.from_numpy(text[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
+        texts.append(spellings(seg.text, front_end, cfg, rng))
+        targets.append(target)
+        if positions:
+            paths.append([attention_path(seg, spelled, len(target), frame_seconds) for spelled in texts[-1]])
+    if not stacked:  # one row per spelling (each phrase has the same number of them)
+        targets = [t for t in targets for _ in range(len(texts[0]))]
+        texts, paths = [[t] for ts in texts for t in ts], [[p] for ps in paths for p in ps]
+    spelled = collate([t for ts in texts for t in ts])
+    cond = torch.stack([torch.from_numpy(spelled[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
     lengths = torch.tensor([len(t) for t in targets])
     padded = torch.zeros(len(targets), int(lengths.max()), targets[0].shape[-1])
     for row, t in enumerate(targets):
         padded[row, : len(t)] = t
-    rows = {"cond": cond, "target": padded, "target_lengths": lengths}
+    per_row = len(texts[0])
+    rows = {"cond": cond.view(len(targets), per_row, *cond.shape[1:]) if stacked else cond,
+            "target": padded, "target_lengths": lengths}
     if positions:
-        rows["attn_path"] = torch.nn.utils.rnn.pad_sequence(paths, batch_first=True)
+        path = torch.nn.utils.rnn.pad_sequence([p for ps in paths for p in ps], batch_first=True)
+        rows["attn_path"] = path.view(len(targets), per_row, -1) if stacked else path
     return rows
 
 
 def trim_batch(batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Cut a batch's padding to its own longest text and target (rows are padded to the corpus's)."""
+    """Cut a batch's padding to its own longest text and target (rows are padded to the corpus's).
+
+    A stacked batch (cond (batch, spellings, symbols, 3)) first gets one spelling per row: drawn from a
+    generator seeded by the batch's `_group` (so every truncated-BPTT chunk of a batch reads the
+    same text), else from torch's global generator (seeded per training step)."""
     out = dict(batch)
-    symbols = int((batch["cond"].abs().sum(-1) > 0).sum(-1).max())
-    out["cond"] = batch["cond"][:, :max(symbols, 1)]
+    if batch["cond"].dim() == 4:
+        rows, options = batch["cond"].shape[:2]
+        generator = torch.Generator().manual_seed(int(batch["_group"])) if "_group" in batch else None
+        pick = torch.randint(options, (rows,), generator=generator)
+        out["cond"] = batch["cond"][torch.arange(rows), pick]
+        if "attn_path" in batch:
+            out["attn_path"] = batch["attn_path"][torch.arange(rows), pick]
+    symbols = int((out["cond"].abs().sum(-1) > 0).sum(-1).max())
+    out["cond"] = out["cond"][:, :max(symbols, 1)]
     if "target_lengths" in batch:
         frames = int(batch["target_lengths"].max())
         out["target"] = batch["target"][:, :frames]
-        if "attn_path" in batch:
-            out["attn_path"] = batch["attn_path"][:, :frames]
+        if "attn_path" in out:
+            out["attn_path"] = out["attn_path"][:, :frames]
     return out

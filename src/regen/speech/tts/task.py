@@ -145,7 +145,7 @@ class TTSTask(Task):
         segments = training_segments(train_items, cfg.data)
         positions = isinstance(model, RepMixTTS) and model.cfg.timing_prior
         train = build_rows(segments, mel, cfg.data, cfg.seed, kind, frame, progress=cfg.trainer.progress,
-                           positions=positions)
+                           positions=positions, stacked=True)
         valid_segments = training_segments(held, cfg.data)[: cfg.data.valid_utterances] or segments[:1]
         valid = build_rows(valid_segments, mel, cfg.data, cfg.seed + 1, kind, frame, positions=positions)
         stats = training_stats(cfg, train_items, mel, Path(run_dir) / STATS_FILE)
@@ -157,7 +157,7 @@ class TTSTask(Task):
         example = trim_batch({k: v[:1] for k, v in valid.items()})
         snapshots = AlignmentSnapshots(model, example, Path(run_dir) / "alignments", cfg.trainer.val_every)
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train_items), "phrases": len(segments),
-                "rows": int(len(train["cond"])), "held_out": [i.id for i in held],
+                "spellings": int(train["cond"].shape[1]), "held_out": [i.id for i in held],
                 "skipped_files": len(report.problems), "fingerprint": fingerprint(train["cond"], train["target"])}
         return TrainingPlan([Phase("converter", objective, train, cfg.phases["converter"], valid, [snapshots])], data)
 
