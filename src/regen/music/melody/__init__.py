@@ -1,0 +1,17 @@
+"""Lyrics -> melody through a music template (TeleMelody's two stages): the data and the template.
+
+- `melodies`: one monophonic voice line (notes, rests, syllables, bars, key) read from music21.
+- `sources`: which collections of music21's bundled corpus are read, languages, held-out split.
+- `extraction`: extraction of every collection, cached as JSON, with a summary of what was kept.
+- `syllables`: lyrics -> syllables with word, punctuation, line and stress features.
+- `template`: the rule-based template Y' (rhythm, cadences, tonality, scale degrees, chords).
+"""
+
+from regen.music.melody.extraction import ExtractionSummary, MelodyData, load_melodies
+from regen.music.melody.melodies import Melody, MelodyNote, melody_from_part
+from regen.music.melody.syllables import Syllable, lyric_syllables, sung_syllables
+from regen.music.melody.template import MelodyTemplate, TemplateNote, melody_template
+
+__all__ = ["ExtractionSummary", "Melody", "MelodyData", "MelodyNote", "MelodyTemplate", "Syllable",
+           "TemplateNote", "load_melodies", "lyric_syllables", "melody_from_part", "melody_template",
+           "sung_syllables"]
