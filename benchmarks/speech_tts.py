@@ -26,17 +26,21 @@ Training runs get their own tables instead of the shipped systems': `--curve-run
 the timed snapshots of a run (`trainer.snapshot_minutes`, e.g. 15/30/60/120 training minutes)
 and its final checkpoint, the curve of WER and alignment success against training time;
 `--compare DIR...` scores checkpoints side by side (the alignment-aid ablation, Direct against
-RepMix at equal training time), each with Griffin-Lim on the same sentences.
+RepMix at equal training time), each with Griffin-Lim on the same sentences. A checkpoint's
+scores are kept in its folder, so snapshots scored while the run trains are not scored again
+(their real-time factor then carries the training's load).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import resource
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -46,6 +50,7 @@ from results import append_results  # noqa: E402
 
 from regen.core.assets import asset_path  # noqa: E402
 from regen.core.errors import RegenError  # noqa: E402
+from regen.core.files import atomic_write_text  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
 from regen.speech.tts.speaker import Speaker  # noqa: E402
@@ -123,12 +128,21 @@ def run_set(args: argparse.Namespace, eval_set: str) -> None:
                    f"--eval-corpus {args.eval_corpus} --limit {args.limit}")
 
 
-def checkpoint_row(path: Path, items: list, label: str) -> EvalRow:
-    """A converter checkpoint (a run's checkpoint or snapshot folder) + Griffin-Lim, scored on items."""
+def checkpoint_row(path: Path, items: list, label: str, eval_set: str) -> EvalRow:
+    """A converter checkpoint (a run's checkpoint or snapshot folder) + Griffin-Lim, scored on items.
+
+    The row is kept in the folder (`scores/<set>-<n>.json`, keyed by the weights' digest), so a
+    snapshot scored while its run still trains (`--compare` on it) is not scored again by the curve."""
+    digest = hashlib.sha256(b"".join(f.read_bytes() for f in sorted(path.glob("*.safetensors")))).hexdigest()
+    kept = path / "scores" / f"{eval_set}-{len(items)}.json"
+    if kept.is_file() and (cached := json.loads(kept.read_text())).get("weights") == digest:
+        return EvalRow.from_dict({**cached["row"], "setting": label})
     system = Speaker.from_checkpoints(path, "gl")
     system.say("Warm up.")
     speeches, seconds = synthesise(system, items)
-    return score(items, speeches, seconds, label)
+    row = score(items, speeches, seconds, label)
+    atomic_write_text(kept, json.dumps({"weights": digest, "row": asdict(row)}, indent=1))
+    return row
 
 
 def training_point(path: Path) -> str:
@@ -153,12 +167,12 @@ def run_training_tables(args: argparse.Namespace, eval_set: str) -> None:
         points = [*snaps, *([run / "checkpoint"] if (run / "checkpoint").is_dir() else [])]
         if not points:
             sys.exit(f"error: no snapshots or checkpoint under {run}; train with trainer.snapshot_minutes")
-        rows = [recordings, *(checkpoint_row(p, items, training_point(p)) for p in points)]
+        rows = [recordings, *(checkpoint_row(p, items, training_point(p), eval_set) for p in points)]
         append_results(f"Speech: training curve of {run} on {name} (festival:slt, Griffin-Lim)",
                        [format_rows(rows, f"Timed snapshots of {run} on {len(items)} {name}:")],
                        f"{command} --curve-run {run}")
     if args.compare:
-        rows = [recordings, *(checkpoint_row(p, items, training_point(p)) for p in args.compare)]
+        rows = [recordings, *(checkpoint_row(p, items, training_point(p), eval_set) for p in args.compare)]
         append_results(f"Speech: checkpoints compared on {name} (festival:slt, Griffin-Lim)",
                        [format_rows(rows, f"{len(args.compare)} checkpoints on {len(items)} {name}:")],
                        f"{command} --compare {' '.join(map(str, args.compare))}")

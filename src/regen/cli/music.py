@@ -1,4 +1,4 @@
-"""`regen music ...`: what only chorales have: corpus counts, harmonize, infill and grade.
+"""`regen music ...`: what only chorales have (corpus counts, harmonize, infill, grade) and melodies for lyrics.
 
 Training, sampling, evaluation and inspection are the generic `regen train/sample/evaluate/info`.
 """
@@ -14,7 +14,8 @@ import typer
 from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
 
-app = App(help="Bach chorales with SUNMASK (masked, step-unrolled denoising): harmonize, infill, grade.")
+app = App(help="Bach chorales with SUNMASK (masked, step-unrolled denoising): harmonize, infill, grade; "
+               "melodies for lyrics (melody).")
 
 ModelOpt = typer.Option("music/sunmask-conv-tiny", "--model", help="checkpoint directory or shipped name")
 StepsOpt = typer.Option(None, "--steps", min=1, help="sampling steps (default: from the checkpoint config)")
@@ -115,3 +116,59 @@ def grade_cmd(files: List[str] = typer.Argument(..., help="four-part MusicXML/MI
         detail = "  " + " ".join(f"{k}={g[k]:.2f}" for k in FEATURES) if features else ""
         typer.echo(f"{f}\t{g['grade']:.2f}{detail}")
     typer.echo(f"median\t{float(np.median(grades)):.2f}")
+
+
+@app.command()
+def melody(lyrics: Optional[str] = typer.Option(None, "--lyrics", help="the lyrics (one phrase; or --lyrics-file)"),
+           lyrics_file: Optional[Path] = typer.Option(None, "--lyrics-file",
+                                                      help="UTF-8 text file, one line per phrase"),
+           out: Path = OutOpt,
+           key: str = typer.Option("C", "--key", help="key: a tonic with an optional 'm' for minor (G, F#m, Bb)"),
+           meter: str = typer.Option("4/4", "--meter", help="time signature, e.g. 3/4 or 6/8"),
+           language: str = typer.Option("en", "--language",
+                                        help="lyric language code (en: CMU stress; others: a stress rule)"),
+           n: int = typer.Option(1, "--n", min=1, max=100, help="melodies to write"),
+           model: Optional[str] = typer.Option(None, "--model", help="checkpoint directory (default: the shipped "
+                                                                     "music/melody-tiny)"),
+           temperature: Optional[float] = TempOpt, seed: int = SeedOpt) -> None:
+    """Write N melodies for the lyrics: MusicXML with each syllable under its note, MIDI and a piano roll."""
+    import re
+
+    from regen.core.assets import asset_names
+    from regen.core.files import check_output_dir
+    from regen.core.task import load_model
+    from regen.music.melody.compose import compose, key_name, parse_key, parse_meter
+    from regen.music.melody.output import lyric_line, write_melody
+    from regen.music.melody.syllables import lyric_syllables
+    from regen.music.melody.task import SHIPPED
+
+    refuse_output_dir(out)
+    if (lyrics is None) == (lyrics_file is None):
+        raise RegenError("give the lyrics with --lyrics TEXT or --lyrics-file FILE (one of them)")
+    if lyrics_file is not None:
+        try:
+            lyrics = lyrics_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RegenError(f"cannot read --lyrics-file {lyrics_file}: {exc}") from None
+    text = lyrics or ""
+    if not text.strip():
+        raise RegenError("the lyrics are empty; give some words, e.g. --lyrics \"Amazing grace, how sweet the sound\"")
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        raise RegenError(f"--language {language!r} is not a language code such as en, de, it or la")
+    tonic, mode = parse_key(key)
+    signature = parse_meter(meter)
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    syllables = lyric_syllables(text, language)
+    if model is None and SHIPPED not in asset_names():
+        raise RegenError(f"no shipped {SHIPPED} checkpoint yet; train it with `regen train {SHIPPED} --out "
+                         f"src/regen/assets/{SHIPPED}` (about 25 minutes on 2 CPU cores) or pass --model DIR")
+    net, cfg, _ = load_model(model or SHIPPED, task="music-melody")
+    melodies = compose(net, syllables, tonic, mode, signature, n, seed,
+                       cfg.sample.temperature if temperature is None else temperature, cfg.sample.top_k)
+    check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
+    title = lyric_line(syllables)
+    for i, sung in enumerate(melodies, start=1):
+        paths = write_melody(sung, out, f"melody-{i:02d}", title[:80])
+        typer.echo(f"melody {i} ({len(syllables)} syllables, {key_name(tonic, mode)}, {signature}): "
+                   f"{', '.join(str(p) for p in paths)}")

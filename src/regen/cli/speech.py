@@ -294,3 +294,48 @@ def _read_mel(path: Path, n_mels: int) -> "torch.Tensor":  # noqa: F821
     if array.shape[1] != n_mels:
         array = array.T
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+
+
+ASR_MODEL = "speech/asr-tiny"
+
+
+@app.command("transcribe")
+def transcribe(
+    files: List[Path] = typer.Argument(..., help="WAV files to transcribe (any rate; resampled)."),
+    model: Optional[str] = typer.Option(None, "--model", help=f"ASR checkpoint folder or shipped name "
+                                        f"(default: {ASR_MODEL})."),
+    phones: bool = typer.Option(False, "--phones", help="Also print the phones heard (phone models)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per file instead of plain lines."),
+) -> None:
+    """Speech -> phonemes (CTC acoustic model) -> words (P2G learned from text alone): one transcript per file."""
+    from regen.core.assets import asset_names
+    from regen.core.task import load_model
+    from regen.speech.asr.task import asr_mel, transcriber
+    from regen.speech.data.audio import load_wav, resample
+
+    if model is None and ASR_MODEL not in asset_names():
+        raise RegenError(f"no shipped {ASR_MODEL} checkpoint yet; train it with `regen train {ASR_MODEL} --out "
+                         f"src/regen/assets/{ASR_MODEL}` or pass --model DIR")
+    net, cfg, _ = load_model(model or ASR_MODEL, task="speech-asr")
+    rate = asr_mel(cfg.model).sample_rate
+    waves = []
+    for path in files:
+        if not path.is_file():
+            raise RegenError(f"{path} does not exist; give WAV files to transcribe")
+        wave, original = load_wav(path)
+        if original != rate:
+            typer.echo(f"{path}: {original} Hz resampled to the model's {rate} Hz", err=True)
+        waves.append(resample(wave, original, rate))
+    system = transcriber(cfg, net)
+    for path, wave in zip(files, waves):  # every file is checked before any work
+        try:
+            system.check(wave)
+        except RegenError as exc:
+            raise RegenError(f"{path}: {exc}") from None
+    heard = system.transcribe(waves)
+    for path, h in zip(files, heard):
+        if as_json:
+            extra = {"phones": " ".join(h.units)} if phones else {}
+            typer.echo(json.dumps({"file": str(path), "text": h.text, **extra}))
+        else:
+            typer.echo(f"{path}\t{h.text}" + (f"\t{' '.join(h.units)}" if phones else ""))

@@ -25,10 +25,12 @@ from regen.train.config import PhaseConfig
 TASK_MODULES: dict[str, str] = {
     "image": "regen.vision.task",
     "music": "regen.music.task",
+    "music-melody": "regen.music.melody.task",
     "speech-repmix": "regen.speech.tts.task",
     "speech-rmelnet": "regen.speech.tts.task",
     "speech-direct": "regen.speech.tts.task",
     "speech-vocoder": "regen.speech.vocoder.task",
+    "speech-asr": "regen.speech.asr.task",
     "text": "regen.text.task",
     "text-template": "regen.text.template_task",
 }

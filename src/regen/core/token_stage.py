@@ -49,19 +49,20 @@ class TokenARStage(Stage):
     """P(target | cond) with a prefix transformer, for discrete spaces.
 
     cond: (batch, *input_space.shape) ints; target: (batch, *output_space.shape) ints.
-    A scalar condition (shape ()) becomes a one-token prefix.
+    A scalar condition (shape ()) becomes a one-token prefix. `aligned` (prod(output_space.shape),)
+    names the condition position each output position reads (default: `alignment` of the spaces).
     """
 
     def __init__(self, input_space: Space, output_space: Space, d_model: int = 64, layers: int = 2,
-                 heads: int = 4, dropout: float = 0.1) -> None:
+                 heads: int = 4, dropout: float = 0.1, aligned: torch.Tensor | None = None) -> None:
         super().__init__()
         for space in (input_space, output_space):
             if space.kind != "discrete":
                 raise ValueError(f"TokenARStage needs discrete spaces, got {space.describe()}")
         self._input, self._output = input_space, output_space
         self.net = PrefixARTransformer(input_space.vocab, max(1, math.prod(input_space.shape)),
-                                       output_space.vocab, math.prod(output_space.shape),
-                                       d_model, layers, heads, dropout, alignment(input_space, output_space))
+                                       output_space.vocab, math.prod(output_space.shape), d_model, layers, heads,
+                                       dropout, alignment(input_space, output_space) if aligned is None else aligned)
 
     @property
     def input_space(self) -> Space:

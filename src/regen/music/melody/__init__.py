@@ -1,10 +1,14 @@
-"""Lyrics -> melody through a music template (TeleMelody's two stages): the data and the template.
+"""Lyrics -> melody through a music template (TeleMelody's two stages).
 
 - `melodies`: one monophonic voice line (notes, rests, syllables, bars, key) read from music21.
 - `sources`: which collections of music21's bundled corpus are read, languages, held-out split.
 - `extraction`: extraction of every collection, cached as JSON, with a summary of what was kept.
 - `syllables`: lyrics -> syllables with word, punctuation, line and stress features.
 - `template`: the rule-based template Y' (rhythm, cadences, tonality, scale degrees, chords).
+- `segments`, `tokens`: melodies on a 1/12-quarter grid and the token rows of lyrics, template, melody.
+- `stages`, `model`: the grammar-bound token stages and the Regenerator / Direct models.
+- `task`: the `music-melody` task on the registry; `evaluation`: PD, DD, MD and lyric fit.
+- `compose`, `output`: lyrics in, sung melodies out as MusicXML, MIDI and a piano roll.
 """
 
 from regen.music.melody.extraction import ExtractionSummary, MelodyData, load_melodies

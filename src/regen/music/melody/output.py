@@ -1,0 +1,103 @@
+"""A sung melody as standard files: MusicXML with the syllables under their notes, MIDI, and a
+piano-roll PNG with the syllables written above the notes. Every file is written atomically."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any, Sequence
+
+from regen.core.files import atomic_path, save_figure
+from regen.music.melody.segments import TICKS, TONIC_NAMES, Segment, bar_ticks
+from regen.music.melody.syllables import Syllable
+
+
+def lyric_line(syllables: Sequence[Syllable]) -> str:
+    """The words the syllables spell, punctuation kept: "Amazing grace, how sweet"."""
+    return "".join(s.text + s.punctuation + ("" if s.position in ("begin", "middle") else " ")
+                   for s in syllables).strip()
+
+
+def melody_score(segment: Segment, title: str) -> Any:
+    """A music21 Score of one voice: key, meter, a pickup bar when the melody starts mid-bar, and
+    each note with its syllable (music21 `Lyric` with its syllabic position)."""
+    from music21 import clef, instrument, key, metadata, meter, note, stream
+
+    part = stream.Part(id="voice")
+    part.partName = "Voice"
+    part.insert(0, instrument.Vocalist())
+    part.insert(0, clef.TrebleClef() if statistics.median(segment.pitches) >= 57 else clef.BassClef())
+    part.insert(0, key.Key(TONIC_NAMES[segment.tonic], segment.mode))
+    part.insert(0, meter.TimeSignature(segment.meter))
+    if segment.start:
+        part.append(note.Rest(quarterLength=segment.start / TICKS))
+    for k, (rest, duration, pitch) in enumerate(zip(segment.rests, segment.durations, segment.pitches)):
+        if rest:
+            part.append(note.Rest(quarterLength=rest / TICKS))
+        sung = note.Note(pitch, quarterLength=duration / TICKS)
+        if segment.syllables is not None:
+            syllable = segment.syllables[k]
+            sung.lyrics.append(note.Lyric(text=syllable.text + syllable.punctuation, syllabic=syllable.position))
+        part.append(sung)
+    measures = part.makeMeasures()
+    if segment.start:
+        measures.getElementsByClass(stream.Measure).first().padAsAnacrusis(useInitialRests=True)
+    score = stream.Score()
+    score.insert(0, metadata.Metadata(title=title))
+    score.insert(0, measures)
+    return score.makeNotation()
+
+
+def write_musicxml(segment: Segment, path: str | Path, title: str) -> Path:
+    """Write the melody with its syllables as MusicXML (opens in MuseScore)."""
+    score = melody_score(segment, title)
+    with atomic_path(path, ".musicxml") as tmp:
+        score.write("musicxml", fp=tmp)
+    return Path(path)
+
+
+def write_midi(segment: Segment, path: str | Path, title: str) -> Path:
+    """Write the melody as a one-track MIDI file."""
+    score = melody_score(segment, title)
+    with atomic_path(path, ".mid") as tmp:
+        score.write("midi", fp=tmp)
+    return Path(path)
+
+
+def write_pianoroll(segment: Segment, path: str | Path, title: str) -> Path:
+    """Draw the melody as a piano roll (x: quarters from the first bar line, y: MIDI pitch) with bar
+    lines and each note's syllable above it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    onsets = segment.onsets()
+    end = (onsets[-1] + segment.durations[-1]) / TICKS
+    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, end / 1.5)), 3.8), dpi=110)
+    for k, (t, duration, pitch) in enumerate(zip(onsets, segment.durations, segment.pitches)):
+        ax.add_patch(Rectangle((t / TICKS, pitch - 0.4), duration / TICKS - 0.05, 0.8, facecolor="#1f77b4",
+                               edgecolor="#0b3c61", linewidth=0.5))
+        if segment.syllables is not None:
+            syllable = segment.syllables[k]
+            hyphen = "-" if syllable.position in ("begin", "middle") else ""
+            ax.text(t / TICKS, pitch + 0.7, syllable.text + hyphen, fontsize=7, va="bottom")
+    bar = bar_ticks(segment.meter) / TICKS
+    for line in range(int(end // bar) + 2):
+        ax.axvline(line * bar, color="#dddddd", linewidth=0.8, zorder=0)
+    ax.set_xlim(0, end + 0.25)
+    ax.set_ylim(min(segment.pitches) - 2, max(segment.pitches) + 4)
+    ax.set_xlabel(f"quarter notes ({segment.meter}, {TONIC_NAMES[segment.tonic].replace('-', 'b')} {segment.mode})")
+    ax.set_ylabel("MIDI pitch")
+    ax.set_title(title)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def write_melody(segment: Segment, out_dir: Path, stem: str, title: str) -> list[Path]:
+    """`stem`.musicxml, `stem`.mid and `stem`.png of the melody in `out_dir`."""
+    out_dir = Path(out_dir)
+    return [write_musicxml(segment, out_dir / f"{stem}.musicxml", title),
+            write_midi(segment, out_dir / f"{stem}.mid", title),
+            write_pianoroll(segment, out_dir / f"{stem}.png", title)]

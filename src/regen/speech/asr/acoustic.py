@@ -1,0 +1,156 @@
+"""CTC acoustic model: log-mel -> per-frame unit posteriors (phones for regeneration ASR, characters
+for the Direct baseline).
+
+    input        raw log-mel (batch, frames, n_mels), normalised by the training statistics;
+                 SpecAugment while training (time and frequency masks, Park et al., 2019)
+    speech       two stride-2 convolutions (4x fewer frames: 23 ms per frame at the ch4 hop),
+    encoder      then `speech_layers` bidirectional LSTM layers
+    shared       `shared_layers` bidirectional LSTM layers: the part a text encoder can feed in
+    encoder      Maestro-style text injection (thesis ch. 10)
+    head         a linear layer to the units, blank = 0; trained with CTC
+
+Tensors: mel (batch, frames, n_mels) float; mel_lengths (batch,) int64; targets (batch, units)
+int64 unit ids (0 pads); target_lengths (batch,). Encoder outputs (batch, frames / 4, 2 hidden).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from regen.speech.asr.units import UNIT_KINDS, units_of
+
+
+@dataclass
+class ASRConfig:
+    """Sizes of the CTC acoustic model (see the module docstring); `units` 'phones' or 'chars'."""
+
+    mel: str = "logmel-ch4"
+    n_mels: int = 80
+    units: str = "phones"
+    conv_channels: int = 128
+    hidden: int = 128
+    speech_layers: int = 1
+    shared_layers: int = 2
+    dropout: float = 0.1
+    time_masks: int = 2
+    time_mask_frames: int = 40
+    freq_masks: int = 2
+    freq_mask_bins: int = 12
+
+    def __post_init__(self) -> None:
+        if self.units not in UNIT_KINDS:
+            raise ValueError(f"units must be one of {', '.join(UNIT_KINDS)}, got '{self.units}'")
+        if min(self.n_mels, self.conv_channels, self.hidden, self.speech_layers, self.shared_layers) < 1:
+            raise ValueError("n_mels, conv_channels, hidden, speech_layers and shared_layers must be >= 1")
+        if not 0 <= self.dropout < 1 or min(self.time_masks, self.time_mask_frames, self.freq_masks,
+                                             self.freq_mask_bins) < 0:
+            raise ValueError("dropout must lie in [0, 1) and the SpecAugment sizes be >= 0")
+
+
+SUBSAMPLING = 4
+
+
+def encoded_lengths(lengths: torch.Tensor) -> torch.Tensor:
+    """Frames left after the two stride-2 convolutions (kernel 3, padding 1)."""
+    for _ in range(2):
+        lengths = torch.div(lengths - 1, 2, rounding_mode="floor") + 1
+    return lengths
+
+
+class BiLSTMStack(nn.Module):
+    """Bidirectional LSTM layers over padded sequences: (batch, time, d_in) -> (batch, time, 2 hidden)."""
+
+    def __init__(self, d_in: int, hidden: int, layers: int, dropout: float) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(d_in, hidden, layers, batch_first=True, bidirectional=True,
+                            dropout=dropout if layers > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = pack_padded_sequence(x, lengths.cpu().clamp_min(1), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        return self.dropout(pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0])
+
+
+class SpeechEncoder(nn.Module):
+    """Normalised log-mel (batch, frames, n_mels) -> (batch, frames / 4, 2 hidden)."""
+
+    def __init__(self, cfg: ASRConfig) -> None:
+        super().__init__()
+        c = cfg.conv_channels
+        self.convs = nn.Sequential(nn.Conv1d(cfg.n_mels, c, 3, stride=2, padding=1), nn.GELU(),
+                                   nn.Conv1d(c, c, 3, stride=2, padding=1), nn.GELU())
+        self.rnn = BiLSTMStack(c, cfg.hidden, cfg.speech_layers, cfg.dropout)
+
+    def forward(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.convs(mel.transpose(1, 2)).transpose(1, 2)
+        out_lengths = encoded_lengths(lengths)
+        return self.rnn(h, out_lengths), out_lengths
+
+
+class CTCRecognizer(nn.Module):
+    """The acoustic model; see the module docstring."""
+
+    def __init__(self, cfg: ASRConfig) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.units = units_of(cfg.units)
+        self.speech_encoder = SpeechEncoder(cfg)
+        self.shared_encoder = BiLSTMStack(2 * cfg.hidden, cfg.hidden, cfg.shared_layers, cfg.dropout)
+        self.head = nn.Linear(2 * cfg.hidden, len(self.units))
+        self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
+        self.register_buffer("mel_std", torch.ones(cfg.n_mels))
+
+    def set_stats(self, mean: torch.Tensor, std: torch.Tensor) -> None:
+        """Per-bin statistics of the training log-mels (normalisation)."""
+        self.mel_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
+        self.mel_std.copy_(torch.as_tensor(std, dtype=torch.float32).clamp_min(1e-3))
+
+    def spec_augment(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Zero `time_masks` random spans of up to `time_mask_frames` frames and `freq_masks` spans of up
+        to `freq_mask_bins` bins per row (x normalised, so zero is the mean)."""
+        batch, frames, bins = x.shape
+        keep = torch.ones_like(x, dtype=torch.bool)
+        t, f = torch.arange(frames)[None, :], torch.arange(bins)[None, :]
+        for _ in range(self.cfg.time_masks):
+            width = torch.randint(0, self.cfg.time_mask_frames + 1, (batch, 1))
+            start = (torch.rand(batch, 1) * (lengths[:, None] - width).clamp_min(1)).long()
+            keep &= ~((t >= start) & (t < start + width))[:, :, None]
+        for _ in range(self.cfg.freq_masks):
+            width = torch.randint(0, self.cfg.freq_mask_bins + 1, (batch, 1))
+            start = (torch.rand(batch, 1) * (bins - width).clamp_min(1)).long()
+            keep &= ~((f >= start) & (f < start + width))[:, None, :]
+        return x * keep
+
+    def encode_speech(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Raw log-mel -> speech-encoder outputs (batch, frames / 4, 2 hidden) and their lengths."""
+        x = (mel.float() - self.mel_mean) / self.mel_std
+        if self.training:
+            x = self.spec_augment(x, lengths)
+        return self.speech_encoder(x, lengths)
+
+    def logits(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Shared encoder and head: (batch, frames', 2 hidden) -> unit logits (batch, frames', units)."""
+        return self.head(self.shared_encoder(hidden, lengths))
+
+    def forward(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Log-probabilities (batch, frames / 4, units) and their lengths."""
+        hidden, out_lengths = self.encode_speech(mel, lengths)
+        return self.logits(hidden, out_lengths).log_softmax(-1), out_lengths
+
+    def ctc_loss(self, log_probs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor,
+                 target_lengths: torch.Tensor) -> torch.Tensor:
+        """Mean CTC loss per target unit."""
+        return F.ctc_loss(log_probs.transpose(0, 1), targets, lengths, target_lengths, blank=0,
+                          reduction="sum", zero_infinity=True) / target_lengths.sum().clamp_min(1)
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """{'loss'}: CTC of a batch of (mel, mel_lengths, targets, target_lengths), trimmed to its longest row."""
+        frames, units = int(batch["mel_lengths"].max()), int(batch["target_lengths"].max())
+        log_probs, lengths = self(batch["mel"][:, :frames], batch["mel_lengths"])
+        return {"loss": self.ctc_loss(log_probs, lengths, batch["targets"][:, :units], batch["target_lengths"])}

@@ -1,0 +1,148 @@
+"""Phonemes -> words, learned from text alone (the second stage of regeneration ASR).
+
+Two parts, both estimated from text and never from audio:
+
+- `Lexicon`: pronunciation -> words, from the words of the training text (pronounced by the
+  project's G2P) and every entry of the CMU dictionary (134k words), so the recogniser is not
+  limited to the training text's vocabulary. A decoded phone word that is no pronunciation
+  gets its nearest pronunciations by phone edit distance (rapidfuzz over one character per
+  phone).
+- `WordLM`: an interpolated Kneser-Ney bigram model of the training text (discount 0.75) whose
+  lower order is the continuation distribution, add-`floor` smoothed over the whole lexicon
+  vocabulary, so dictionary words never seen in text keep a small probability.
+
+`P2G.decode(phone_words)` runs a beam search over word sequences scoring
+`lm_weight * log P_LM - edit_weight * edit distance` per word.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from regen.speech.asr.units import PHONE_UNITS, Transcript, strip_stress, transcript
+from regen.speech.text.g2p import cmu_dictionary
+from regen.speech.text.mixing import TextFrontEnd
+
+START, END = "<s>", "</s>"
+_PHONE_CHAR = {p: chr(0x100 + i) for i, p in enumerate(PHONE_UNITS.symbols[2:])}
+
+
+def pron_key(pron: Sequence[str]) -> str:
+    """A pronunciation as a string of one character per phone (for fast edit distances)."""
+    return "".join(_PHONE_CHAR[p] for p in pron)
+
+
+class Lexicon:
+    """Pronunciation (stress-free phones) -> the words spelled so: most frequent in text first, then
+    words without an apostrophe (a possessive is rarer than its plural), then alphabetically."""
+
+    def __init__(self, counts: Counter[str], prons: dict[str, tuple[str, ...]]) -> None:
+        by_key: dict[str, list[str]] = defaultdict(list)
+        for word, pron in prons.items():
+            if pron:
+                by_key[pron_key(pron)].append(word)
+        self.words = {k: sorted(ws, key=lambda w: (-counts[w], "'" in w, w)) for k, ws in by_key.items()}
+        self.keys = list(self.words)
+
+    @property
+    def vocabulary(self) -> set[str]:
+        return {w for ws in self.words.values() for w in ws}
+
+    def candidates(self, pron: Sequence[str], k: int = 4) -> list[tuple[str, int]]:
+        """Up to `k` pronunciations nearest to `pron` (edit distance in phones, exact first), each with
+        its words: [(word, distance), ...]."""
+        from rapidfuzz import process
+        from rapidfuzz.distance import Levenshtein
+
+        key = pron_key(pron)
+        if key in self.words and k == 1:
+            return [(w, 0) for w in self.words[key]]
+        found = process.extract(key, self.keys, scorer=Levenshtein.distance, limit=k)
+        return [(w, int(dist)) for near, dist, _ in found for w in self.words[near]]
+
+
+class WordLM:
+    """Interpolated Kneser-Ney bigram over words (see the module docstring)."""
+
+    def __init__(self, sentences: Iterable[Sequence[str]], vocabulary: set[str], discount: float = 0.75,
+                 floor: float = 0.1) -> None:
+        self.discount = discount
+        self.bigrams: Counter[tuple[str, str]] = Counter()
+        for words in sentences:
+            seq = [START, *words, END]
+            self.bigrams.update(zip(seq, seq[1:]))
+        self.history: Counter[str] = Counter()
+        self.followers: Counter[str] = Counter()
+        preceders: Counter[str] = Counter()
+        for (a, b), c in self.bigrams.items():
+            self.history[a] += c
+            self.followers[a] += 1
+            preceders[b] += 1
+        self.vocabulary = vocabulary | set(preceders)
+        total = sum(preceders.values()) + floor * len(self.vocabulary)
+        self.base = {w: (preceders[w] + floor) / total for w in self.vocabulary}
+        self.unknown = floor / total
+
+    def logprob(self, previous: str, word: str) -> float:
+        """Natural log P(word | previous)."""
+        base = self.base.get(word, self.unknown)
+        seen = self.history[previous]
+        if not seen:
+            return math.log(base)
+        direct = max(self.bigrams[(previous, word)] - self.discount, 0.0) / seen
+        return math.log(direct + self.discount * self.followers[previous] / seen * base)
+
+    def sentence_logprob(self, words: Sequence[str]) -> float:
+        seq = [START, *words, END]
+        return sum(self.logprob(a, b) for a, b in zip(seq, seq[1:]))
+
+
+@dataclass
+class P2G:
+    """Lexicon plus language model; `decode` turns per-word phone sequences into words."""
+
+    lexicon: Lexicon
+    lm: WordLM
+    lm_weight: float = 1.0
+    edit_weight: float = 8.0
+    beam: int = 16
+    neighbours: int = 4
+
+    def word_options(self, pron: Sequence[str]) -> list[tuple[str, float]]:
+        return [(w, -self.edit_weight * d) for w, d in self.lexicon.candidates(pron, self.neighbours)]
+
+    def decode(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float]:
+        """(words, score): the best word per phone word under the LM; score = lm_weight * log P_LM
+        (with the end of sentence) - edit_weight * summed edit distances."""
+        beams: list[tuple[float, list[str]]] = [(0.0, [])]
+        for pron in phone_words:
+            options = self.word_options(pron)
+            grown = [(score + edit + self.lm_weight * self.lm.logprob(words[-1] if words else START, w), [*words, w])
+                     for score, words in beams for w, edit in options]
+            beams = sorted(grown, key=lambda b: -b[0])[: self.beam]
+        done = [(s + self.lm_weight * self.lm.logprob(ws[-1] if ws else START, END), ws) for s, ws in beams]
+        score, words = max(done, key=lambda b: b[0])
+        return words, score
+
+
+def training_texts(limit: int | None = None) -> list[str]:
+    """The text P2G learns from: the King James sentences of the corpus builder, held-out ones removed."""
+    from regen.speech.data.sentences import is_held_out, sentences
+
+    return [s.normalized for s in sentences(limit) if not is_held_out(s.normalized)]
+
+
+@lru_cache(maxsize=2)
+def build_p2g(limit: int | None = None) -> P2G:
+    """The P2G of `training_texts(limit)` and the CMU dictionary (built once per process, a few seconds)."""
+    front_end = TextFrontEnd()
+    scripts: list[Transcript] = [transcript(t, front_end) for t in training_texts(limit)]
+    counts: Counter[str] = Counter(w for s in scripts for w in s.words)
+    prons = {w: strip_stress(p) for w, p in cmu_dictionary().items() if w.replace("'", "").isalpha()}
+    prons.update({w: p for s in scripts for w, p in zip(s.words, s.prons)})
+    lexicon = Lexicon(counts, prons)
+    return P2G(lexicon, WordLM((s.words for s in scripts), lexicon.vocabulary))

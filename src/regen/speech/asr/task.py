@@ -1,0 +1,158 @@
+"""The speech-recognition task (`speech-asr`): a CTC acoustic model trained on the corpus's paired
+audio, plus (for phone units, the regeneration route) the P2G of `regen.speech.asr.p2g`, which
+is built from text alone when a transcriber is made and is not part of the weights.
+
+`regen evaluate` transcribes the corpus's held-out utterances (`sample.eval_utterances`) and
+reports the corpus-level word error rate (jiwer: substitutions, deletions, insertions), the
+phone error rate for phone models and the real-time factor; `regen sample` writes the
+transcripts of the first `n` held-out utterances beside their references as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from regen.core.errors import ConfigError
+from regen.core.files import atomic_write_text
+from regen.core.objective import Objective
+from regen.core.provenance import fingerprint
+from regen.core.run_config import RunConfig
+from regen.core.task import Task, TrainingPlan, register
+from regen.speech.asr.acoustic import ASRConfig, CTCRecognizer
+from regen.speech.asr.data import ASRDataConfig, build_rows
+from regen.speech.asr.p2g import build_p2g
+from regen.speech.asr.transcriber import Transcriber
+from regen.speech.asr.units import transcript
+from regen.speech.data.load import Item, load_audio
+from regen.speech.features.mel import MelConfig, load_mel_config
+from regen.speech.text.mixing import TextFrontEnd
+from regen.speech.tts.data import tts_split
+from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats
+from regen.train.config import PhaseConfig
+from regen.train.phases import Phase
+
+
+@dataclass
+class ASRSampleConfig:
+    """How transcription runs: CTC beam width, the P2G's weights (language model, edit distance),
+    its text (`lm_sentences` King James sentences, 0: all) and how many held-out utterances
+    `regen evaluate` transcribes."""
+
+    beam: int = 8
+    lm_weight: float = 1.0
+    edit_weight: float = 8.0
+    lm_sentences: int = 0
+    eval_utterances: int = 50
+
+    def __post_init__(self) -> None:
+        if self.beam < 1 or self.eval_utterances < 1 or self.lm_sentences < 0:
+            raise ValueError("beam and eval_utterances must be >= 1 and lm_sentences >= 0")
+        if self.lm_weight < 0 or self.edit_weight < 0:
+            raise ValueError("lm_weight and edit_weight must be >= 0")
+
+
+def asr_mel(model: ASRConfig) -> MelConfig:
+    """The model's mel config; ConfigError unless its bands agree with the model."""
+    mel = load_mel_config(model.mel)
+    if mel.n_mels != model.n_mels:
+        raise ConfigError(f"model.n_mels {model.n_mels} disagrees with mel config '{model.mel}' ({mel.n_mels})")
+    return mel
+
+
+def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
+    """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences`)."""
+    p2g = None
+    if cfg.model.units == "phones":
+        base = build_p2g(cfg.sample.lm_sentences or None)
+        p2g = type(base)(base.lexicon, base.lm, cfg.sample.lm_weight, cfg.sample.edit_weight)
+    return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
+
+
+def held_out_items(cfg: RunConfig, mel: MelConfig) -> list[Item]:
+    """The corpus's held-out utterances (never trained on)."""
+    return tts_split(load_items(cfg.data.corpus, mel))[1]
+
+
+def phone_string(text: str, front_end: TextFrontEnd) -> str:
+    """A transcript's phones (no stress, no boundaries) as space-separated words for jiwer."""
+    return " ".join(p for pron in transcript(text, front_end).prons for p in pron)
+
+
+def score_transcripts(refs: list[str], heard: list, units: str) -> dict[str, float]:
+    """Corpus-level WER with its counts, and PER for phone models (the phones heard against the
+    reference transcript's pronunciation)."""
+    from regen.speech.features.measures import word_errors
+
+    errors = word_errors(refs, [h.text for h in heard])
+    out = {"wer": errors.wer, "substitutions": errors.substitutions, "deletions": errors.deletions,
+           "insertions": errors.insertions, "reference_words": errors.reference_words}
+    if units == "phones":
+        front_end = TextFrontEnd()
+        phones = [" ".join(u for u in h.units if u != "|") for h in heard]
+        out["per"] = word_errors([phone_string(r, front_end) for r in refs], phones).wer
+    return out
+
+
+@register
+class ASRTask(Task):
+    """CTC speech recognition: phones + P2G (regeneration) or characters (Direct)."""
+
+    name = "speech-asr"
+    domain = "speech"
+    model_config = ASRConfig
+    data_config = ASRDataConfig
+    sample_config = ASRSampleConfig
+
+    def default_phases(self) -> dict[str, PhaseConfig]:
+        return {"acoustic": PhaseConfig(max_steps=4000, batch_size=16, lr=1e-3, warmup=200)}
+
+    def check_config(self, cfg: RunConfig, where: str) -> None:
+        try:
+            asr_mel(cfg.model)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+    def build(self, cfg: RunConfig) -> nn.Module:
+        return CTCRecognizer(cfg.model)
+
+    def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
+        mel = asr_mel(cfg.model)
+        report = load_items(cfg.data.corpus, mel)
+        train, held = tts_split(report)
+        train = [i for i in train if i.seconds <= cfg.data.max_seconds][: cfg.data.max_utterances or None]
+        stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
+        model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
+        rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress)
+        valid = build_rows(held[: cfg.data.valid_utterances], mel, cfg.model.units) if held else None
+        objective = Objective(self.name, model.loss, {"acoustic": model}, ["acoustic"])
+        data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
+                "skipped_files": len(report.problems), "units": cfg.model.units,
+                "fingerprint": fingerprint(rows["mel"].float(), rows["targets"])}
+        return TrainingPlan([Phase("acoustic", objective, rows, cfg.phases["acoustic"], valid)], data)
+
+    def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
+               temperature: float | None) -> list[Path]:
+        """Transcripts of the first `n` held-out utterances, beside their references (transcripts.json)."""
+        mel = asr_mel(cfg.model)
+        items = held_out_items(cfg, mel)[:n]
+        heard = transcriber(cfg, model).transcribe([load_audio(i, mel.sample_rate) for i in items])
+        rows = [{"id": i.id, "reference": i.normalized, "heard": h.text, "phones": " ".join(h.units)}
+                for i, h in zip(items, heard)]
+        return [atomic_write_text(out_dir / "transcripts.json", json.dumps(rows, indent=1))]
+
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
+        mel = asr_mel(cfg.model)
+        items = held_out_items(cfg, mel)[: cfg.sample.eval_utterances]
+        waves = [load_audio(i, mel.sample_rate) for i in items]
+        system = transcriber(cfg, model)
+        started = time.perf_counter()
+        heard = system.transcribe(waves)
+        seconds = time.perf_counter() - started
+        scores = score_transcripts([i.normalized for i in items], heard, cfg.model.units)
+        return {**scores, "rtf": seconds / max(sum(len(w) for w in waves) / mel.sample_rate, 1e-9)}

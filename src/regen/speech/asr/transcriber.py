@@ -1,0 +1,81 @@
+"""Regeneration ASR put together: speech X -> phonemes Y' (the CTC acoustic model, learned from paired
+audio) -> words Y (P2G, learned from text alone). The Direct route reads characters straight off its
+CTC model.
+
+For phone models, the acoustic model's `beam` best phone sequences (prefix beam search) are each
+split at word boundaries and turned into words by `P2G.decode`; the transcript with the best
+`CTC log-probability + P2G score` wins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from regen.core.errors import RegenError
+from regen.speech.asr.acoustic import CTCRecognizer
+from regen.speech.asr.decode import best_path, prefix_beam_search
+from regen.speech.asr.p2g import P2G
+from regen.speech.asr.units import phone_words
+from regen.speech.features.mel import MelConfig, log_mel
+
+MIN_SECONDS = 0.1
+SILENCE_RMS = 1e-4
+BATCH = 16  # waves per forward pass
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One transcript: its words (lower case) and, for phone models, the phone units read."""
+
+    text: str
+    units: tuple[str, ...]
+
+
+class Transcriber:
+    """wave -> `Heard`, through a CTC model (phones + P2G, or characters)."""
+
+    def __init__(self, model: CTCRecognizer, mel: MelConfig, p2g: P2G | None = None, beam: int = 8) -> None:
+        if model.cfg.units == "phones" and p2g is None:
+            raise ValueError("a phone recogniser needs a P2G to spell words")
+        self.model, self.mel, self.p2g, self.beam = model.eval(), mel, p2g, beam
+
+    @torch.no_grad()
+    def log_probs(self, waves: list[np.ndarray]) -> list[torch.Tensor]:
+        """Per wave (at the mel config's rate), its unit log-probabilities (frames / 4, units)."""
+        mels = [log_mel(w, self.mel) for w in waves]
+        lengths = torch.tensor([len(m) for m in mels])
+        batch = torch.nn.utils.rnn.pad_sequence(mels, batch_first=True)
+        out, out_lengths = self.model(batch, lengths)
+        return [o[:n] for o, n in zip(out, out_lengths.tolist())]
+
+    def check(self, wave: np.ndarray) -> None:
+        """RegenError for audio too short or silent to transcribe."""
+        if len(wave) < MIN_SECONDS * self.mel.sample_rate:
+            raise RegenError(f"the audio lasts {len(wave) / self.mel.sample_rate:.3f} s; give at least {MIN_SECONDS} s")
+        if float(np.sqrt(np.mean(np.square(wave, dtype=np.float64)))) < SILENCE_RMS:
+            raise RegenError("the audio is silent; nothing to transcribe")
+
+    def transcribe(self, waves: list[np.ndarray]) -> list[Heard]:
+        """Transcripts of waves (samples,) float in [-1, 1] at the mel config's sample rate."""
+        for wave in waves:
+            self.check(wave)
+        units = self.model.units
+        out = []
+        posteriors = [lp for k in range(0, len(waves), BATCH) for lp in self.log_probs(waves[k: k + BATCH])]
+        for lp in posteriors:
+            if self.p2g is None:
+                ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
+                out.append(Heard(" ".join("".join(units.decode(ids)).split()), ()))
+                continue
+            best: tuple[float, list[str], tuple[str, ...]] | None = None
+            for ids, score in prefix_beam_search(lp, self.beam):
+                symbols = tuple(units.decode(ids))
+                words, word_score = self.p2g.decode(phone_words(symbols))
+                if best is None or score + word_score > best[0]:
+                    best = (score + word_score, words, symbols)
+            assert best is not None
+            out.append(Heard(" ".join(best[1]), best[2]))
+        return out

@@ -1,0 +1,59 @@
+"""The evaluation metrics on known cases."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+
+from regen.music.melody.evaluation import (alignment, cadence_accuracy, dtw, in_key, melody_distance, melody_metrics,
+                                           one_voice_reference, overlap, pitch_line, stress_on_strong)
+from regen.music.melody.melodies import Melody
+from regen.music.melody.segments import Segment, melody_segments
+from regen.music.melody.syllables import lyric_syllables
+
+
+def sung(hand_melody: Melody) -> list[Segment]:
+    return melody_segments(hand_melody, 32, syllabic=True)[0]
+
+
+def test_identical_melodies_are_perfectly_close(hand_melody: Melody) -> None:
+    segments = sung(hand_melody)
+    m = melody_metrics(segments, segments, one_voice_reference(segments))
+    assert m["pd"] == m["dd"] == m["alignment"] == 1.0
+    assert m["md"] == 0.0 and m["note_distance"] == 0.0 and m["interval_distance"] == 0.0
+    assert 0 <= m["in_key"] <= 1 and 0 <= m["cadence"] <= 1
+
+
+def test_distances_on_known_cases(hand_melody: Melody) -> None:
+    first = sung(hand_melody)[0]
+    up = replace(first, pitches=tuple(p + 2 for p in first.pitches))  # transposed: same contour
+    assert math.isclose(melody_distance(up, first), 0.0, abs_tol=1e-9) and overlap(Counter(up.relative_pitches()),
+                                                         Counter(first.relative_pitches())) < 1
+    assert dtw(np.array([0.0, 1, 2]), np.array([0.0, 0, 1, 2])) == 0.0  # a repeat costs nothing
+    assert dtw(np.array([0.0, 1]), np.array([0.0, 3])) == 2.0
+    assert overlap(Counter({1: 1, 2: 1}), Counter({2: 2})) == 0.5
+    assert overlap(Counter(), Counter({2: 2})) == 0.0
+    # the pitch line samples every 16th and holds a pitch through the rest after it
+    line = pitch_line(Segment(0, "major", "4/4", 0, (0, 6), (3, 3), (60, 62), (False, True)))
+    assert line.tolist() == [0, 0, 0, 2]
+    late = replace(first, start=(first.start + 12) % 36)
+    assert alignment(late, first) == 0.0 and alignment(first, first) == 1.0
+
+
+def test_lyric_fit_metrics() -> None:
+    syllables = tuple(lyric_syllables("Amazing grace, how sweet.", "en"))  # a-MA-zing grace, how sweet.
+    count = len(syllables)
+    on_beat = Segment(0, "major", "3/4", 24, (0,) * count, (12, 24, 12, 36, 12, 36), (67, 71, 69, 67, 64, 60),
+                      (False,) * count, syllables)
+    assert on_beat.positions()[1] == 0 and stress_on_strong(on_beat) == 1.0  # MA on the downbeat
+    off_beat = replace(on_beat, start=6)
+    assert off_beat.positions()[1] == 18 and stress_on_strong(off_beat) == 0.0
+    # lyric phrase ends: "grace," (a long note closing its bar) and "sweet." (the last note, on the tonic)
+    assert cadence_accuracy(on_beat) == 1.0
+    assert math.isclose(cadence_accuracy(replace(on_beat, pitches=on_beat.pitches[:-1] + (62,))), 0.5)
+    assert in_key(on_beat) == 1.0 and in_key(replace(on_beat, pitches=(61,) * count)) == 0.0
+    minor = replace(on_beat, tonic=9, mode="minor", pitches=(68, 66, 69, 71, 72, 64))  # raised 7th and 6th
+    assert in_key(minor) == 1.0

@@ -1,0 +1,34 @@
+"""CTC decoding: best path and prefix beam search against brute-force path sums."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+import torch
+
+from regen.speech.asr.decode import best_path, prefix_beam_search
+
+
+def collapse(path: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(u for k, u in enumerate(path) if u != 0 and (k == 0 or u != path[k - 1]))
+
+
+def test_prefix_beam_matches_the_sum_over_all_paths() -> None:
+    torch.manual_seed(0)
+    log_probs = torch.randn(5, 3).log_softmax(-1)
+    exact: dict[tuple[int, ...], float] = {}
+    for path in itertools.product(range(3), repeat=5):
+        p = math.exp(sum(float(log_probs[t, u]) for t, u in enumerate(path)))
+        exact[collapse(path)] = exact.get(collapse(path), 0.0) + p
+    beams = prefix_beam_search(log_probs, beam=100, prune=-100.0)
+    best = max(exact, key=exact.get)
+    assert beams[0][0] == best
+    for units, logp in beams[:5]:
+        assert math.exp(logp) == pytest.approx(exact[units], rel=1e-6)
+
+
+def test_best_path_merges_repeats_and_drops_blanks() -> None:
+    ids = torch.tensor([1, 1, 0, 1, 2, 2, 0, 0])
+    assert best_path(torch.nn.functional.one_hot(ids, 3).float().log()) == [1, 1, 2]

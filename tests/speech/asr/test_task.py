@@ -1,0 +1,71 @@
+"""The speech-asr task end to end on a tiny espeak corpus: train, evaluate, sample, transcribe, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from regen.cli.main import app
+from regen.core.run_config import load_run_config
+from regen.core.task import get_task, load_model
+from regen.speech.asr.acoustic import CTCRecognizer
+from regen.speech.data.audio import save_wav
+from regen.train.run import train_run
+
+SMALL = ["phases.acoustic.max_steps=4", "phases.acoustic.batch_size=2", "trainer.val_every=2", "trainer.ckpt_every=2",
+         "trainer.progress=false", "trainer.max_minutes=0", "trainer.snapshot_minutes=[]", "model.hidden=16",
+         "model.conv_channels=16", "sample.eval_utterances=1", "sample.lm_sentences=200", "sample.beam=2"]
+
+
+@pytest.fixture(scope="module")
+def checkpoints(espeak_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("asr")
+    return {name: train_run(load_run_config(f"speech/{name}", SMALL + [f"data.corpus={espeak_corpus}"]),
+                            out / name, evaluate=False) for name in ("asr-tiny", "asr-direct-tiny")}
+
+
+def test_both_routes_train_evaluate_and_sample(checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    for name, ckpt in checkpoints.items():
+        model, cfg, _ = load_model(ckpt)
+        assert isinstance(model, CTCRecognizer) and cfg.model.units == ("phones" if name == "asr-tiny" else "chars")
+        assert '"steps": 4' in (ckpt / "meta.json").read_text()
+        scores = get_task("speech-asr").evaluate(cfg, model)
+        assert 0 <= scores["wer"] and scores["reference_words"] > 0 and scores["rtf"] > 0
+        assert ("per" in scores) == (name == "asr-tiny")
+        files = get_task("speech-asr").sample(cfg, model, tmp_path / name, 1, 0, None)
+        rows = json.loads(files[0].read_text())
+        assert len(rows) == 1 and rows[0]["reference"]
+
+
+def test_transcribe_prints_one_line_per_file_and_resamples(checkpoints: dict[str, Path], espeak_corpus: Path,
+                                                           tmp_path: Path) -> None:
+    wavs = sorted(espeak_corpus.glob("*/wavs/*.wav"))[:2]
+    from regen.speech.data.audio import load_wav
+
+    wave, rate = load_wav(wavs[0], 16000)
+    other = save_wav(tmp_path / "16k.wav", wave, rate)
+    result = CliRunner().invoke(app, ["speech", "transcribe", str(wavs[0]), str(other), "--model",
+                                      str(checkpoints["asr-tiny"]), "--json", "--phones"])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [row["file"] for row in lines] == [str(wavs[0]), str(other)] and all("phones" in r for r in lines)
+    assert "16000 Hz resampled" in result.output
+
+
+@pytest.mark.parametrize("kind, message", [("missing", "does not exist"), ("silent", "silent"),
+                                           ("text", "cannot read audio"), ("short", "at least")])
+def test_bad_audio_is_a_one_line_error(kind: str, message: str, checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    path = tmp_path / "in.wav"
+    if kind == "silent":
+        save_wav(path, np.zeros(22050, dtype=np.float32), 22050)
+    elif kind == "short":
+        save_wav(path, np.random.default_rng(0).normal(0, 0.1, 200).astype(np.float32), 22050)
+    elif kind == "text":
+        path = tmp_path / "notes.txt"
+        path.write_text("not audio")
+    result = CliRunner().invoke(app, ["speech", "transcribe", str(path), "--model", str(checkpoints["asr-tiny"])])
+    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
