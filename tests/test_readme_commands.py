@@ -1,7 +1,8 @@
 """Every command the README shows runs as written, in order, in a fresh folder.
 
-Only sizes shrink: each `regen train` line gets the overrides of SMALL for its domain appended
-(later `--set`s win), and the corpus build reads fewer sentences. Nothing else is changed.
+Only sizes shrink: each `regen train` line gets the overrides of SMALL for the longest prefix of
+its config name appended (later `--set`s win), and the corpus build reads fewer sentences.
+Nothing else is changed.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ SMALL = {
     "image/": ["phases.abstraction.max_steps=3", "phases.renderer.max_steps=3", "phases.converter.max_steps=3",
                "phases.finetune.max_steps=2", "phases.direct.max_steps=3", "sample.samples_per_class=2"],
     "music/": ["phases.denoiser.max_steps=2", "data.max_windows=16", "data.eval_samples=1", "sample.steps=2"],
+    "music/melody": ["phases.renderer.max_steps=2", "phases.converter.max_steps=2", "data.collections=[chorales,airds]",
+                     "data.limit=6", "data.eval_segments=2"],
     "speech/": ["phases.converter.max_steps=2", "data.max_rows=16", "sample.eval_sentences=1"],
+    "speech/asr": ["phases.acoustic.max_steps=2", "data.max_utterances=16", "sample.eval_utterances=1"],
     "text/": ["phases.model.max_steps=2", "data.max_sentences=32", "data.eval_samples=2", "sample.steps=2"],
 }
 SUBSTITUTIONS = {"--limit 6000": "--limit 60"}
@@ -36,8 +40,8 @@ def shrink(line: str) -> str:
         line = line.replace(old, new)
     match = re.match(r"regen train (\S+)", line)
     if match:
-        domain = match.group(1).split("/")[0] + "/"
-        line += "".join(f" --set {item}" for item in SMALL[domain]) + " --set trainer.progress=false"
+        prefix = max((p for p in SMALL if match.group(1).startswith(p)), key=len)
+        line += "".join(f" --set {item}" for item in SMALL[prefix]) + " --set trainer.progress=false"
     return line
 
 
