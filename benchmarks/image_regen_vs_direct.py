@@ -1,19 +1,25 @@
-"""Regeneration vs Direct on the digits, at 100 %, 20 % and 5 % of the labels.
+"""Regeneration vs Direct on the digits, from all labels down to 0.5 % (one or two per class).
 
 The renderer (and the VQ-VAE) train on every training image without labels; the
-converter and Direct see only the labelled fraction. Samples are judged by the
-shipped classifier: class accuracy, Frechet distance to the test images, diversity.
-A second table holds the per-stage diagnostics of every regeneration row
-(`regen.vision.diagnostics`: the renderer on true abstractions, the converter's
-abstractions judged by a classifier of real ones, the abstraction's own figures).
+converter and Direct see only the labelled fraction (class-stratified, at least one
+image per class). Every configuration runs with several seeds (model initialisation
+and labelled subset both follow the seed); rows give the mean and the spread (min-max)
+over seeds. Samples are judged by the shipped classifier: class accuracy, Frechet
+distance to the test images, diversity, distance to the nearest training image. Every
+row, the real validation images included, is scored on the same number of images
+(27 samples per class = 270 against the 269 validation digits), since the Frechet
+distance depends on the count. A second table holds the per-stage diagnostics of every
+regeneration row (`regen.vision.diagnostics`: the renderer on true abstractions, the
+converter's abstractions judged by a classifier of real ones, the abstraction's own figures).
 
-    python benchmarks/image_regen_vs_direct.py [--fractions 1 0.2 0.05] [--fresh]
+    python benchmarks/image_regen_vs_direct.py [--fractions 1 0.2 0.05 0.01 0.005] [--seeds 0 1 2] [--fresh]
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import statistics
 import sys
 from pathlib import Path
 
@@ -58,76 +64,110 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
     return train_run(cfg, run_dir, resume=any(run_dir.iterdir()), out=out)
 
 
-def row(label: str, frac: float, ckpt_dir: Path) -> str:
-    """One table row; metrics are recomputed so every row uses the current evaluation."""
+SAMPLES_PER_CLASS = 27  # 270 samples: the count of the 269 real validation digits
+
+
+def scores(ckpt_dir: Path) -> dict[str, float]:
+    """Sample scores of one checkpoint (recomputed, so every row uses the current evaluation), its
+    parameters, optimizer steps and training seconds."""
     ckpt = read_checkpoint(ckpt_dir)
     task = get_task("image")
     m, phases = task.evaluate(*task.load(ckpt)), ckpt.meta["phases"]
-    seconds = sum(p["seconds"] for p in phases.values())
-    return (f"| {label} | {frac:g} | {m['accuracy']:.3f} | {m['fd']:.2f} | {m['diversity']:.3f} | "
-            f"{m['nn_train']:.3f} | {ckpt.meta['parameters']:,} | {sum(p['steps'] for p in phases.values())} | "
-            f"{seconds:.0f} |")
+    return {**m, "parameters": ckpt.meta["parameters"], "steps": sum(p["steps"] for p in phases.values()),
+            "seconds": sum(p["seconds"] for p in phases.values())}
 
 
-def stage_row(label: str, frac: float, ckpt_dir: Path) -> str:
+def spread(values: list[float], digits: int) -> str:
+    """'mean' for one value, 'mean (min-max)' for several."""
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return f"{mean:.{digits}f}"
+    return f"{mean:.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+
+def row(label: str, frac: float, runs: list[dict[str, float]]) -> str:
+    """One table row over the seeds' runs."""
+    cell = lambda key, d: spread([r[key] for r in runs], d)  # noqa: E731
+    return (f"| {label} | {frac:g} | {len(runs)} | {cell('accuracy', 3)} | {cell('fd', 2)} | {cell('diversity', 3)} | "
+            f"{cell('nn_train', 3)} | {int(runs[0]['parameters']):,} | {int(runs[0]['steps'])} | "
+            f"{statistics.fmean(r['seconds'] for r in runs):.0f} |")
+
+
+def stage_scores(ckpt_dir: Path) -> dict[str, float]:
     """The per-stage diagnostics of one regeneration checkpoint."""
-    ckpt = read_checkpoint(ckpt_dir)
-    _, model = get_task("image").load(ckpt)
-    d = stage_diagnostics(model, load_splits(0), load_classifier())
-    codes = f"{d['abstraction_codes_used']:.0f}/{d['abstraction_codebook']:.0f}" if "abstraction_codes_used" in d else "-"
-    return (f"| {label} | {frac:g} | {d['renderer_accuracy']:.3f} | {d['renderer_fd']:.2f} | "
-            f"{d['converter_accuracy']:.3f} | {d['converter_ceiling']:.3f} | {d['converter_distinct']:.2f} | "
-            f"{d['abstraction_exact_pixels']:.3f} | {codes} |")
+    _, model = get_task("image").load(read_checkpoint(ckpt_dir))
+    return stage_diagnostics(model, load_splits(0), load_classifier())
+
+
+def stage_row(label: str, frac: float, runs: list[dict[str, float]]) -> str:
+    """The per-stage diagnostics of one regeneration configuration over the seeds' runs."""
+    cell = lambda key, d: spread([r[key] for r in runs], d)  # noqa: E731
+    codes = (f"{statistics.fmean(r['abstraction_codes_used'] for r in runs):.1f}/"
+             f"{runs[0]['abstraction_codebook']:.0f}" if "abstraction_codes_used" in runs[0] else "-")
+    return (f"| {label} | {frac:g} | {cell('renderer_accuracy', 3)} | {cell('renderer_fd', 2)} | "
+            f"{cell('converter_accuracy', 3)} | {cell('converter_ceiling', 3)} | {cell('converter_distinct', 2)} | "
+            f"{cell('abstraction_exact_pixels', 3)} | {codes} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.2, 0.05])
+    parser.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.2, 0.05, 0.01, 0.005])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-image")
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    lines = ["| method | labels | accuracy ↑ | FD ↓ | diversity | nn-train | parameters | steps | train s |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | labels | seeds | accuracy ↑ | FD ↓ | diversity | nn-train | parameters | steps | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     splits = load_splits(0)
     real = score_samples(load_classifier(), splits.valid_images, splits.valid_labels, splits.test_images,
                          splits.train_images)
-    lines.append(f"| real validation images | - | {real['accuracy']:.3f} | {real['fd']:.2f} | "
+    lines.append(f"| real validation images (269) | - | - | {real['accuracy']:.3f} | {real['fd']:.2f} | "
                  f"{real['diversity']:.3f} | {real['nn_train']:.3f} | - | - | - |")
     stages = ["| method | labels | renderer on true Y': accuracy | FD | converter's Y' judged: accuracy | "
               "ceiling (real test Y') | distinct Y' | abstraction exact pixels | codes used |",
               "|---|---|---|---|---|---|---|---|---|"]
+    common = [f"sample.samples_per_class={SAMPLES_PER_CLASS}"]
     for label, config in CONFIGS.items():
-        first = None
         for frac in args.fractions:
-            run_dir = args.runs / f"{config}-{frac:g}"
-            ckpt = train(config, [f"data.label_fraction={frac}"], run_dir, args.fresh, first)
-            first = first or run_dir
-            lines.append(row(label, frac, ckpt))
+            runs, diagnostics = [], []
+            for seed in args.seeds:
+                run_dir = args.runs / f"{config}-seed{seed}-{frac:g}"
+                shared = args.runs / f"{config}-seed{seed}-{max(args.fractions):g}"
+                overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.split_seed={seed}", *common]
+                ckpt = train(config, overrides, run_dir, args.fresh, None if shared == run_dir else shared)
+                runs.append(scores(ckpt))
+                if label.startswith("regen"):
+                    diagnostics.append(stage_scores(ckpt))
+            lines.append(row(label, frac, runs))
             print(lines[-1], flush=True)
-            if label.startswith("regen"):
-                stages.append(stage_row(label, frac, ckpt))
+            if diagnostics:
+                stages.append(stage_row(label, frac, diagnostics))
     low = min(args.fractions)
     for label, (config, overrides) in EXTRAS.items():
         run_dir = args.runs / f"{config}-{low:g}-{'-'.join(o.split('=')[0].split('.')[-1] for o in overrides)}"
-        ckpt = train(config, [f"data.label_fraction={low}", *overrides], run_dir, args.fresh, None)
-        lines.append(row(label, low, ckpt))
+        ckpt = train(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, None)
+        lines.append(row(label, low, [scores(ckpt)]))
         print(lines[-1], flush=True)
-    lines += ["", "Accuracy: share of 500 samples (50 per class) that the shipped classifier (99.3 % on real "
-              "test digits) assigns to the requested class. FD: Frechet distance between classifier features "
-              "of the samples and of the 271 test images. Diversity: mean pairwise L2 distance between "
-              "same-class samples (pixels in [0, 1]). nn-train: mean distance from a sample to the nearest "
-              "training image (near 0 = copying; real held-out digits set the level of generalisation). "
-              "Train s: wall seconds of all phases, on a machine shared with other jobs (label-free phases "
-              "are trained once and shared across label fractions, but counted in every row)."]
-    append_results("Images: regeneration vs Direct on the digits", lines,
-                   "python benchmarks/image_regen_vs_direct.py")
+    lines += ["", f"Seeds: each seed sets the model initialisation and the labelled subset; cells give the mean and "
+              f"(min-max) over the seeds. Accuracy: share of {10 * SAMPLES_PER_CLASS} samples ({SAMPLES_PER_CLASS} "
+              "per class) that the shipped classifier (99.3 % on real test digits) assigns to the requested class. "
+              "FD: Frechet distance between classifier features of the samples and of the 271 test images; the "
+              "real row scores the 269 validation digits, so every row is on about the same count. Diversity: "
+              "mean pairwise L2 distance between same-class samples (pixels in [0, 1]). nn-train: mean distance "
+              "from a sample to the nearest training image (near 0 = copying; real held-out digits set the level "
+              "of generalisation). Train s: wall seconds of all phases, on a machine shared with other jobs "
+              "(label-free phases are trained once per seed and shared across label fractions, but counted in "
+              "every row). The extension rows run one seed at the smallest fraction."]
+    command = (f"python benchmarks/image_regen_vs_direct.py --fractions {' '.join(f'{f:g}' for f in args.fractions)} "
+               f"--seeds {' '.join(map(str, args.seeds))}")
+    append_results("Images: regeneration vs Direct on the digits", lines, command)
     append_results("Images: per-stage diagnostics of the regeneration rows", stages + [
         "", "Renderer on true Y': test images encoded, rendered back (temperature 1), scored like samples against "
             "the test labels. Converter's Y': 50 abstractions per class, classified by an MLP trained on the real "
             "abstractions of the training images; its accuracy on real test abstractions is the ceiling. "
             "Distinct: share of different Y' among the drawn ones. Exact pixels: decode(encode(test image)) equal "
-            "to the image."], "python benchmarks/image_regen_vs_direct.py")
+            "to the image. Mean (min-max) over the seeds."], command)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ def test_labelled_subset_is_stratified():
     counts = torch.bincount(labels[keep], minlength=10)
     assert (counts >= 5).all() and (counts <= 8).all()
     assert len(labelled_subset(labels, 1.0)) == len(labels)
+    one_percent = labelled_subset(labels, 0.01)
+    assert len(one_percent) == round(0.01 * len(labels)) and len(set(labels[one_percent].tolist())) == 10
+    assert len(labelled_subset(labels, 0.005)) == 10  # one per class when the share is below that
 
 
 def test_pool_abstraction_shapes_and_levels():

@@ -37,13 +37,20 @@ def load_splits(seed: int = 0) -> DigitSplits:
 
 
 def labelled_subset(labels: torch.Tensor, fraction: float, seed: int = 0) -> torch.Tensor:
-    """Indices of a class-stratified `fraction` of the examples (at least one per class)."""
+    """Indices of a class-stratified `fraction` of the examples: round(fraction * n) in all, at least one
+    per class, the rest shared in proportion to the class sizes (largest remainders first)."""
     if not 0 < fraction <= 1:
         raise ValueError(f"label fraction must be in (0, 1], got {fraction}")
+    sizes = torch.bincount(labels, minlength=CLASSES)
+    want = sizes.double() * fraction
+    counts = want.floor().long().clamp_min(1)
+    order = (want - want.floor()).argsort(descending=True).tolist()
+    for c in order[: max(0, round(fraction * len(labels)) - int(counts.sum()))]:
+        counts[c] += 1
     gen = torch.Generator().manual_seed(seed + 1)
     keep = []
     for c in range(CLASSES):
         idx = (labels == c).nonzero().flatten()
         idx = idx[torch.randperm(len(idx), generator=gen)]
-        keep.append(idx[:max(1, round(fraction * len(idx)))])
+        keep.append(idx[: min(int(counts[c]), len(idx))])
     return torch.cat(keep).sort().values
