@@ -1,6 +1,7 @@
+import pytest
 import torch
 
-from regen.train.data import StepBatches
+from regen.train.data import MixedStepBatches, Mixture, StepBatches
 
 
 def test_batches_depend_only_on_step_and_cover_each_epoch():
@@ -52,3 +53,20 @@ def test_chunked_ranks_agree_on_the_number_of_chunks():
     for _ in range(10):
         a, b = next(ranks[0]), next(ranks[1])
         assert (int(a["_group"]), int(a["_chunk"])) == (int(b["_group"]), int(b["_chunk"]))
+
+
+def test_mixed_batches_take_fixed_shares_and_resume_at_the_step() -> None:
+    mixture = Mixture({"paired": {"x": torch.arange(10)}, "text": {"y": torch.arange(100, 103), "z": torch.zeros(3)}},
+                      {"paired": 1.0, "text": 1.0})
+    assert mixture.rows() == 13 and mixture.split(5) == {"paired": 3, "text": 2}
+    assert Mixture(mixture.sources, {"paired": 3.0, "text": 1.0}).split(4) == {"paired": 3, "text": 1}
+    stream = iter(MixedStepBatches(mixture, 4, seed=0))
+    batches = [next(stream) for _ in range(6)]
+    assert set(batches[0]) == {"_index", "paired/x", "text/y", "text/z"}
+    assert [len(b["paired/x"]) for b in batches] == [2] * 6 and [len(b["text/y"]) for b in batches] == [2] * 6
+    seen = torch.cat([b["text/y"] for b in batches[:3]])  # 3 batches of 2 cover the 3 text rows twice
+    assert sorted(seen.tolist()) == [100, 100, 101, 101, 102, 102]
+    resumed = next(iter(MixedStepBatches(mixture, 4, seed=0, start=4)))
+    assert int(resumed["_index"]) == 4 and torch.equal(resumed["paired/x"], batches[4]["paired/x"])
+    with pytest.raises(ValueError, match="one share per source"):
+        Mixture({"a": {"x": torch.zeros(2)}}, {"b": 1.0})

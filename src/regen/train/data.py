@@ -3,11 +3,14 @@
 That makes a resumed run see exactly the batches an uninterrupted one sees,
 whatever the epoch bookkeeping, and shards each global batch across DDP ranks.
 For truncated backpropagation through time, `ChunkedStepBatches` visits each
-batch for as many consecutive steps as its longest sequence has chunks.
+batch for as many consecutive steps as its longest sequence has chunks; for data
+from several sources (paired speech and text alone, say), `MixedStepBatches` fills
+every batch with a fixed share of each.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 import torch
@@ -103,6 +106,60 @@ class ChunkedStepBatches(StepBatches):
                 yield {**batch, "_index": torch.tensor(s), "_group": torch.tensor(g), "_chunk": torch.tensor(c)}
                 s += 1
             g, c = g + 1, 0
+
+
+@dataclass
+class Mixture:
+    """Training data from several sources (name -> aligned tensors, sources of different sizes); every
+    batch holds `shares[name]` of its rows from each source, under keys 'name/key'."""
+
+    sources: dict[str, dict[str, torch.Tensor]]
+    shares: dict[str, float]
+
+    def __post_init__(self) -> None:
+        if set(self.sources) != set(self.shares) or not self.sources:
+            raise ValueError(f"a mixture needs one share per source, got {sorted(self.shares)} for {sorted(self.sources)}")
+        if any(s <= 0 for s in self.shares.values()):
+            raise ValueError("mixture shares must be > 0")
+
+    def rows(self) -> int:
+        """Rows over all sources."""
+        return sum(len(next(iter(t.values()))) for t in self.sources.values())
+
+    def split(self, batch_size: int) -> dict[str, int]:
+        """Rows per source in a batch of `batch_size` (largest remainders; at least one each)."""
+        total = sum(self.shares.values())
+        want = {k: batch_size * v / total for k, v in self.shares.items()}
+        sizes = {k: max(1, int(w)) for k, w in want.items()}
+        for k in sorted(want, key=lambda k: int(want[k]) - want[k])[: max(0, batch_size - sum(sizes.values()))]:
+            sizes[k] += 1
+        return sizes
+
+
+class MixedStepBatches(IterableDataset):
+    """Batches of a `Mixture`: step s joins batch s of one `StepBatches` per source (seeded apart), keys
+    prefixed 'source/'; `_index` = s, so resuming works as for `StepBatches`."""
+
+    def __init__(self, mixture: Mixture, batch_size: int, seed: int, start: int = 0, rank: int = 0,
+                 world_size: int = 1) -> None:
+        sizes = mixture.split(batch_size)
+        self.streams = {name: StepBatches(tensors, sizes[name], seed * 7919 + k, start, rank, world_size)
+                        for k, (name, tensors) in enumerate(sorted(mixture.sources.items()))}
+
+    def __iter__(self) -> Iterator[dict[str, torch.Tensor]]:
+        streams = {name: iter(stream) for name, stream in self.streams.items()}
+        while True:
+            batch: dict[str, torch.Tensor] = {}
+            for name, stream in streams.items():
+                part = next(stream)
+                batch["_index"] = part.pop("_index")
+                batch.update({f"{name}/{key}": value for key, value in part.items()})
+            yield batch
+
+
+def data_rows(data: dict[str, torch.Tensor] | Mixture) -> int:
+    """Training rows of a phase's data."""
+    return data.rows() if isinstance(data, Mixture) else len(next(iter(data.values())))
 
 
 def chunked(tensors: dict[str, torch.Tensor], batch_size: int) -> list[dict[str, torch.Tensor]]:

@@ -16,6 +16,7 @@ from regen.core.errors import RegenError
 from regen.core.objective import Objective
 from regen.train.callbacks import LossLogger, PhaseProgressBar, SaveOnInterrupt, TrimOnStart
 from regen.train.config import PhaseConfig, TrainerConfig
+from regen.train.data import Mixture
 from regen.train.module import ObjectiveModule
 
 LAST = "last.ckpt"
@@ -58,7 +59,7 @@ def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
     )
 
 
-def fit_objective(objective: Objective, train_data: dict[str, torch.Tensor], phase: PhaseConfig,
+def fit_objective(objective: Objective, train_data: dict[str, torch.Tensor] | Mixture, phase: PhaseConfig,
                   trainer_cfg: TrainerConfig, run_dir: str | Path, seed: int,
                   valid_data: dict[str, torch.Tensor] | None = None, resume: bool = False,
                   callbacks: Sequence[L.Callback] = ()) -> L.Trainer:

@@ -10,7 +10,7 @@ from torch.utils.data import DataLoader
 
 from regen.core.objective import Objective
 from regen.train.config import PhaseConfig
-from regen.train.data import ChunkedStepBatches, StepBatches, chunked
+from regen.train.data import ChunkedStepBatches, MixedStepBatches, Mixture, StepBatches, chunked
 
 CARRY = "tbptt_carry"
 
@@ -27,7 +27,7 @@ class ObjectiveModule(L.LightningModule):
     interrupted and resumed run draws the same randomness as an uninterrupted one.
     """
 
-    def __init__(self, objective: Objective, phase: PhaseConfig, train_data: dict[str, torch.Tensor],
+    def __init__(self, objective: Objective, phase: PhaseConfig, train_data: dict[str, torch.Tensor] | Mixture,
                  valid_data: dict[str, torch.Tensor] | None, seed: int, accumulate: int = 1,
                  log_every: int = 10) -> None:
         super().__init__()
@@ -47,9 +47,16 @@ class ObjectiveModule(L.LightningModule):
         start = self.trainer.global_step * self.accumulate
         where = dict(start=start, rank=self.trainer.global_rank, world_size=self.trainer.world_size)
         cut = self.objective.truncation
-        stream = (ChunkedStepBatches(self.train_data, self.phase.batch_size, self.seed, cut.lengths_key, cut.chunk,
-                                     **where) if cut else StepBatches(self.train_data, self.phase.batch_size,
-                                                                      self.seed, **where))
+        stream: StepBatches | ChunkedStepBatches | MixedStepBatches
+        if isinstance(self.train_data, Mixture):
+            if cut:
+                raise ValueError("truncated BPTT over a mixture of sources is not supported")
+            stream = MixedStepBatches(self.train_data, self.phase.batch_size, self.seed, **where)
+        elif cut:
+            stream = ChunkedStepBatches(self.train_data, self.phase.batch_size, self.seed, cut.lengths_key,
+                                        cut.chunk, **where)
+        else:
+            stream = StepBatches(self.train_data, self.phase.batch_size, self.seed, **where)
         return DataLoader(stream, batch_size=None)
 
     def on_save_checkpoint(self, checkpoint: dict) -> None:

@@ -19,16 +19,18 @@ from regen.core.files import atomic_path, atomic_write_text
 from regen.core.objective import Objective
 from regen.train.callbacks import TimedSnapshots, last_value
 from regen.train.config import PhaseConfig, TrainerConfig
+from regen.train.data import Mixture, data_rows
 from regen.train.fit import LAST, fit_objective
 
 
 @dataclass
 class Phase:
-    """One phase: an objective, its data (name -> (N, ...) tensors) and its optimisation."""
+    """One phase: an objective, its data (name -> (N, ...) tensors, or a `Mixture` of sources) and its
+    optimisation."""
 
     name: str
     objective: Objective
-    data: dict[str, torch.Tensor]
+    data: dict[str, torch.Tensor] | Mixture
     config: PhaseConfig
     valid: dict[str, torch.Tensor] | None = None
     callbacks: list[L.Callback] = field(default_factory=list)
@@ -86,7 +88,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         is_zero = trainer.is_global_zero
         losses = phase_dir / "metrics.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
-                   "examples": len(next(iter(phase.data.values()))),
+                   "examples": data_rows(phase.data),
                    "train_loss": last_value(losses, "train/loss") if is_zero else None,
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
         summaries[phase.name] = summary

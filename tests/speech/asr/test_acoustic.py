@@ -57,3 +57,45 @@ def test_a_few_utterances_are_learned() -> None:
     model.eval()
     log_probs, _ = model(batch["mel"], batch["mel_lengths"])
     assert [best_path(lp) for lp in log_probs] == batch["targets"].tolist()
+
+
+def grads(module: torch.nn.Module) -> float:
+    return sum(float(p.grad.abs().sum()) for p in module.parameters() if p.grad is not None)
+
+
+def test_text_injection_changes_only_what_it_should() -> None:
+    torch.manual_seed(0)
+    model = CTCRecognizer(ASRConfig(**TINY, text_injection="maestro", text_embed=16, time_masks=0, freq_masks=0))
+    text = {"units": torch.tensor([[5, 6, 1, 7, 8], [9, 10, 0, 0, 0]]), "targets": torch.tensor([[5, 6, 1, 7, 8],
+            [9, 10, 0, 0, 0]]), "target_lengths": torch.tensor([5, 2])}
+    model.text_loss(text).backward()  # text alone: no gradient reaches the speech encoder
+    assert grads(model.speech_encoder) == 0
+    assert grads(model.shared_encoder) > 0 and grads(model.head) > 0 and grads(model.text_encoder) > 0
+    model.zero_grad()
+    paired = synthetic_batch(2)
+    paired |= {"units": paired["targets"], "durations": torch.full((2, 5), 2)}
+    batch = {**{f"paired/{k}": v for k, v in paired.items()}, **{f"text/{k}": v for k, v in text.items()}}
+    parts = model.injection_loss(batch)
+    assert set(parts) == {"loss", "speech", "consistency", "duration", "text"}
+    c = model.cfg
+    assert torch.allclose(parts["loss"], parts["speech"] + c.consistency_weight * parts["consistency"]
+                          + c.duration_weight * parts["duration"] + c.text_weight * parts["text"])
+    plain = CTCRecognizer(ASRConfig(**TINY))
+    assert plain.text_encoder is None and set(plain.loss(paired)) == {"loss"}
+
+
+def test_consistency_pulls_only_the_text_side() -> None:
+    paired = synthetic_batch(2)
+    paired |= {"units": paired["targets"], "durations": torch.full((2, 5), 2)}
+    text = {"units": paired["targets"], "targets": paired["targets"], "target_lengths": paired["target_lengths"]}
+    batch = {**{f"paired/{k}": v for k, v in paired.items()}, **{f"text/{k}": v for k, v in text.items()}}
+    speech_grads, text_grads = [], []
+    for weight in (0.0, 5.0):  # the speech encoder's gradient must not depend on the consistency weight
+        torch.manual_seed(0)
+        model = CTCRecognizer(ASRConfig(**TINY, text_injection="maestro", text_embed=16, consistency_weight=weight,
+                                        time_masks=0, freq_masks=0))
+        model.injection_loss(batch)["loss"].backward()
+        speech_grads.append(torch.cat([p.grad.flatten() for p in model.speech_encoder.parameters()]))
+        text_grads.append(torch.cat([p.grad.flatten() for p in model.text_encoder.refiner.parameters()]))
+    assert torch.allclose(speech_grads[0], speech_grads[1])
+    assert not torch.allclose(text_grads[0], text_grads[1])

@@ -28,6 +28,18 @@ def checkpoints(espeak_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -
                             out / name, evaluate=False) for name in ("asr-tiny", "asr-direct-tiny")}
 
 
+def test_text_injection_trains_on_paired_and_text_only_batches(espeak_corpus: Path, tmp_path: Path) -> None:
+    extra = ["model.text_injection=maestro", "model.text_embed=16", "data.text_sentences=12",
+             f"data.corpus={espeak_corpus}"]
+    ckpt = train_run(load_run_config("speech/asr-direct-tiny", SMALL + extra), tmp_path / "run", evaluate=False)
+    model, cfg, meta = load_model(ckpt)
+    assert model.text_encoder is not None and meta["data"]["text_sentences"] == 12
+    phase = json.loads((tmp_path / "run" / "acoustic" / "summary.json").read_text())
+    assert phase["steps"] == 4 and phase["examples"] == meta["data"]["train_utterances"] + 12
+    logged = (tmp_path / "run" / "acoustic" / "metrics.csv").read_text().splitlines()[0]
+    assert "train/text" in logged and "train/consistency" in logged
+
+
 def test_both_routes_train_evaluate_and_sample(checkpoints: dict[str, Path], tmp_path: Path) -> None:
     for name, ckpt in checkpoints.items():
         model, cfg, _ = load_model(ckpt)

@@ -8,9 +8,18 @@ for the Direct baseline).
     shared       `shared_layers` bidirectional LSTM layers: the part a text encoder can feed in
     encoder      Maestro-style text injection (thesis ch. 10)
     head         a linear layer to the units, blank = 0; trained with CTC
+    text         with `text_injection: maestro` (thesis ch. 10, Chen et al., 2022), a text encoder
+    injection    (`regen.speech.asr.text_encoder`) turns phone units into frames for the shared
+                 encoder: on paired batches it learns the durations of the voice and matches the
+                 speech encoder's output (mean squared error, the speech side held fixed); on
+                 text-only batches its frames go through the shared encoder into the same CTC loss,
+                 so text alone trains the shared encoder and head
 
 Tensors: mel (batch, frames, n_mels) float; mel_lengths (batch,) int64; targets (batch, units)
 int64 unit ids (0 pads); target_lengths (batch,). Encoder outputs (batch, frames / 4, 2 hidden).
+Text injection batches prefix the paired keys with 'paired/' (plus `units`, the phone units the
+text encoder reads, and their `durations` in encoder frames) and the text-only ones with 'text/'
+(`units`, `targets`, `target_lengths`); see `regen.train.data.Mixture`.
 """
 
 from __future__ import annotations
@@ -20,9 +29,12 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from regen.speech.asr.layers import BiLSTMStack
+from regen.speech.asr.text_encoder import TextEncoder, TextEncoderConfig
 from regen.speech.asr.units import UNIT_KINDS, units_of
+
+TEXT_INJECTION = ("none", "maestro")
 
 
 @dataclass
@@ -41,8 +53,21 @@ class ASRConfig:
     time_mask_frames: int = 40
     freq_masks: int = 2
     freq_mask_bins: int = 12
+    text_injection: str = "none"
+    text_share: float = 0.5
+    text_embed: int = 128
+    text_conv_layers: int = 2
+    refiner_layers: int = 1
+    consistency_weight: float = 1.0
+    duration_weight: float = 0.1
+    text_weight: float = 1.0
+    text_min_frames: int = 2
 
     def __post_init__(self) -> None:
+        if self.text_injection not in TEXT_INJECTION:
+            raise ValueError(f"text_injection must be one of {', '.join(TEXT_INJECTION)}, got '{self.text_injection}'")
+        if not 0 < self.text_share < 1 or min(self.consistency_weight, self.duration_weight, self.text_weight) < 0:
+            raise ValueError("text_share must lie in (0, 1) and the loss weights be >= 0")
         if self.units not in UNIT_KINDS:
             raise ValueError(f"units must be one of {', '.join(UNIT_KINDS)}, got '{self.units}'")
         if min(self.n_mels, self.conv_channels, self.hidden, self.speech_layers, self.shared_layers) < 1:
@@ -60,21 +85,6 @@ def encoded_lengths(lengths: torch.Tensor) -> torch.Tensor:
     for _ in range(2):
         lengths = torch.div(lengths - 1, 2, rounding_mode="floor") + 1
     return lengths
-
-
-class BiLSTMStack(nn.Module):
-    """Bidirectional LSTM layers over padded sequences: (batch, time, d_in) -> (batch, time, 2 hidden)."""
-
-    def __init__(self, d_in: int, hidden: int, layers: int, dropout: float) -> None:
-        super().__init__()
-        self.lstm = nn.LSTM(d_in, hidden, layers, batch_first=True, bidirectional=True,
-                            dropout=dropout if layers > 1 else 0.0)
-        self.dropout = nn.Dropout(dropout)
-
-    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        packed = pack_padded_sequence(x, lengths.cpu().clamp_min(1), batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        return self.dropout(pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0])
 
 
 class SpeechEncoder(nn.Module):
@@ -103,6 +113,9 @@ class CTCRecognizer(nn.Module):
         self.speech_encoder = SpeechEncoder(cfg)
         self.shared_encoder = BiLSTMStack(2 * cfg.hidden, cfg.hidden, cfg.shared_layers, cfg.dropout)
         self.head = nn.Linear(2 * cfg.hidden, len(self.units))
+        self.text_encoder = (TextEncoder(TextEncoderConfig(cfg.text_embed, cfg.hidden, cfg.text_conv_layers,
+                                                           cfg.refiner_layers, 2 * cfg.hidden, cfg.dropout))
+                             if cfg.text_injection == "maestro" else None)
         self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
         self.register_buffer("mel_std", torch.ones(cfg.n_mels))
 
@@ -150,7 +163,50 @@ class CTCRecognizer(nn.Module):
                           reduction="sum", zero_infinity=True) / target_lengths.sum().clamp_min(1)
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """{'loss'}: CTC of a batch of (mel, mel_lengths, targets, target_lengths), trimmed to its longest row."""
+        """{'loss'}: CTC of a batch of (mel, mel_lengths, targets, target_lengths), trimmed to its longest row;
+        a text-injection batch (keys 'paired/...', 'text/...') gets `injection_loss`."""
+        if "paired/mel" in batch:
+            return self.injection_loss(batch)
         frames, units = int(batch["mel_lengths"].max()), int(batch["target_lengths"].max())
         log_probs, lengths = self(batch["mel"][:, :frames], batch["mel_lengths"])
         return {"loss": self.ctc_loss(log_probs, lengths, batch["targets"][:, :units], batch["target_lengths"])}
+
+    def text_loss(self, text: dict[str, torch.Tensor]) -> torch.Tensor:
+        """CTC of text-only rows (units, targets, target_lengths): the units through the text encoder, up-sampled
+        by its own durations (at least `text_min_frames` per phone), then the shared encoder and head. The
+        speech encoder takes no part."""
+        if self.text_encoder is None:
+            raise ValueError("text-only rows need model.text_injection: maestro")
+        units = text["units"][:, : int((text["units"] > 0).sum(-1).max())]
+        states, log_frames = self.text_encoder.encode(units)
+        spread = self.text_encoder.predicted_durations(log_frames.detach(), units, self.cfg.text_min_frames)
+        frames, lengths = self.text_encoder.refine(states, spread)
+        targets = text["targets"][:, : int(text["target_lengths"].max())]
+        return self.ctc_loss(self.logits(frames, lengths).log_softmax(-1), lengths, targets, text["target_lengths"])
+
+    def injection_loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Maestro-style losses: `speech` (CTC of the paired audio), `consistency` (refined text frames
+        against the speech encoder's, per frame and dimension), `duration` (log frames per unit) and
+        `text` (CTC of text-only rows through the text encoder and the shared encoder); `loss` their
+        weighted sum."""
+        if self.text_encoder is None:
+            raise ValueError("text-only rows need model.text_injection: maestro")
+        paired = {k[7:]: v for k, v in batch.items() if k.startswith("paired/")}
+        text = {k[5:]: v for k, v in batch.items() if k.startswith("text/")}
+        frames = int(paired["mel_lengths"].max())
+        hidden, lengths = self.encode_speech(paired["mel"][:, :frames], paired["mel_lengths"])
+        targets = paired["targets"][:, : int(paired["target_lengths"].max())]
+        speech = self.ctc_loss(self.logits(hidden, lengths).log_softmax(-1), lengths, targets, paired["target_lengths"])
+        units = paired["units"][:, : int((paired["units"] > 0).sum(-1).max())]
+        durations = paired["durations"][:, : units.shape[1]]
+        refined, refined_lengths, log_frames = self.text_encoder(units, durations)
+        span = min(refined.shape[1], hidden.shape[1])
+        valid = (torch.arange(span)[None] < torch.minimum(refined_lengths, lengths)[:, None]).float()
+        error = ((refined[:, :span] - hidden[:, :span].detach()) ** 2).mean(-1)
+        consistency = (error * valid).sum() / valid.sum().clamp_min(1)
+        duration = TextEncoder.duration_loss(log_frames, durations, units)
+        text_ctc = self.text_loss(text)
+        c = self.cfg
+        total = speech + c.consistency_weight * consistency + c.duration_weight * duration + c.text_weight * text_ctc
+        return {"loss": total, "speech": speech.detach(), "consistency": consistency.detach(),
+                "duration": duration.detach(), "text": text_ctc.detach()}

@@ -6,7 +6,10 @@ becomes one row; its transcript is normalised and pronounced by the project's te
 several hours of audio.
 
 Tensors: mel (rows, max_frames, n_mels) float16; mel_lengths (rows,); targets (rows, max_units)
-int64 (0 pads); target_lengths (rows,).
+int64 (0 pads); target_lengths (rows,). For text injection, paired rows also carry `units` (rows,
+max_phone_units), the phone units the text encoder reads, and their `durations` in speech-encoder
+frames from the voice's word timings (`regen.speech.asr.text_encoder.unit_durations`); text-only
+rows (`text_rows`) carry `units`, `targets` and `target_lengths`.
 """
 
 from __future__ import annotations
@@ -18,10 +21,13 @@ import torch
 from tqdm.auto import tqdm
 
 from regen.core.errors import RegenError
-from regen.speech.asr.units import transcript, units_of
+from regen.speech.asr.acoustic import SUBSAMPLING
+from regen.speech.asr.text_encoder import unit_durations
+from regen.speech.asr.units import PHONE_UNITS, transcript, units_of
 from regen.speech.data.load import Item, load_audio
 from regen.speech.features.mel import MelConfig, log_mel
 from regen.speech.text.mixing import TextFrontEnd
+from regen.speech.tts.data import word_spans
 
 
 @dataclass
@@ -36,22 +42,45 @@ class ASRDataConfig:
     max_utterances: int = 0
     stats_utterances: int = 200
     valid_utterances: int = 32
+    text_sentences: int = 6000
 
     def __post_init__(self) -> None:
-        if self.max_seconds <= 0 or min(self.max_utterances, self.stats_utterances, self.valid_utterances) < 0:
-            raise ValueError("max_seconds must be > 0 and the utterance counts >= 0")
+        if self.max_seconds <= 0 or min(self.max_utterances, self.stats_utterances, self.valid_utterances,
+                                        self.text_sentences) < 0:
+            raise ValueError("max_seconds must be > 0 and the utterance and sentence counts >= 0")
 
 
 def build_rows(items: Sequence[Item], mel: MelConfig, units: str, front_end: TextFrontEnd | None = None,
-               progress: bool = False) -> dict[str, torch.Tensor]:
-    """Padded rows of `items` (see the module docstring)."""
+               progress: bool = False, injection: bool = False) -> dict[str, torch.Tensor]:
+    """Padded rows of `items`, with `units` and `durations` for text injection (see the module docstring)."""
     if not items:
         raise RegenError("no utterance to train the recogniser on; build a corpus with regen speech corpus build")
     front_end, vocab = front_end or TextFrontEnd(), units_of(units)
-    mels, targets = [], []
+    frame_seconds = SUBSAMPLING * mel.hop_length / mel.sample_rate
+    mels, targets, phone_units, durations = [], [], [], []
     for item in tqdm(items, desc="features", unit="utt", disable=not progress, leave=False):
         mels.append(log_mel(load_audio(item, mel.sample_rate), mel).half())
-        targets.append(torch.tensor(vocab.ids(transcript(item.normalized, front_end).units(units))))
+        script = transcript(item.normalized, front_end)
+        targets.append(torch.tensor(vocab.ids(script.units(units))))
+        if injection:
+            phone_units.append(torch.tensor(PHONE_UNITS.ids(script.units("phones"))))
+            durations.append(torch.tensor(unit_durations(script, item.normalized, word_spans(item), item.seconds,
+                                                         frame_seconds)))
     pad = torch.nn.utils.rnn.pad_sequence
-    return {"mel": pad(mels, batch_first=True), "mel_lengths": torch.tensor([len(m) for m in mels]),
+    rows = {"mel": pad(mels, batch_first=True), "mel_lengths": torch.tensor([len(m) for m in mels]),
+            "targets": pad(targets, batch_first=True), "target_lengths": torch.tensor([len(t) for t in targets])}
+    if injection:
+        rows |= {"units": pad(phone_units, batch_first=True), "durations": pad(durations, batch_first=True)}
+    return rows
+
+
+def text_rows(texts: Sequence[str], units: str, front_end: TextFrontEnd | None = None) -> dict[str, torch.Tensor]:
+    """Text-only rows for text injection: phone `units` in, `targets` in the model's units out."""
+    if not texts:
+        raise RegenError("no text-only sentence for text injection; raise data.text_sentences")
+    front_end, vocab = front_end or TextFrontEnd(), units_of(units)
+    scripts = [transcript(t, front_end) for t in texts]
+    pad = torch.nn.utils.rnn.pad_sequence
+    targets = [torch.tensor(vocab.ids(s.units(units))) for s in scripts]
+    return {"units": pad([torch.tensor(PHONE_UNITS.ids(s.units("phones"))) for s in scripts], batch_first=True),
             "targets": pad(targets, batch_first=True), "target_lengths": torch.tensor([len(t) for t in targets])}

@@ -1,6 +1,9 @@
 """The speech-recognition task (`speech-asr`): a CTC acoustic model trained on the corpus's paired
 audio, plus (for phone units, the regeneration route) the P2G of `regen.speech.asr.p2g`, which
-is built from text alone when a transcriber is made and is not part of the weights.
+is built from text alone when a transcriber is made and is not part of the weights. With
+`model.text_injection: maestro`, every batch also holds King James sentences that no recording
+of the corpus reads (`data.text_sentences` of them, `model.text_share` of each batch), fed through
+the text encoder (Maestro-style text injection).
 
 `regen evaluate` transcribes the corpus's held-out utterances (`sample.eval_utterances`) and
 reports the corpus-level word error rate (jiwer: substitutions, deletions, insertions), the
@@ -25,8 +28,8 @@ from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
 from regen.speech.asr.acoustic import ASRConfig, CTCRecognizer
-from regen.speech.asr.data import ASRDataConfig, build_rows
-from regen.speech.asr.p2g import build_p2g
+from regen.speech.asr.data import ASRDataConfig, build_rows, text_rows
+from regen.speech.asr.p2g import build_p2g, training_texts
 from regen.speech.asr.transcriber import Transcriber
 from regen.speech.asr.units import transcript
 from regen.speech.data.load import Item, load_audio
@@ -35,6 +38,7 @@ from regen.speech.text.mixing import TextFrontEnd
 from regen.speech.tts.data import tts_split
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats
 from regen.train.config import PhaseConfig
+from regen.train.data import Mixture
 from regen.train.phases import Phase
 
 
@@ -128,13 +132,22 @@ class ASRTask(Task):
         train = [i for i in train if i.seconds <= cfg.data.max_seconds][: cfg.data.max_utterances or None]
         stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
         model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
-        rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress)
+        injection = cfg.model.text_injection != "none"
+        rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress, injection=injection)
         valid = build_rows(held[: cfg.data.valid_utterances], mel, cfg.model.units) if held else None
         objective = Objective(self.name, model.loss, {"acoustic": model}, ["acoustic"])
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
                 "skipped_files": len(report.problems), "units": cfg.model.units,
                 "fingerprint": fingerprint(rows["mel"].float(), rows["targets"])}
-        return TrainingPlan([Phase("acoustic", objective, rows, cfg.phases["acoustic"], valid)], data)
+        train_data: dict[str, torch.Tensor] | Mixture = rows
+        if injection:
+            heard = {i.normalized for i in report.items}
+            texts = [t for t in training_texts() if t not in heard][: cfg.data.text_sentences]
+            share = cfg.model.text_share
+            train_data = Mixture({"paired": rows, "text": text_rows(texts, cfg.model.units)},
+                                 {"paired": 1 - share, "text": share})
+            data["text_sentences"] = len(texts)
+        return TrainingPlan([Phase("acoustic", objective, train_data, cfg.phases["acoustic"], valid)], data)
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from regen.speech.asr.acoustic import BiLSTMStack
+from regen.speech.asr.layers import BiLSTMStack
 from regen.speech.asr.units import BOUNDARY, PHONE_UNITS, Transcript
 from regen.speech.text.mixing import TOKEN_PATTERN
 
@@ -76,12 +76,17 @@ class TextEncoder(nn.Module):
         states = self.encoder(x, lengths)
         return states, self.duration(states).squeeze(-1)
 
-    def predicted_durations(self, log_frames: torch.Tensor, units: torch.Tensor) -> torch.Tensor:
-        """Whole frames per unit from the duration head: at least one per phone, zero or more per word
-        boundary, none for padding."""
+    def predicted_durations(self, log_frames: torch.Tensor, units: torch.Tensor, min_frames: int = 1) -> torch.Tensor:
+        """Whole frames per unit from the duration head: at least `min_frames` per phone, zero or more per
+        word boundary, none for padding."""
         frames = torch.round(log_frames.exp() - 1).long()
         phone = units > PHONE_UNITS.id(BOUNDARY)
-        return torch.where(phone, frames.clamp_min(1), frames.clamp_min(0) * (units > 0))
+        return torch.where(phone, frames.clamp_min(min_frames), frames.clamp_min(0) * (units > 0))
+
+    def refine(self, states: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Up-sample encoder states (batch, U, 2 hidden) by `durations` and refine them: (batch, T, out_dim), (batch,)."""
+        frames, lengths = upsample(states, durations)
+        return self.project(self.refiner(frames, lengths)), lengths
 
     def forward(self, units: torch.Tensor, durations: torch.Tensor | None = None
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -89,8 +94,8 @@ class TextEncoder(nn.Module):
         `durations` given (training on paired data) the units are up-sampled by them, else by the prediction."""
         states, log_frames = self.encode(units)
         used = self.predicted_durations(log_frames, units) if durations is None else durations * (units > 0)
-        frames, lengths = upsample(states, used)
-        return self.project(self.refiner(frames, lengths)), lengths, log_frames
+        frames, lengths = self.refine(states, used)
+        return frames, lengths, log_frames
 
     @staticmethod
     def duration_loss(log_frames: torch.Tensor, durations: torch.Tensor, units: torch.Tensor) -> torch.Tensor:
