@@ -99,3 +99,20 @@ def test_consistency_pulls_only_the_text_side() -> None:
         text_grads.append(torch.cat([p.grad.flatten() for p in model.text_encoder.refiner.parameters()]))
     assert torch.allclose(speech_grads[0], speech_grads[1])
     assert not torch.allclose(text_grads[0], text_grads[1])
+
+
+def test_slam_matching_learns_to_tell_own_text_from_another() -> None:
+    torch.manual_seed(0)
+    model = CTCRecognizer(ASRConfig(**TINY, text_injection="slam", text_embed=16, time_masks=0, freq_masks=0))
+    batch = synthetic_batch(4) | {"units": synthetic_batch(4)["targets"]}
+    parts = model.loss(batch)
+    assert set(parts) == {"loss", "speech", "matching"} and model.text_encoder is not None
+    before = float(parts["matching"])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(200):
+        opt.zero_grad()
+        model.loss(batch)["loss"].backward()
+        opt.step()
+    assert before > 0.5 and float(model.loss(batch)["matching"]) < before / 2
+    model.eval()
+    assert set(model.loss(batch)) == {"loss"}  # validation and transcription read speech alone

@@ -28,6 +28,14 @@ def checkpoints(espeak_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -
                             out / name, evaluate=False) for name in ("asr-tiny", "asr-direct-tiny")}
 
 
+def test_slam_lite_trains_with_the_matching_loss(espeak_corpus: Path, tmp_path: Path) -> None:
+    extra = ["model.text_injection=slam", "model.text_embed=16", f"data.corpus={espeak_corpus}"]
+    ckpt = train_run(load_run_config("speech/asr-tiny", SMALL + extra), tmp_path / "run", evaluate=False)
+    model, _, _ = load_model(ckpt)
+    assert model.matching is not None
+    assert "train/matching" in (tmp_path / "run" / "acoustic" / "metrics.csv").read_text().splitlines()[0]
+
+
 def test_text_injection_trains_on_paired_and_text_only_batches(espeak_corpus: Path, tmp_path: Path) -> None:
     extra = ["model.text_injection=maestro", "model.text_embed=16", "data.text_sentences=12",
              f"data.corpus={espeak_corpus}"]

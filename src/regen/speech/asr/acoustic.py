@@ -14,6 +14,11 @@ for the Direct baseline).
                  speech encoder's output (mean squared error, the speech side held fixed); on
                  text-only batches its frames go through the shared encoder into the same CTC loss,
                  so text alone trains the shared encoder and head
+    SLAM-lite    with `text_injection: slam` (the baseline the thesis compares, Bapna et al., 2021),
+                 the text encoder's unit states (no durations) are joined in time after the speech
+                 encoder's frames and read by the shared encoder; besides the speech CTC loss, a
+                 speech-text matching head tells a matched pair from one whose text belongs to
+                 another row of the batch (binary cross-entropy on the pooled shared output)
 
 Tensors: mel (batch, frames, n_mels) float; mel_lengths (batch,) int64; targets (batch, units)
 int64 unit ids (0 pads); target_lengths (batch,). Encoder outputs (batch, frames / 4, 2 hidden).
@@ -31,10 +36,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from regen.speech.asr.layers import BiLSTMStack
+from regen.speech.asr.probes import mean_pool
 from regen.speech.asr.text_encoder import TextEncoder, TextEncoderConfig
 from regen.speech.asr.units import UNIT_KINDS, units_of
 
-TEXT_INJECTION = ("none", "maestro")
+TEXT_INJECTION = ("none", "maestro", "slam")
 
 
 @dataclass
@@ -62,11 +68,13 @@ class ASRConfig:
     duration_weight: float = 0.1
     text_weight: float = 1.0
     text_min_frames: int = 2
+    matching_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.text_injection not in TEXT_INJECTION:
             raise ValueError(f"text_injection must be one of {', '.join(TEXT_INJECTION)}, got '{self.text_injection}'")
-        if not 0 < self.text_share < 1 or min(self.consistency_weight, self.duration_weight, self.text_weight) < 0:
+        if not 0 < self.text_share < 1 or min(self.consistency_weight, self.duration_weight, self.text_weight,
+                                              self.matching_weight) < 0:
             raise ValueError("text_share must lie in (0, 1) and the loss weights be >= 0")
         if self.units not in UNIT_KINDS:
             raise ValueError(f"units must be one of {', '.join(UNIT_KINDS)}, got '{self.units}'")
@@ -85,6 +93,17 @@ def encoded_lengths(lengths: torch.Tensor) -> torch.Tensor:
     for _ in range(2):
         lengths = torch.div(lengths - 1, 2, rounding_mode="floor") + 1
     return lengths
+
+
+def join_in_time(a: torch.Tensor, a_lengths: torch.Tensor, b: torch.Tensor, b_lengths: torch.Tensor
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per row, the valid frames of `a` then those of `b`: (batch, Ta, D), (batch, Tb, D) -> (batch, T, D), lengths."""
+    lengths = a_lengths + b_lengths
+    out = a.new_zeros(a.shape[0], int(lengths.max()), a.shape[-1])
+    for row in range(a.shape[0]):
+        n, m = int(a_lengths[row]), int(b_lengths[row])
+        out[row, :n], out[row, n: n + m] = a[row, :n], b[row, :m]
+    return out, lengths
 
 
 class SpeechEncoder(nn.Module):
@@ -115,7 +134,8 @@ class CTCRecognizer(nn.Module):
         self.head = nn.Linear(2 * cfg.hidden, len(self.units))
         self.text_encoder = (TextEncoder(TextEncoderConfig(cfg.text_embed, cfg.hidden, cfg.text_conv_layers,
                                                            cfg.refiner_layers, 2 * cfg.hidden, cfg.dropout))
-                             if cfg.text_injection == "maestro" else None)
+                             if cfg.text_injection != "none" else None)
+        self.matching = nn.Linear(2 * cfg.hidden, 1) if cfg.text_injection == "slam" else None
         self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
         self.register_buffer("mel_std", torch.ones(cfg.n_mels))
 
@@ -167,9 +187,41 @@ class CTCRecognizer(nn.Module):
         a text-injection batch (keys 'paired/...', 'text/...') gets `injection_loss`."""
         if "paired/mel" in batch:
             return self.injection_loss(batch)
+        if self.matching is not None and self.training:
+            return self.matching_loss(batch)
         frames, units = int(batch["mel_lengths"].max()), int(batch["target_lengths"].max())
         log_probs, lengths = self(batch["mel"][:, :frames], batch["mel_lengths"])
         return {"loss": self.ctc_loss(log_probs, lengths, batch["targets"][:, :units], batch["target_lengths"])}
+
+    def text_states(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """SLAM-lite's text encoder output, one vector per unit: (batch, U, 2 hidden) and lengths (batch,)."""
+        if self.text_encoder is None:
+            raise ValueError("text states need model.text_injection: slam or maestro")
+        states, _ = self.text_encoder.encode(units)
+        return self.text_encoder.project(states), (units > 0).sum(-1)
+
+    def matching_loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """SLAM-lite: `speech` CTC of the audio plus `matching`, the binary cross-entropy of the matching head
+        on [speech frames; unit states] through the shared encoder, for each row's own text (label 1) and the
+        next row's (label 0); `loss` = speech + matching_weight * matching."""
+        assert self.matching is not None
+        frames = int(batch["mel_lengths"].max())
+        hidden, lengths = self.encode_speech(batch["mel"][:, :frames], batch["mel_lengths"])
+        targets = batch["targets"][:, : int(batch["target_lengths"].max())]
+        speech = self.ctc_loss(self.logits(hidden, lengths).log_softmax(-1), lengths, targets, batch["target_lengths"])
+        units = batch["units"][:, : int((batch["units"] > 0).sum(-1).max())]
+        text, text_lengths = self.text_states(units)
+        scores = []
+        for shift in (0, 1):  # own text, then the next row's
+            other, other_lengths = text.roll(shift, 0), text_lengths.roll(shift, 0)
+            joined, joined_lengths = join_in_time(hidden, lengths, other, other_lengths)
+            pooled = mean_pool(self.shared_encoder(joined, joined_lengths), joined_lengths)
+            scores.append(self.matching(pooled).squeeze(-1))
+        logits = torch.cat(scores)
+        labels = torch.cat([torch.ones_like(scores[0]), torch.zeros_like(scores[1])])
+        matching = F.binary_cross_entropy_with_logits(logits, labels)
+        return {"loss": speech + self.cfg.matching_weight * matching, "speech": speech.detach(),
+                "matching": matching.detach()}
 
     def text_loss(self, text: dict[str, torch.Tensor]) -> torch.Tensor:
         """CTC of text-only rows (units, targets, target_lengths): the units through the text encoder, up-sampled

@@ -3,7 +3,8 @@ audio, plus (for phone units, the regeneration route) the P2G of `regen.speech.a
 is built from text alone when a transcriber is made and is not part of the weights. With
 `model.text_injection: maestro`, every batch also holds King James sentences that no recording
 of the corpus reads (`data.text_sentences` of them, `model.text_share` of each batch), fed through
-the text encoder (Maestro-style text injection).
+the text encoder (Maestro-style text injection); with `slam`, the paired rows also train a
+speech-text matching head (SLAM-lite).
 
 `regen evaluate` transcribes the corpus's held-out utterances (`sample.eval_utterances`) and
 reports the corpus-level word error rate (jiwer: substitutions, deletions, insertions), the
@@ -132,8 +133,9 @@ class ASRTask(Task):
         train = [i for i in train if i.seconds <= cfg.data.max_seconds][: cfg.data.max_utterances or None]
         stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
         model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
-        injection = cfg.model.text_injection != "none"
-        rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress, injection=injection)
+        injection = cfg.model.text_injection == "maestro"
+        rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress,
+                          injection=cfg.model.text_injection != "none")
         valid = build_rows(held[: cfg.data.valid_utterances], mel, cfg.model.units) if held else None
         objective = Objective(self.name, model.loss, {"acoustic": model}, ["acoustic"])
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
