@@ -1,0 +1,156 @@
+"""Speech recognition: regeneration (speech -> phonemes -> words) against Direct, Maestro-lite and
+SLAM-lite, with PocketSphinx on the same audio as the external reference row.
+
+Sections:
+
+- `systems`: per evaluation set, every checkpoint of `--models` transcribes the same utterances:
+  corpus-level WER (jiwer: substitutions, deletions, insertions), PER for phone models, real-time
+  factor, parameters. Sets: the corpus's held-out King James sentences and the everyday-English
+  sentences, read by the trained voice (`--eval-corpus`) and, when given, by a voice no model
+  heard (`--unseen-corpus`, e.g. `regen speech corpus build --voice festival:kal --sentences
+  everyday --out data/eval-everyday-kal`).
+- `retrieval`: for text-injection checkpoints, mean-pooled embeddings of speech and of its text at
+  the modal encoders' outputs and at the shared encoder's output, over the first `--pairs`
+  training utterances: cosine retrieval in candidate sets of 1,000 pairs (Table 10.4 shape), and
+  ASIF with 900 anchors, 100 trials x 100 retrievals, top-k 90, power 8, beside plain cosine on the
+  same draws (Table 10.5 shape).
+
+    python benchmarks/speech_asr.py --models runs/asr/asr-tiny runs/asr/asr-direct-tiny ...
+        [--sections systems retrieval] [--limit 100] [--unseen-corpus DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import add_common_options, emit, run_sections  # noqa: E402
+
+from regen.core.task import load_model  # noqa: E402
+from regen.speech.asr.probes import asif_retrieval, cosine_retrieval, mean_pool  # noqa: E402
+from regen.speech.asr.task import asr_mel, score_transcripts, transcriber  # noqa: E402
+from regen.speech.asr.units import PHONE_UNITS, transcript  # noqa: E402
+from regen.speech.data.load import Item, load_audio  # noqa: E402
+from regen.speech.evaluation.recognizer import recognizer  # noqa: E402
+from regen.speech.evaluation.tts import eval_items  # noqa: E402
+from regen.speech.features.measures import word_errors  # noqa: E402
+from regen.speech.features.mel import log_mel  # noqa: E402
+from regen.speech.text.mixing import TextFrontEnd  # noqa: E402
+from regen.speech.tts.data import tts_split  # noqa: E402
+from regen.speech.vocoder.data import load_items  # noqa: E402
+
+
+class Bench:
+    """The checkpoints and evaluation sets of one run."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.models = {path.name if path.name != "checkpoint" else path.parent.name: load_model(path)
+                       for path in args.models}
+        self.sets: dict[str, list[Item]] = {
+            "held-out King James sentences (trained voice)": eval_items("held-out", args.corpus, None, args.limit)[0],
+            "everyday English sentences (trained voice)": eval_items("everyday", args.corpus, args.eval_corpus,
+                                                                      args.limit)[0]}
+        if args.unseen_corpus:
+            from regen.speech.evaluation.tts import everyday_items
+
+            self.sets["everyday English sentences (unseen voice)"] = everyday_items(args.unseen_corpus, args.limit,
+                                                                                     args.unseen_voice)
+
+    def section_systems(self) -> None:
+        for name, items in self.sets.items():
+            refs = [i.normalized for i in items]
+            lines = ["| system | parameters | WER | S | D | I | words | PER | RTF |", "|---|---|---|---|---|---|---|---|---|"]
+            started = time.perf_counter()
+            heard = [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
+            seconds = time.perf_counter() - started
+            e = word_errors(refs, heard)
+            audio = sum(i.seconds for i in items)
+            lines.append(f"| PocketSphinx (en-us, off the shelf) | - | {e.wer:.3f} | {e.substitutions} | {e.deletions} | "
+                         f"{e.insertions} | {e.reference_words} | - | {seconds / audio:.3f} |")
+            for label, (model, cfg, meta) in self.models.items():
+                mel = asr_mel(cfg.model)
+                system = transcriber(cfg, model)
+                waves = [load_audio(i, mel.sample_rate) for i in items]
+                started = time.perf_counter()
+                out = system.transcribe(waves)
+                seconds = time.perf_counter() - started
+                s = score_transcripts(refs, out, cfg.model.units)
+                per = f"{s['per']:.3f}" if "per" in s else "-"
+                lines.append(f"| {label} ({cfg.model.units}, {cfg.model.text_injection}) | {meta['parameters']:,} | "
+                             f"{s['wer']:.3f} | {s['substitutions']} | {s['deletions']} | {s['insertions']} | "
+                             f"{s['reference_words']} | {per} | {seconds / audio:.3f} |")
+                print(lines[-1], flush=True)
+            emit(f"Speech recognition on {len(items)} {name}", lines + [
+                "", "WER: corpus level with jiwer (S + D + I over all sentences / reference words), after "
+                    "normalisation (numbers spelled out, punctuation dropped). PER: the phones heard against the "
+                    "reference transcript's pronunciation (CMU dictionary, stress removed). RTF: transcription "
+                    "seconds / audio seconds on this CPU, the whole set in batches of 16 (the phone models' "
+                    "P2G beam search included)."], self.args.no_append)
+
+    def embeddings(self, model: torch.nn.Module, items: list[Item], mel_config) -> dict[str, torch.Tensor]:
+        """Mean-pooled (N, D) embeddings: speech and text at the modal encoders and at the shared encoder."""
+        front_end, out = TextFrontEnd(), {k: [] for k in ("speech modal", "text modal", "speech shared",
+                                                            "text shared")}
+        model.eval()
+        with torch.no_grad():
+            for item in items:
+                mel = log_mel(load_audio(item, mel_config.sample_rate), mel_config)[None]
+                hidden, lengths = model.encode_speech(mel, torch.tensor([mel.shape[1]]))
+                units = torch.tensor([PHONE_UNITS.ids(transcript(item.normalized, front_end).units("phones"))])
+                if model.cfg.text_injection == "maestro":
+                    text, text_lengths, _ = model.text_encoder(units)
+                else:
+                    text, text_lengths = model.text_states(units)
+                out["speech modal"].append(mean_pool(hidden, lengths))
+                out["text modal"].append(mean_pool(text, text_lengths))
+                out["speech shared"].append(mean_pool(model.shared_encoder(hidden, lengths), lengths))
+                out["text shared"].append(mean_pool(model.shared_encoder(text, text_lengths), text_lengths))
+        return {k: torch.cat(v) for k, v in out.items()}
+
+    def section_retrieval(self) -> None:
+        lines = ["| system | layer | cosine, 1,000 candidates | ASIF (900 anchors) | cosine, same draws |",
+                 "|---|---|---|---|---|"]
+        for label, (model, cfg, _) in self.models.items():
+            if cfg.model.text_injection == "none":
+                continue
+            mel = asr_mel(cfg.model)
+            train, _ = tts_split(load_items(cfg.data.corpus, mel))
+            emb = self.embeddings(model, train[: self.args.pairs], mel)
+            for layer in ("modal", "shared"):
+                speech, text = emb[f"speech {layer}"], emb[f"text {layer}"]
+                asif = asif_retrieval(speech, text, anchors=900, queries=100, trials=100, top_k=90, power=8)
+                plain = asif_retrieval(speech, text, anchors=900, queries=100, trials=100, relative_space=False)
+                lines.append(f"| {label} ({cfg.model.text_injection}) | {layer} | "
+                             f"{cosine_retrieval(speech, text, 1000):.3f} | {asif:.3f} | {plain:.3f} |")
+                print(lines[-1], flush=True)
+        emit("Speech recognition: speech-text retrieval probes", lines + [
+            "", f"Embeddings: mean over frames (speech) or units and frames (text) of the first {self.args.pairs} "
+                "training utterances and their transcripts. Retrieval: each speech embedding queries the text "
+                "ones; accuracy = share whose own text comes first. ASIF: relative representations to 900 random "
+                "anchor pairs (top-k 90, power 8), 100 trials of 100 queries; plain cosine on the same draws."],
+            self.args.no_append)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, nargs="+", required=True, help="ASR checkpoint folders")
+    parser.add_argument("--sections", nargs="+", default=["systems", "retrieval"], choices=["systems", "retrieval"])
+    parser.add_argument("--corpus", default="data/corpus-slt")
+    parser.add_argument("--eval-corpus", default="data/eval-everyday")
+    parser.add_argument("--unseen-corpus", help="everyday sentences read by a voice no model was trained on")
+    parser.add_argument("--unseen-voice", default="festival:kal")
+    parser.add_argument("--limit", type=int, default=100, help="first N utterances of each set (0: all)")
+    parser.add_argument("--pairs", type=int, default=1000, help="training pairs for the retrieval probes")
+    add_common_options(parser)
+    run_sections(parser.parse_args(), Bench, {"section_systems": Bench.section_systems,
+                                               "section_retrieval": Bench.section_retrieval})
+
+
+if __name__ == "__main__":
+    main()
