@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 BIN = Path(sys.executable).parent
 SMALL = {
@@ -45,6 +47,7 @@ def shrink(line: str) -> str:
     return line
 
 
+@pytest.mark.timeout(1500)  # some 30 commands, trainings among them: longer than the suite's 600 s default
 def test_every_readme_command_runs_in_order(tmp_path: Path) -> None:
     commands = readme_commands()
     assert len(commands) > 20 and any(c.startswith("regen speech corpus build") for c in commands)
