@@ -58,10 +58,7 @@ class Lexicon:
         from rapidfuzz import process
         from rapidfuzz.distance import Levenshtein
 
-        key = pron_key(pron)
-        if key in self.words and k == 1:
-            return [(w, 0) for w in self.words[key]]
-        found = process.extract(key, self.keys, scorer=Levenshtein.distance, limit=k)
+        found = process.extract(pron_key(pron), self.keys, scorer=Levenshtein.distance, limit=k)
         return [(w, int(dist)) for near, dist, _ in found for w in self.words[near]]
 
 

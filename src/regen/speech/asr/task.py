@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -74,8 +74,8 @@ def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
     """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences`)."""
     p2g = None
     if cfg.model.units == "phones":
-        base = build_p2g(cfg.sample.lm_sentences or None)
-        p2g = type(base)(base.lexicon, base.lm, cfg.sample.lm_weight, cfg.sample.edit_weight)
+        p2g = replace(build_p2g(cfg.sample.lm_sentences or None), lm_weight=cfg.sample.lm_weight,
+                      edit_weight=cfg.sample.edit_weight)
     return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
 
 

@@ -203,10 +203,16 @@ def word_inputs(text: str, spelled: MixedSequence) -> list[tuple[int, int]] | No
 def attention_path(seg: Segment, spelled: MixedSequence, frames: int, frame_seconds: float) -> torch.Tensor:
     """Expected input position of each of the segment's target frames (frames,) float32: from the word
     timings where they match, else the even-pace diagonal."""
-    inputs, seconds = word_inputs(seg.text, spelled), segment_word_seconds(seg)
-    if inputs is None or seconds is None:
+    return timed_path(seg, segment_word_seconds(seg), spelled, frames, frame_seconds)
+
+
+def timed_path(seg: Segment, word_seconds: list[tuple[float, float]] | None, spelled: MixedSequence, frames: int,
+               frame_seconds: float) -> torch.Tensor:
+    """`attention_path` with the segment's word timings (`segment_word_seconds`) already read."""
+    inputs = word_inputs(seg.text, spelled)
+    if inputs is None or word_seconds is None:
         return torch.arange(frames, dtype=torch.float32) / max(frames, 1) * len(spelled)
-    return torch.from_numpy(expected_positions(inputs, seconds, len(spelled), seg.seconds, frame_seconds, frames))
+    return torch.from_numpy(expected_positions(inputs, word_seconds, len(spelled), seg.seconds, frame_seconds, frames))
 
 
 def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment]:
@@ -277,7 +283,8 @@ def build_rows(segments: Sequence[Segment], mel: MelConfig, cfg: TTSDataConfig, 
         texts.append(spellings(seg.text, front_end, cfg, rng))
         targets.append(target)
         if positions:
-            paths.append([attention_path(seg, spelled, len(target), frame_seconds) for spelled in texts[-1]])
+            timed = segment_word_seconds(seg)  # one read of the timing file per phrase, not per spelling
+            paths.append([timed_path(seg, timed, spelled, len(target), frame_seconds) for spelled in texts[-1]])
     if not stacked:  # one row per spelling (each phrase has the same number of them)
         targets = [t for t in targets for _ in range(len(texts[0]))]
         texts, paths = [[t] for ts in texts for t in ts], [[p] for ps in paths for p in ps]
