@@ -13,6 +13,10 @@ regeneration row (`regen.vision.diagnostics`: the renderer on true abstractions,
 converter's abstractions judged by a classifier of real ones, the abstraction's own figures).
 
     python benchmarks/image_regen_vs_direct.py [--fractions 1 0.2 0.05 0.01 0.005] [--seeds 0 1 2] [--fresh]
+
+Finished runs are reused, so the trainings can be shared between two processes (one core each), e.g.
+`--methods regen/pool regen/vqvae extensions` beside `--methods direct`; a run with a subset prints its
+rows and appends nothing, and a last run with every method (all reused) appends the tables.
 """
 
 from __future__ import annotations
@@ -115,6 +119,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-image")
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
+    parser.add_argument("--methods", nargs="+", choices=[*CONFIGS, "extensions"], default=[*CONFIGS, "extensions"],
+                        help="train and score only these rows (the tables are appended only with all of them)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lines = ["| method | labels | seeds | accuracy ↑ | FD ↓ | diversity | nn-train | parameters | steps | train s |",
@@ -129,6 +135,8 @@ def main() -> None:
               "|---|---|---|---|---|---|---|---|---|"]
     common = [f"sample.samples_per_class={SAMPLES_PER_CLASS}"]
     for label, config in CONFIGS.items():
+        if label not in args.methods:
+            continue
         for frac in args.fractions:
             runs, diagnostics = [], []
             for seed in args.seeds:
@@ -144,7 +152,7 @@ def main() -> None:
             if diagnostics:
                 stages.append(stage_row(label, frac, diagnostics))
     low = min(args.fractions)
-    for label, (config, overrides) in EXTRAS.items():
+    for label, (config, overrides) in EXTRAS.items() if "extensions" in args.methods else ():
         run_dir = args.runs / f"{config}-{low:g}-{'-'.join(o.split('=')[0].split('.')[-1] for o in overrides)}"
         ckpt = train(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, None)
         lines.append(row(label, low, [scores(ckpt)]))
@@ -159,6 +167,9 @@ def main() -> None:
               "of generalisation). Train s: wall seconds of all phases, on a machine shared with other jobs "
               "(label-free phases are trained once per seed and shared across label fractions, but counted in "
               "every row). The extension rows run one seed at the smallest fraction."]
+    if set(args.methods) != {*CONFIGS, "extensions"}:
+        print("a subset of the methods: nothing appended to RESULTS.md")
+        return
     command = (f"python benchmarks/image_regen_vs_direct.py --fractions {' '.join(f'{f:g}' for f in args.fractions)} "
                f"--seeds {' '.join(map(str, args.seeds))}")
     append_results("Images: regeneration vs Direct on the digits", lines, command)
