@@ -11,7 +11,8 @@ from regen.core.errors import ConfigError, RegenError
 from regen.speech.features.abstraction import LogMel
 from regen.core.run_config import load_run_config
 from regen.speech.features.mel import load_mel_config
-from regen.speech.tts.repmix import RepMixConfig, RepMixTTS, text_to_cond, text_lengths
+from regen.speech.tts.repmix import RepMixConfig, RepMixTTS
+from regen.speech.tts.text_input import text_lengths, text_to_cond
 from regen.speech.text.symbols import CHARS
 
 HOLD = 3  # frames per input symbol in the synthetic targets

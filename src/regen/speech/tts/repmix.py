@@ -24,13 +24,12 @@ The converter X -> Y' of speech: X is a representation-mixed symbol sequence
                  voice's word timings give, the batch's `attn_path`)
 
 Tensors: text `cond` (batch, length, 3) int64 holding [char_id, phone_id, mask] per
-position (zero rows pad; see `pack_text`); mel (batch, frames, n_mels).
+position (zero rows pad; see `regen.speech.tts.text_input`); mel (batch, frames, n_mels).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,13 +41,11 @@ from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.gmm_attention import GMMAttention
-from regen.speech.text.mixing import MixedSequence, TextFrontEnd, collate
+from regen.speech.tts.repmix_layers import CellDropoutLSTMCell, DecoderState, SMRCLayer
 from regen.speech.tts.rerank import reached_end
-from regen.speech.text.symbols import CHARS, PHONES
-from regen.speech.tts.stage import TTSStage
+from regen.speech.tts.stage import Generated, TTSStage
+from regen.speech.tts.text_input import TEXT_SPACE, MixedTextEmbedding, text_lengths
 
-VOCAB = max(len(CHARS), len(PHONES))
-TEXT_SPACE = Space("repmix-text", "discrete", (3,), vocab=VOCAB)
 GUIDED_PRIORS = ("diagonal", "timing")
 
 
@@ -92,120 +89,6 @@ class RepMixConfig:
     def timing_prior(self) -> bool:
         """Whether training needs the word-timing attention path (`attn_path`) in its batches."""
         return self.guided_attention > 0 and self.guided_prior == "timing"
-
-
-def pack_text(sequences: Sequence[MixedSequence]) -> torch.Tensor:
-    """MixedSequences -> padded cond (batch, length, 3); RegenError for an empty one."""
-    if not sequences or any(len(s) == 0 for s in sequences):
-        raise RegenError("empty text: give at least one word or character to synthesise")
-    batch = collate(sequences)
-    return torch.stack([torch.from_numpy(batch[k]) for k in ("char_ids", "phone_ids", "mask")], dim=-1)
-
-
-def text_to_cond(texts: Sequence[str], front_end: TextFrontEnd | None = None, mode: str = "phones",
-                 **mix: Any) -> torch.Tensor:
-    """Raw strings -> cond (batch, length, 3) through normalisation, G2P and mixing."""
-    if not texts or any(not t or not t.strip() for t in texts):
-        raise RegenError("empty text: give at least one word or character to synthesise")
-    front_end = front_end or TextFrontEnd()
-    return pack_text([front_end.encode(t, mode=mode, **mix) for t in texts])
-
-
-def text_lengths(cond: torch.Tensor) -> torch.Tensor:
-    """Valid positions per row of cond (batch, length, 3) -> (batch,)."""
-    return (cond.abs().sum(-1) > 0).long().sum(-1)
-
-
-class MixedTextEmbedding(nn.Module):
-    """Char and phone embeddings combined through the mask embedding (thesis eqs. 4.1-4.2).
-
-    cond (batch, length, 3) [char, phone, is_phone] ids -> (x (batch, length, dim),
-    mask (batch, length) bool, lengths (batch,)). Each table is initialised from a
-    truncated normal with `std`, or 1/sqrt(table size) when `std` is None.
-    """
-
-    def __init__(self, dim: int, std: float | None = None) -> None:
-        super().__init__()
-        self.embed_char = nn.Embedding(VOCAB, dim)
-        self.embed_phone = nn.Embedding(VOCAB, dim)
-        self.embed_mask = nn.Embedding(2, dim)
-        for emb in (self.embed_char, self.embed_phone, self.embed_mask):
-            nn.init.trunc_normal_(emb.weight, std=std if std is not None else 1 / math.sqrt(emb.num_embeddings))
-
-    def forward(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        if cond.dim() != 3 or cond.shape[-1] != 3 or cond.shape[1] == 0:
-            shape = tuple(cond.shape)
-            raise RegenError(f"text input must be (batch, length>0, 3) [char, phone, mask] ids, got {shape}")
-        lengths = text_lengths(cond)
-        if bool((lengths == 0).any()):
-            raise RegenError("empty text: give at least one word or character to synthesise")
-        chars, phones, is_phone = cond.unbind(-1)
-        m = is_phone.unsqueeze(-1).float()
-        x = (1 - m) * self.embed_char(chars) + m * self.embed_phone(phones) + self.embed_mask(is_phone)
-        mask = torch.arange(cond.shape[1], device=cond.device)[None] < lengths[:, None]
-        return x, mask, lengths
-
-
-class SMRCLayer(nn.Module):
-    """Concatenated 1/3/5-wide 1-D convolutions, batch norm, ReLU, residual when shapes agree.
-
-    (batch, in_dim, length) -> (batch, 3 * channels, length).
-    """
-
-    def __init__(self, in_dim: int, channels: int) -> None:
-        super().__init__()
-        self.convs = nn.ModuleList(nn.Conv1d(in_dim, channels, k, padding=k // 2) for k in (1, 3, 5))
-        self.norm = nn.BatchNorm1d(3 * channels)
-        self.residual = in_dim == 3 * channels
-
-    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        y = F.relu(self.norm(torch.cat([conv(x) for conv in self.convs], dim=1)))
-        return (y + x if self.residual else y) * mask[:, None]
-
-
-class CellDropoutLSTMCell(nn.Module):
-    """LSTM cell with recurrent dropout on the cell update (Semeniuta et al., 2016).
-
-    c' = f c + i dropout(tanh(g)); input (batch, in_dim), state two (batch, hidden).
-    """
-
-    def __init__(self, in_dim: int, hidden: int, dropout: float) -> None:
-        super().__init__()
-        self.cell = nn.LSTMCell(in_dim, hidden)
-        self.dropout = dropout
-
-    def forward(self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
-        h, c = state
-        cell = self.cell
-        gates = F.linear(x, cell.weight_ih, cell.bias_ih) + F.linear(h, cell.weight_hh, cell.bias_hh)
-        i, f, g, o = gates.chunk(4, dim=-1)
-        update = F.dropout(torch.tanh(g), self.dropout, self.training)
-        c = torch.sigmoid(f) * c + torch.sigmoid(i) * update
-        return torch.sigmoid(o) * torch.tanh(c), c
-
-
-@dataclass
-class DecoderState:
-    """Recurrent state carried across frames (and, detached, across TBPTT chunks)."""
-
-    frame: torch.Tensor  # (batch, n_mels) previous output frame
-    context: torch.Tensor  # (batch, mem_dim)
-    kappa: torch.Tensor  # (batch, mixtures)
-    cells: list[tuple[torch.Tensor, torch.Tensor]]  # attention LSTM, then decoder LSTMs
-
-    def detach(self) -> "DecoderState":
-        return DecoderState(self.frame.detach(), self.context.detach(), self.kappa.detach(),
-                            [(h.detach(), c.detach()) for h, c in self.cells])
-
-
-@dataclass
-class Generated:
-    """Free-running output: mel (batch, frames, n_mels) zero-padded past `lengths` (batch,);
-    alignment (batch, frames, inputs) attention weights per generated frame."""
-
-    mel: torch.Tensor
-    lengths: torch.Tensor
-    alignment: torch.Tensor
 
 
 class RepMixTTS(TTSStage):

@@ -44,11 +44,11 @@ from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.mol_attention import MoLAttention
-from regen.speech.tts.repmix import TEXT_SPACE, Generated, pack_text, text_lengths, text_to_cond
+from regen.speech.tts.text_input import TEXT_SPACE, pack_text, text_lengths, text_to_cond
 from regen.speech.tts.rerank import AlignmentReport, reached_end, rerank
 from regen.speech.tts.rmelnet_layers import (BinSampler, CentralizedLayer, FrequencyDelayedLayer, FusedGRU,
                                              MixedTextEncoder, TimeDelayedLayer)
-from regen.speech.tts.stage import TTSStage
+from regen.speech.tts.stage import Generated, TTSStage
 
 __all__ = ["RMelNet", "RMelNetConfig", "Candidates",
            "upsample_first_tier", "pack_text", "text_to_cond"]

@@ -42,7 +42,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from regen.speech.tts.repmix import MixedTextEmbedding
+from regen.speech.tts.text_input import MixedTextEmbedding
 
 
 class FusedGRU(NamedTuple):

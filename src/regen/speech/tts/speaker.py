@@ -37,7 +37,7 @@ from regen.speech.features.abstraction import LogMel
 from regen.speech.features.mel import MelConfig
 from regen.speech.tts.renderers import InversionRenderer, NeuralRenderer
 from regen.speech.text.mixing import MixedSequence, TextFrontEnd
-from regen.speech.tts.repmix import pack_text
+from regen.speech.tts.text_input import pack_text
 from regen.speech.tts.rerank import AlignmentReport, inspect_alignment
 from regen.speech.tts.rmelnet import RMelNet
 from regen.speech.data.sentences import split_sentences

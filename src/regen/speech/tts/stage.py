@@ -5,10 +5,13 @@ magnitude (frames, n_mels): that is what `LogMel.encode` gives, what training
 targets hold and what renderers (Griffin-Lim, L-BFGS, the neural vocoder)
 consume. Networks learn in per-bin normalised units (`MelStats`): a converter
 normalises its targets inside `loss` and denormalises what `sample` returns. The
-statistics travel with the weights as buffers `mel_mean`, `mel_std` (n_mels,).
+statistics travel with the weights as buffers `mel_mean`, `mel_std` (n_mels,). `Generated` is
+what a converter's free-running `generate` returns.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -35,3 +38,13 @@ class TTSStage(Stage):
     def denormalize(self, mel: torch.Tensor, stride: int = 1) -> torch.Tensor:
         """Inverse of `normalize`."""
         return mel * self.mel_std[::stride] + self.mel_mean[::stride]
+
+
+@dataclass
+class Generated:
+    """Free-running output: mel (batch, frames, n_mels) zero-padded past `lengths` (batch,);
+    alignment (batch, frames, inputs) attention weights per generated frame."""
+
+    mel: torch.Tensor
+    lengths: torch.Tensor
+    alignment: torch.Tensor
