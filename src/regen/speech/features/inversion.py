@@ -16,6 +16,8 @@ waveform (batch, samples) with samples = (frames - 1) * hop_length.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -26,20 +28,25 @@ from regen.speech.features.stft import framed_stft
 METHODS: tuple[str, ...] = ("gl", "lbfgs", "lbfgs-gl")
 
 
+@functools.lru_cache(maxsize=8)
+def _nnls_operators(cfg: MelConfig) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """The filterbank B (n_mels, n_freq), its pseudo-inverse and the gradient step 1 / ||B||_2^2, once per config."""
+    basis = mel_basis(cfg)
+    return basis, torch.linalg.pinv(basis), 1.0 / float(torch.linalg.matrix_norm(basis, ord=2)) ** 2
+
+
 def mel_to_magnitude(mel_mag: torch.Tensor, cfg: MelConfig, iterations: int = 10) -> torch.Tensor:
     """Linear mel magnitude (batch, n_mels, frames) -> STFT magnitude (batch, n_freq, frames).
 
     Non-negative least squares by Nesterov-accelerated projected gradient,
-    started from the clamped pseudo-inverse solution.
+    started from the clamped pseudo-inverse solution. The gradient B^T (B y - M) goes
+    through the n_mels-row filterbank, never the (n_freq, n_freq) Gram matrix.
     """
-    basis = mel_basis(cfg).to(mel_mag.dtype)
-    gram = basis.T @ basis  # (n_freq, n_freq)
-    step = 1.0 / float(torch.linalg.matrix_norm(basis, ord=2)) ** 2
-    target = basis.T @ mel_mag  # (batch, n_freq, frames)
-    s = (torch.linalg.pinv(basis) @ mel_mag).clamp_min(0)
+    basis, pinv, step = (op.to(mel_mag.dtype) if isinstance(op, torch.Tensor) else op for op in _nnls_operators(cfg))
+    s = (pinv @ mel_mag).clamp_min(0)
     y, t = s, 1.0
     for _ in range(iterations):
-        s_next = (y - step * (gram @ y - target)).clamp_min(0)
+        s_next = (y - step * (basis.T @ (basis @ y - mel_mag))).clamp_min(0)
         t_next = (1 + (1 + 4 * t * t) ** 0.5) / 2
         y = s_next + ((t - 1) / t_next) * (s_next - s)
         s, t = s_next, t_next
