@@ -26,6 +26,7 @@ SMALL = {
     "speech/": ["phases.converter.max_steps=2", "data.max_rows=16", "sample.eval_sentences=1"],
     "speech/asr": ["phases.acoustic.max_steps=2", "data.max_utterances=16", "sample.eval_utterances=1"],
     "text/": ["phases.model.max_steps=2", "data.max_sentences=32", "data.eval_samples=2", "sample.steps=2"],
+    "text/template": ["phases.renderer.max_steps=2", "phases.converter.max_steps=2", "data.eval_sentences=2"],
 }
 SUBSTITUTIONS = {"--limit 6000": "--limit 60"}
 

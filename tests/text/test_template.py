@@ -74,3 +74,14 @@ def test_train_sample_and_evaluate(config: str, tmp_path: Path) -> None:
     lines = (tmp_path / "out" / "sentences.txt").read_text().splitlines()
     assert len(lines) == 2 and all(" -> " in line for line in lines)
     assert ("  [" in lines[0]) == ("direct" not in config)  # regeneration shows the template it drew
+    result = CliRunner().invoke(app, ["text", "from-keywords", "the light darkness", "--model", str(ckpt), "--n", "3",
+                                      "--templates", "--out", str(tmp_path / "k.txt")])
+    assert result.exit_code == 0, result.output
+    assert "the dropped" in result.output  # a function word is the template's to place
+    written = (tmp_path / "k.txt").read_text().splitlines()
+    assert len(written) == 3 and all(written)
+    assert all(("  [" in line) == ("direct" not in config) for line in written)
+    for words, message in [("Zorblax light", "Zorblax"), ("the and", "only function words"),
+                           ("firmament darkness Pharez lightning", "at most 3"), ("  ", "no keywords")]:
+        result = CliRunner().invoke(app, ["text", "from-keywords", words, "--model", str(ckpt)])
+        assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output, result.output

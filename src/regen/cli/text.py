@@ -1,4 +1,4 @@
-"""`regen text ...`: free sentences and template infilling with a text denoiser.
+"""`regen text ...`: free sentences and template infilling with a text denoiser; sentences from keywords.
 
 Training, evaluation and inspection are the generic `regen train/evaluate/info`.
 """
@@ -15,7 +15,8 @@ import typer
 from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
 
-app = App(help="Sentences by SUNMASK (masked, step-unrolled denoising): sample, infill.")
+app = App(help="Sentences by SUNMASK (masked, step-unrolled denoising): sample, infill; and from keywords "
+              "through a template.")
 
 ModelOpt = typer.Option("text/sunmask-tiny", "--model", help="checkpoint directory or shipped name")
 NOpt = typer.Option(4, "--n", min=1, max=10000, help="sentences to write")
@@ -25,11 +26,15 @@ SeedOpt = typer.Option(0, "--seed", min=0, help="sampling seed")
 OutOpt = typer.Option(None, "--out", help="write the sentences to this file (default: print them)")
 
 
+def _check_temperature(temperature: Optional[float]) -> None:
+    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
+        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+
+
 def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]):
     from regen.core.task import load_model
 
-    if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
-        raise RegenError(f"--temperature must be a positive number, got {temperature}")
+    _check_temperature(temperature)
     net, cfg, _ = load_model(model, task="text")
     sampler = cfg.sample
     if steps is not None:
@@ -40,9 +45,12 @@ def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[f
 
 
 def _emit(net, rows, out: Optional[Path]) -> None:
+    _write_lines([net.vocabulary.decode(r.tolist()) for r in rows], out)
+
+
+def _write_lines(lines: list[str], out: Optional[Path]) -> None:
     from regen.core.files import atomic_write_text
 
-    lines = [net.vocabulary.decode(r.tolist()) for r in rows]
     if out is None:
         typer.echo("\n".join(lines))
         return
@@ -79,3 +87,28 @@ def infill(template: str = typer.Argument(..., help="words with ___ slots, e.g. 
     _check_out(out)
     net, sampler = _model_and_sampler(model, steps, temperature)
     _emit(net, run(net, sampler, template, n, seed), out)
+
+
+@app.command("from-keywords")
+def from_keywords(keywords: str = typer.Argument(..., help="one to three content words, e.g. 'light darkness'"),
+                  n: int = NOpt,
+                  model: str = typer.Option("text/template-tiny", "--model",
+                                            help="keywords -> sentence checkpoint (text-template task)"),
+                  temperature: Optional[float] = TempOpt, seed: int = SeedOpt, out: Optional[Path] = OutOpt,
+                  templates: bool = typer.Option(False, "--templates",
+                                                 help="show each sentence's template (Y') after it")) -> None:
+    """Write N sentences around KEYWORDS: keywords -> template -> sentence (or Direct, by the checkpoint)."""
+    from regen.core.task import load_model
+    from regen.text.tasks import from_keywords as run
+
+    _check_out(out)
+    _check_temperature(temperature)
+    net, cfg, _ = load_model(model, task="text-template")
+    sample = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
+    sentences, shapes, dropped = run(net, sample, keywords, n, seed)
+    if dropped:
+        typer.echo(f"note: {', '.join(dropped)} dropped: function words are the template's to place", err=True)
+    lines = [net.vocabulary.decode(r.tolist()) for r in sentences]
+    if templates and shapes is not None:
+        lines = [f"{line}  [{net.template_text(shape)}]" for line, shape in zip(lines, shapes)]
+    _write_lines(lines, out)

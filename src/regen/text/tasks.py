@@ -1,4 +1,5 @@
-"""What users ask of a text denoiser: free sentences, and sentences filled into a template."""
+"""What users ask of the text models: free sentences, sentences filled into a template (a denoiser),
+and sentences written around keywords (a keywords -> sentence model)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from regen.core.errors import RegenError
 from regen.iterative.sampler import SamplerConfig
 from regen.text.language_model import TextLanguageModel
 from regen.text.model import TextDenoiser
+from regen.text.template_task import KeywordModel, TemplateSampleConfig
 
 TextModel = TextDenoiser | TextLanguageModel
 
@@ -59,3 +61,36 @@ def infill(model: TextModel, sampler: SamplerConfig, template: str, n: int, seed
         raise RegenError("a left-to-right model cannot fill slots; use a SUNMASK, Coconet or SUNDAE checkpoint")
     ids, keep = parse_template(model, template)
     return model.sample(ids[None], n, keep=keep[None], sampler=sampler, seed=seed)
+
+
+def parse_keywords(model: KeywordModel, keywords: str) -> tuple[torch.Tensor, list[str]]:
+    """'light darkness' -> the keyword row (model.cfg.keywords,) [PAD]-padded, in the order given, and
+    the words dropped because they are function words (the template places those by itself)."""
+    vocab, limit = model.vocabulary, model.cfg.keywords
+    words = vocab.tokens(keywords)
+    if not words:
+        raise RegenError("no keywords: give one to three content words, e.g. 'light darkness'")
+    unknown = sorted({w for w in words if w not in vocab.ids})
+    if unknown:
+        raise RegenError(f"not in the model's {len(vocab)}-word vocabulary: {', '.join(unknown[:8])}; "
+                         "choose other words (keywords are never replaced by [UNK])")
+    kept = list(dict.fromkeys(w for w in words if vocab.ids[w] >= model.first_content))
+    dropped = [w for w in words if vocab.ids[w] < model.first_content]
+    if not kept:
+        raise RegenError(f"only function words ({', '.join(dropped)}); the template writes those itself — "
+                         "give content words, e.g. 'light darkness'")
+    if len(kept) > limit:
+        raise RegenError(f"{len(kept)} keywords given; the model takes at most {limit}")
+    row = torch.zeros(limit, dtype=torch.long)
+    row[: len(kept)] = torch.tensor([vocab.ids[w] for w in kept])
+    return row, dropped
+
+
+def from_keywords(model: KeywordModel, sample: TemplateSampleConfig, keywords: str, n: int,
+                  seed: int) -> tuple[torch.Tensor, torch.Tensor | None, list[str]]:
+    """`n` sentences written around `keywords`: (sentences (n, length), templates (n, length) or None for
+    a Direct model, the function words dropped from the request)."""
+    row, dropped = parse_keywords(model, keywords)
+    torch.manual_seed(seed)
+    sentences, templates = model.generate(row.expand(n, -1).clone(), sample)
+    return sentences, templates, dropped
