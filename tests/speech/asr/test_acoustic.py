@@ -116,3 +116,30 @@ def test_slam_matching_learns_to_tell_own_text_from_another() -> None:
     assert before > 0.5 and float(model.loss(batch)["matching"]) < before / 2
     model.eval()
     assert set(model.loss(batch)) == {"loss"}  # validation and transcription read speech alone
+
+
+def test_a_row_reads_the_same_alone_and_beside_a_longer_one() -> None:
+    torch.manual_seed(0)
+    model = CTCRecognizer(ASRConfig(**TINY)).eval()
+    model.set_stats(torch.full((16,), 0.5), torch.full((16,), 2.0))  # padding zeros are not the mean
+    short, longer = torch.randn(1, 21, 16), torch.randn(1, 40, 16)
+    alone, n = model(short, torch.tensor([21]))
+    batch = torch.cat([torch.nn.functional.pad(short, (0, 0, 0, 19)), longer])
+    together, lengths = model(batch, torch.tensor([21, 40]))
+    assert int(lengths[0]) == int(n[0]) == 6
+    torch.testing.assert_close(together[0, :6], alone[0], atol=1e-5, rtol=1e-5)
+
+
+def test_slam_negative_that_is_the_row_itself_is_not_counted() -> None:
+    # two rows with the same text: the rolled "negative" is the positive, so only positives may pull the
+    # matching head; its bias gradient must then point up (sigmoid(s) - 1 < 0 on every counted row)
+    torch.manual_seed(0)
+    model = CTCRecognizer(ASRConfig(**TINY, text_injection="slam", text_embed=16, time_masks=0, freq_masks=0))
+    one = synthetic_batch(1)
+    batch = {k: v.repeat(2, *([1] * (v.dim() - 1))) for k, v in one.items()}
+    batch["units"] = batch["targets"]
+    model.loss(batch)  # the loss runs; its matching part alone:
+    model.zero_grad()
+    parts = model.matching_loss(batch)
+    (parts["loss"] - parts["speech"]).backward()
+    assert float(model.matching.bias.grad) < 0

@@ -32,3 +32,10 @@ def test_prefix_beam_matches_the_sum_over_all_paths() -> None:
 def test_best_path_merges_repeats_and_drops_blanks() -> None:
     ids = torch.tensor([1, 1, 0, 1, 2, 2, 0, 0])
     assert best_path(torch.nn.functional.one_hot(ids, 3).float().log()) == [1, 1, 2]
+
+
+def test_impossible_prefixes_are_never_returned() -> None:
+    # no blank anywhere: two frames of unit 1 can only read (1,); (1, 1) needs a blank between
+    log_probs = torch.tensor([[float("-inf"), 0.0], [float("-inf"), 0.0]])
+    beams = prefix_beam_search(log_probs, beam=8, prune=-100.0)
+    assert beams == [((1,), 0.0)]

@@ -40,3 +40,20 @@ def test_relative_keeps_top_k_and_is_normalised() -> None:
     rel = relative(torch.randn(5, 4, generator=g), torch.randn(20, 4, generator=g), top_k=3, power=2)
     assert rel.shape == (5, 20) and bool(((rel > 0).sum(-1) <= 3).all())
     assert torch.allclose(rel.norm(dim=-1), torch.ones(5))
+
+
+def test_asif_queries_can_take_their_anchors_from_another_pool() -> None:
+    # anchors from 300 "training" pairs, queries from 60 "held-out" pairs of the same two spaces
+    g = torch.Generator().manual_seed(2)
+    rotation = torch.linalg.qr(torch.randn(12, 12, generator=g))[0][:, :8]
+    text = torch.randn(360, 8, generator=g)
+    speech = text @ rotation.T + 0.01 * torch.randn(360, 12, generator=g)
+    pool = (speech[:300], text[:300])
+    held = asif_retrieval(speech[300:], text[300:], anchors=250, queries=50, trials=5, top_k=30, power=4,
+                          anchor_pool=pool)
+    assert held > 0.9
+    unrelated = (speech[:300], text[torch.randperm(300, generator=g)])  # anchors that do not match
+    assert asif_retrieval(speech[300:], text[300:], anchors=250, queries=50, trials=5, top_k=30, power=4,
+                          anchor_pool=unrelated) < 0.3
+    with pytest.raises(ValueError, match="anchor pairs"):
+        asif_retrieval(speech[300:], text[300:], anchors=400, queries=50, anchor_pool=pool)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from regen.speech.asr.text_encoder import TextEncoder, TextEncoderConfig, unit_durations, upsample
+from regen.speech.asr.text_encoder import (MAX_UNIT_FRAMES, TextEncoder, TextEncoderConfig, unit_durations,
+                                           upsample)
 from regen.speech.asr.units import transcript
 from regen.speech.text.mixing import TextFrontEnd
 
@@ -33,6 +34,24 @@ def test_encoder_shapes_follow_given_or_predicted_durations() -> None:
     units = torch.tensor([[3, 4, 1, 5], [6, 7, 0, 0]])
     frames, lengths, log_frames = encoder(units, torch.tensor([[2, 1, 0, 3], [1, 1, 5, 5]]))
     assert lengths.tolist() == [6, 2] and frames.shape == (2, 6, 12) and log_frames.shape == (2, 4)
-    predicted, lengths, _ = encoder(units)
-    assert predicted.shape[0] == 2 and (lengths >= 0).all()
+    predicted, lengths, log_frames = encoder(units, min_frames=2)
+    used = encoder.predicted_durations(log_frames, units, 2)
+    assert lengths.tolist() == used.sum(-1).tolist() and predicted.shape[:2] == (2, int(lengths.max()))
+    assert bool((used[units > 1] >= 2).all()) and bool((used[units == 0] == 0).all())  # phones, padding
     assert float(TextEncoder.duration_loss(log_frames, torch.tensor([[2, 1, 0, 3], [1, 1, 0, 0]]), units)) > 0
+
+
+def test_predicted_durations_are_bounded_and_boundaries_get_their_minimum() -> None:
+    encoder = TextEncoder(TextEncoderConfig(embed=8, hidden=4, out_dim=6))
+    units = torch.tensor([[3, 1, 4, 0]])  # phone, boundary, phone, pad
+    huge = torch.full((1, 4), 1e6)
+    assert encoder.predicted_durations(huge, units).tolist() == [[MAX_UNIT_FRAMES, MAX_UNIT_FRAMES, MAX_UNIT_FRAMES, 0]]
+    tiny = torch.full((1, 4), -5.0)
+    assert encoder.predicted_durations(tiny, units, 2).tolist() == [[2, 0, 2, 0]]
+    assert encoder.predicted_durations(tiny, units, 2, boundary_min=1).tolist() == [[2, 1, 2, 0]]
+
+
+def test_slam_encoders_have_no_duration_head_or_refiner() -> None:
+    encoder = TextEncoder(TextEncoderConfig(embed=8, hidden=4, out_dim=6, upsampling=False))
+    assert encoder.duration is None and encoder.refiner is None
+    assert encoder.encode(torch.tensor([[3, 1, 4]])).shape == (1, 3, 8)

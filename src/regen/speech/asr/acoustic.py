@@ -29,6 +29,7 @@ text encoder reads, and their `durations` in encoder frames) and the text-only o
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -85,13 +86,14 @@ class ASRConfig:
             raise ValueError("dropout must lie in [0, 1) and the SpecAugment sizes be >= 0")
 
 
-SUBSAMPLING = 4
+CONV_STRIDES = (2, 2)  # the speech encoder's convolutions (kernel 3, padding 1)
+SUBSAMPLING = math.prod(CONV_STRIDES)  # mel frames per encoder frame
 
 
 def encoded_lengths(lengths: torch.Tensor) -> torch.Tensor:
-    """Frames left after the two stride-2 convolutions (kernel 3, padding 1)."""
-    for _ in range(2):
-        lengths = torch.div(lengths - 1, 2, rounding_mode="floor") + 1
+    """Frames (batch,) left after the strided convolutions: each maps n frames to floor((n - 1) / s) + 1."""
+    for stride in CONV_STRIDES:
+        lengths = torch.div(lengths - 1, stride, rounding_mode="floor") + 1
     return lengths
 
 
@@ -107,19 +109,26 @@ def join_in_time(a: torch.Tensor, a_lengths: torch.Tensor, b: torch.Tensor, b_le
 
 
 class SpeechEncoder(nn.Module):
-    """Normalised log-mel (batch, frames, n_mels) -> (batch, frames / 4, 2 hidden)."""
+    """Normalised log-mel (batch, frames, n_mels) -> (batch, frames / 4, 2 hidden).
+
+    Strided convolutions with GELU, each output zeroed past its row's length (so a padded row reads
+    as it would alone), then the bidirectional LSTM stack.
+    """
 
     def __init__(self, cfg: ASRConfig) -> None:
         super().__init__()
         c = cfg.conv_channels
-        self.convs = nn.Sequential(nn.Conv1d(cfg.n_mels, c, 3, stride=2, padding=1), nn.GELU(),
-                                   nn.Conv1d(c, c, 3, stride=2, padding=1), nn.GELU())
+        self.convs = nn.ModuleList(nn.Conv1d(cfg.n_mels if k == 0 else c, c, 3, stride=stride, padding=1)
+                                   for k, stride in enumerate(CONV_STRIDES))
         self.rnn = BiLSTMStack(c, cfg.hidden, cfg.speech_layers, cfg.dropout)
 
     def forward(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        h = self.convs(mel.transpose(1, 2)).transpose(1, 2)
-        out_lengths = encoded_lengths(lengths)
-        return self.rnn(h, out_lengths), out_lengths
+        h, lengths = mel.transpose(1, 2), lengths.to(mel.device)
+        for conv, stride in zip(self.convs, CONV_STRIDES):
+            h = F.gelu(conv(h))
+            lengths = torch.div(lengths - 1, stride, rounding_mode="floor") + 1
+            h = h * (torch.arange(h.shape[-1], device=h.device)[None] < lengths[:, None])[:, None]
+        return self.rnn(h.transpose(1, 2), lengths), lengths
 
 
 class CTCRecognizer(nn.Module):
@@ -133,7 +142,8 @@ class CTCRecognizer(nn.Module):
         self.shared_encoder = BiLSTMStack(2 * cfg.hidden, cfg.hidden, cfg.shared_layers, cfg.dropout)
         self.head = nn.Linear(2 * cfg.hidden, len(self.units))
         self.text_encoder = (TextEncoder(TextEncoderConfig(cfg.text_embed, cfg.hidden, cfg.text_conv_layers,
-                                                           cfg.refiner_layers, 2 * cfg.hidden, cfg.dropout))
+                                                           cfg.refiner_layers, 2 * cfg.hidden, cfg.dropout,
+                                                           upsampling=cfg.text_injection == "maestro"))
                              if cfg.text_injection != "none" else None)
         self.matching = nn.Linear(2 * cfg.hidden, 1) if cfg.text_injection == "slam" else None
         self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
@@ -148,24 +158,40 @@ class CTCRecognizer(nn.Module):
         """Zero `time_masks` random spans of up to `time_mask_frames` frames and `freq_masks` spans of up
         to `freq_mask_bins` bins per row (x normalised, so zero is the mean)."""
         batch, frames, bins = x.shape
+        dev = x.device
         keep = torch.ones_like(x, dtype=torch.bool)
-        t, f = torch.arange(frames)[None, :], torch.arange(bins)[None, :]
+        t, f = torch.arange(frames, device=dev)[None, :], torch.arange(bins, device=dev)[None, :]
+        lengths = lengths.to(dev)
         for _ in range(self.cfg.time_masks):
-            width = torch.randint(0, self.cfg.time_mask_frames + 1, (batch, 1))
-            start = (torch.rand(batch, 1) * (lengths[:, None] - width).clamp_min(1)).long()
+            width = torch.randint(0, self.cfg.time_mask_frames + 1, (batch, 1), device=dev)
+            start = (torch.rand(batch, 1, device=dev) * (lengths[:, None] - width).clamp_min(1)).long()
             keep &= ~((t >= start) & (t < start + width))[:, :, None]
         for _ in range(self.cfg.freq_masks):
-            width = torch.randint(0, self.cfg.freq_mask_bins + 1, (batch, 1))
-            start = (torch.rand(batch, 1) * (bins - width).clamp_min(1)).long()
+            width = torch.randint(0, self.cfg.freq_mask_bins + 1, (batch, 1), device=dev)
+            start = (torch.rand(batch, 1, device=dev) * (bins - width).clamp_min(1)).long()
             keep &= ~((f >= start) & (f < start + width))[:, None, :]
         return x * keep
 
     def encode_speech(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Raw log-mel -> speech-encoder outputs (batch, frames / 4, 2 hidden) and their lengths."""
+        """Raw log-mel (batch, frames, n_mels) -> speech-encoder outputs (batch, frames / 4, 2 hidden) and
+        their lengths (batch,). Frames past a row's length are zeroed after normalisation, so a row's
+        output does not depend on what else is in the batch; SpecAugment in training mode."""
         x = (mel.float() - self.mel_mean) / self.mel_std
+        x = x * (torch.arange(x.shape[1], device=x.device)[None] < lengths.to(x.device)[:, None])[..., None]
         if self.training:
             x = self.spec_augment(x, lengths)
         return self.speech_encoder(x, lengths)
+
+    @torch.no_grad()
+    def clean_speech_states(self, mel: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The speech encoder's outputs (batch, frames / 4, 2 hidden) without SpecAugment or dropout,
+        without gradient: the consistency target of text injection."""
+        was_training = self.training
+        self.eval()
+        try:
+            return self.encode_speech(mel, lengths)[0]
+        finally:
+            self.train(was_training)
 
     def logits(self, hidden: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Shared encoder and head: (batch, frames', 2 hidden) -> unit logits (batch, frames', units)."""
@@ -178,7 +204,8 @@ class CTCRecognizer(nn.Module):
 
     def ctc_loss(self, log_probs: torch.Tensor, lengths: torch.Tensor, targets: torch.Tensor,
                  target_lengths: torch.Tensor) -> torch.Tensor:
-        """Mean CTC loss per target unit."""
+        """Mean CTC loss per target unit: log_probs (batch, frames, units) with lengths (batch,), targets
+        (batch, S) unit ids (0 = blank never appears) with target_lengths (batch,)."""
         return F.ctc_loss(log_probs.transpose(0, 1), targets, lengths, target_lengths, blank=0,
                           reduction="sum", zero_infinity=True) / target_lengths.sum().clamp_min(1)
 
@@ -194,11 +221,11 @@ class CTCRecognizer(nn.Module):
         return {"loss": self.ctc_loss(log_probs, lengths, batch["targets"][:, :units], batch["target_lengths"])}
 
     def text_states(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """SLAM-lite's text encoder output, one vector per unit: (batch, U, 2 hidden) and lengths (batch,)."""
+        """SLAM-lite's text encoder output, one vector per unit: units (batch, U) -> (batch, U, 2 hidden)
+        and lengths (batch,)."""
         if self.text_encoder is None:
             raise ValueError("text states need model.text_injection: slam or maestro")
-        states, _ = self.text_encoder.encode(units)
-        return self.text_encoder.project(states), (units > 0).sum(-1)
+        return self.text_encoder.project(self.text_encoder.encode(units)), (units > 0).sum(-1)
 
     def matching_loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """SLAM-lite: `speech` CTC of the audio plus `matching`, the binary cross-entropy of the matching head
@@ -217,28 +244,34 @@ class CTCRecognizer(nn.Module):
             joined, joined_lengths = join_in_time(hidden, lengths, other, other_lengths)
             pooled = mean_pool(self.shared_encoder(joined, joined_lengths), joined_lengths)
             scores.append(self.matching(pooled).squeeze(-1))
-        logits = torch.cat(scores)
+        # a "negative" whose text is the row's own (a batch of one, or a sentence twice) is no negative
+        negative = (units != units.roll(1, 0)).any(-1).float()
         labels = torch.cat([torch.ones_like(scores[0]), torch.zeros_like(scores[1])])
-        matching = F.binary_cross_entropy_with_logits(logits, labels)
+        weights = torch.cat([torch.ones_like(scores[0]), negative])
+        matching = (F.binary_cross_entropy_with_logits(torch.cat(scores), labels, reduction="none") * weights
+                    ).sum() / weights.sum()
         return {"loss": speech + self.cfg.matching_weight * matching, "speech": speech.detach(),
                 "matching": matching.detach()}
 
     def text_loss(self, text: dict[str, torch.Tensor]) -> torch.Tensor:
-        """CTC of text-only rows (units, targets, target_lengths): the units through the text encoder, up-sampled
-        by its own durations (at least `text_min_frames` per phone), then the shared encoder and head. The
-        speech encoder takes no part."""
+        """CTC of text-only rows (units (batch, U), targets (batch, S), target_lengths (batch,)): the units
+        through the text encoder, up-sampled by its own durations (at least `text_min_frames` per phone and
+        one per word boundary, so character targets can be aligned from the first step), then the shared
+        encoder and head. The speech encoder takes no part."""
         if self.text_encoder is None:
             raise ValueError("text-only rows need model.text_injection: maestro")
         units = text["units"][:, : int((text["units"] > 0).sum(-1).max())]
-        states, log_frames = self.text_encoder.encode(units)
-        spread = self.text_encoder.predicted_durations(log_frames.detach(), units, self.cfg.text_min_frames)
+        states = self.text_encoder.encode(units)
+        log_frames = self.text_encoder.log_frames(states)
+        spread = self.text_encoder.predicted_durations(log_frames.detach(), units, self.cfg.text_min_frames,
+                                                       boundary_min=1)
         frames, lengths = self.text_encoder.refine(states, spread)
         targets = text["targets"][:, : int(text["target_lengths"].max())]
         return self.ctc_loss(self.logits(frames, lengths).log_softmax(-1), lengths, targets, text["target_lengths"])
 
     def injection_loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Maestro-style losses: `speech` (CTC of the paired audio), `consistency` (refined text frames
-        against the speech encoder's, per frame and dimension), `duration` (log frames per unit) and
+        against the speech encoder's clean outputs, `clean_speech_states`, per frame and dimension), `duration` (log frames per unit) and
         `text` (CTC of text-only rows through the text encoder and the shared encoder); `loss` their
         weighted sum."""
         if self.text_encoder is None:
@@ -252,9 +285,11 @@ class CTCRecognizer(nn.Module):
         units = paired["units"][:, : int((paired["units"] > 0).sum(-1).max())]
         durations = paired["durations"][:, : units.shape[1]]
         refined, refined_lengths, log_frames = self.text_encoder(units, durations)
-        span = min(refined.shape[1], hidden.shape[1])
-        valid = (torch.arange(span)[None] < torch.minimum(refined_lengths, lengths)[:, None]).float()
-        error = ((refined[:, :span] - hidden[:, :span].detach()) ** 2).mean(-1)
+        target = self.clean_speech_states(paired["mel"][:, :frames], paired["mel_lengths"])
+        span = min(refined.shape[1], target.shape[1])
+        valid = (torch.arange(span, device=refined.device)[None]
+                 < torch.minimum(refined_lengths, lengths)[:, None]).float()
+        error = ((refined[:, :span] - target[:, :span]) ** 2).mean(-1)
         consistency = (error * valid).sum() / valid.sum().clamp_min(1)
         duration = TextEncoder.duration_loss(log_frames, durations, units)
         text_ctc = self.text_loss(text)

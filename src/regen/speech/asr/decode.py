@@ -54,6 +54,7 @@ def prefix_beam_search(log_probs: torch.Tensor, beam: int = 8, prune: float = -8
                     bump(prefix + (int(u),), NEG_INF, p_blank + p)  # a repeat after a blank
                 else:
                     bump(prefix + (int(u),), NEG_INF, total + p)
-        ranked = sorted(grown.items(), key=lambda kv: -_add(*kv[1]))[:beam]
+        alive = [(k, v) for k, v in grown.items() if _add(*v) > NEG_INF]  # a repeat after no blank is impossible
+        ranked = sorted(alive, key=lambda kv: -_add(*kv[1]))[:beam]
         beams = {k: (v[0], v[1]) for k, v in ranked}
     return [(prefix, _add(*scores)) for prefix, scores in sorted(beams.items(), key=lambda kv: -_add(*kv[1]))]

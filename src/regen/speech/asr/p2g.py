@@ -50,6 +50,7 @@ class Lexicon:
 
     @property
     def vocabulary(self) -> set[str]:
+        """Every word the lexicon can spell."""
         return {w for ws in self.words.values() for w in ws}
 
     def candidates(self, pron: Sequence[str], k: int = 4) -> list[tuple[str, int]]:
@@ -93,10 +94,6 @@ class WordLM:
         direct = max(self.bigrams[(previous, word)] - self.discount, 0.0) / seen
         return math.log(direct + self.discount * self.followers[previous] / seen * base)
 
-    def sentence_logprob(self, words: Sequence[str]) -> float:
-        seq = [START, *words, END]
-        return sum(self.logprob(a, b) for a, b in zip(seq, seq[1:]))
-
 
 @dataclass
 class P2G:
@@ -109,8 +106,16 @@ class P2G:
     beam: int = 16
     neighbours: int = 4
 
-    def word_options(self, pron: Sequence[str]) -> list[tuple[str, float]]:
+    def __post_init__(self) -> None:
+        # the n-best of one utterance repeat most of their phone words: search the lexicon once per word
+        self._options = lru_cache(maxsize=4096)(self._search)
+
+    def _search(self, pron: tuple[str, ...]) -> list[tuple[str, float]]:
         return [(w, -self.edit_weight * d) for w, d in self.lexicon.candidates(pron, self.neighbours)]
+
+    def word_options(self, pron: Sequence[str]) -> list[tuple[str, float]]:
+        """(word, -edit_weight * phone edit distance) for the words of the pronunciations nearest to `pron`."""
+        return self._options(tuple(pron))
 
     def decode(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float]:
         """(words, score): the best word per phone word under the LM; score = lm_weight * log P_LM

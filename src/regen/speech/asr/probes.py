@@ -22,14 +22,15 @@ import torch.nn.functional as F
 
 def mean_pool(frames: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Mean over each row's valid frames: (batch, T, D), (batch,) -> (batch, D)."""
-    mask = (torch.arange(frames.shape[1])[None] < lengths[:, None]).to(frames.dtype)[..., None]
+    mask = (torch.arange(frames.shape[1], device=frames.device)[None]
+            < lengths.to(frames.device)[:, None]).to(frames.dtype)[..., None]
     return (frames * mask).sum(1) / mask.sum(1).clamp_min(1)
 
 
 def retrieval_accuracy(queries: torch.Tensor, keys: torch.Tensor) -> float:
     """Share of rows i whose key i has the highest cosine similarity to query i."""
     sims = F.normalize(queries.float(), dim=-1) @ F.normalize(keys.float(), dim=-1).T
-    return float((sims.argmax(-1) == torch.arange(len(queries))).float().mean())
+    return float((sims.argmax(-1) == torch.arange(len(queries), device=sims.device)).float().mean())
 
 
 def cosine_retrieval(speech: torch.Tensor, text: torch.Tensor, candidates: int = 1000) -> float:
@@ -52,20 +53,29 @@ def relative(x: torch.Tensor, anchors: torch.Tensor, top_k: int, power: float) -
 
 def asif_retrieval(speech: torch.Tensor, text: torch.Tensor, anchors: int = 900, queries: int = 100,
                    trials: int = 100, top_k: int = 90, power: float = 8.0, seed: int = 0,
-                   relative_space: bool = True) -> float:
+                   relative_space: bool = True,
+                   anchor_pool: tuple[torch.Tensor, torch.Tensor] | None = None) -> float:
     """Mean retrieval accuracy over `trials` random draws of anchor and query pairs; `relative_space`
-    False scores plain cosine retrieval on the same query sets (the comparison row)."""
+    False scores plain cosine retrieval on the same query sets (the comparison row). With `anchor_pool`
+    (speech (M, D), text (M, D)) the anchors are drawn from it and the queries from (speech, text), e.g.
+    training pairs as anchors for held-out queries."""
     n = len(speech)
-    if len(text) != n or n < anchors + queries:
-        raise ValueError(f"need {anchors + queries} aligned pairs (anchors + queries), got {n} and {len(text)}")
+    pool_speech, pool_text = anchor_pool if anchor_pool is not None else (speech, text)
+    needed = queries if anchor_pool is not None else anchors + queries
+    if len(text) != n or n < needed or len(pool_speech) != len(pool_text) or len(pool_speech) < anchors:
+        raise ValueError(f"need {needed} aligned query pairs and {anchors} anchor pairs, got {n}/{len(text)} "
+                         f"and {len(pool_speech)}/{len(pool_text)}")
     gen = torch.Generator().manual_seed(seed)
     scores = []
     for _ in range(trials):
         order = torch.randperm(n, generator=gen)
-        a, q = order[:anchors], order[anchors: anchors + queries]
+        if anchor_pool is None:
+            a, q = order[:anchors], order[anchors: anchors + queries]
+        else:
+            a, q = torch.randperm(len(pool_speech), generator=gen)[:anchors], order[:queries]
         if relative_space:
-            scores.append(retrieval_accuracy(relative(speech[q], speech[a], top_k, power),
-                                             relative(text[q], text[a], top_k, power)))
+            scores.append(retrieval_accuracy(relative(speech[q], pool_speech[a], top_k, power),
+                                             relative(text[q], pool_text[a], top_k, power)))
         else:
             scores.append(retrieval_accuracy(speech[q], text[q]))
     return sum(scores) / len(scores)

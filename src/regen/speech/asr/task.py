@@ -31,7 +31,7 @@ from regen.core.task import Task, TrainingPlan, register
 from regen.speech.asr.acoustic import ASRConfig, CTCRecognizer
 from regen.speech.asr.data import ASRDataConfig, build_rows, text_rows
 from regen.speech.asr.p2g import build_p2g, training_texts
-from regen.speech.asr.transcriber import Transcriber
+from regen.speech.asr.transcriber import Heard, Transcriber
 from regen.speech.asr.units import transcript
 from regen.speech.data.load import Item, load_audio
 from regen.speech.features.mel import MelConfig, load_mel_config
@@ -89,7 +89,7 @@ def phone_string(text: str, front_end: TextFrontEnd) -> str:
     return " ".join(p for pron in transcript(text, front_end).prons for p in pron)
 
 
-def score_transcripts(refs: list[str], heard: list, units: str) -> dict[str, float]:
+def score_transcripts(refs: list[str], heard: list[Heard], units: str) -> dict[str, float]:
     """Corpus-level WER with its counts, and PER for phone models (the phones heard against the
     reference transcript's pronunciation)."""
     from regen.speech.features.measures import word_errors

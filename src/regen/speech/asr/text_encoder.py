@@ -8,12 +8,15 @@ like the speech encoder's output, so text alone can train the shared encoder ("t
     upsample   each unit's vector repeated for its frames (`upsample`)
     refiner    a bidirectional LSTM and a projection to the speech encoder's width
 
+SLAM-lite reads the encoder states per unit (`upsampling` False: no duration head, no refiner).
+
 Frames are speech-encoder frames (4 mel hops: 23.2 ms at 22.05 kHz with hop 128). Tensors:
 units (batch, U) int64 (0 pads); durations (batch, U) int64 frames; outputs (batch, T, 2 hidden).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,10 +38,14 @@ class TextEncoderConfig:
     refiner_layers: int = 1
     out_dim: int = 256
     dropout: float = 0.1
+    upsampling: bool = True
 
     def __post_init__(self) -> None:
         if min(self.embed, self.hidden, self.refiner_layers, self.out_dim) < 1 or self.conv_layers < 0:
             raise ValueError("text encoder sizes must be >= 1 (conv_layers >= 0)")
+
+
+MAX_UNIT_FRAMES = 64  # a predicted duration is capped here (64 encoder frames, about 1.5 s per unit)
 
 
 def upsample(vectors: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -63,37 +70,49 @@ class TextEncoder(nn.Module):
         self.convs = nn.ModuleList(nn.Sequential(nn.Conv1d(cfg.embed, cfg.embed, 5, padding=2), nn.GELU())
                                    for _ in range(cfg.conv_layers))
         self.encoder = BiLSTMStack(cfg.embed, cfg.hidden, 1, cfg.dropout)
-        self.duration = nn.Linear(2 * cfg.hidden, 1)
-        self.refiner = BiLSTMStack(2 * cfg.hidden, cfg.hidden, cfg.refiner_layers, cfg.dropout)
+        self.duration = nn.Linear(2 * cfg.hidden, 1) if cfg.upsampling else None
+        self.refiner = (BiLSTMStack(2 * cfg.hidden, cfg.hidden, cfg.refiner_layers, cfg.dropout)
+                        if cfg.upsampling else None)
         self.project = nn.Linear(2 * cfg.hidden, cfg.out_dim)
 
-    def encode(self, units: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Unit ids (batch, U) -> encoder states (batch, U, 2 hidden) and predicted log(1 + frames) (batch, U)."""
+    def encode(self, units: torch.Tensor) -> torch.Tensor:
+        """Unit ids (batch, U) -> encoder states (batch, U, 2 hidden)."""
         lengths = (units > 0).sum(-1)
         x = self.embed(units)
         for conv in self.convs:
             x = x + conv(x.transpose(1, 2)).transpose(1, 2)
-        states = self.encoder(x, lengths)
-        return states, self.duration(states).squeeze(-1)
+        return self.encoder(x, lengths)
 
-    def predicted_durations(self, log_frames: torch.Tensor, units: torch.Tensor, min_frames: int = 1) -> torch.Tensor:
-        """Whole frames per unit from the duration head: at least `min_frames` per phone, zero or more per
-        word boundary, none for padding."""
-        frames = torch.round(log_frames.exp() - 1).long()
+    def log_frames(self, states: torch.Tensor) -> torch.Tensor:
+        """The duration head: encoder states (batch, U, 2 hidden) -> predicted log(1 + frames) (batch, U)."""
+        if self.duration is None:
+            raise ValueError("this text encoder was built without up-sampling (no duration head)")
+        return self.duration(states).squeeze(-1)
+
+    def predicted_durations(self, log_frames: torch.Tensor, units: torch.Tensor, min_frames: int = 1,
+                            boundary_min: int = 0) -> torch.Tensor:
+        """Whole frames per unit (batch, U) from predicted log(1 + frames) (batch, U): at least `min_frames`
+        per phone and `boundary_min` per word boundary, at most MAX_UNIT_FRAMES, none for padding."""
+        frames = torch.round(log_frames.clamp(max=math.log1p(MAX_UNIT_FRAMES)).exp() - 1).long()
         phone = units > PHONE_UNITS.id(BOUNDARY)
-        return torch.where(phone, frames.clamp_min(min_frames), frames.clamp_min(0) * (units > 0))
+        return torch.where(phone, frames.clamp_min(min_frames), frames.clamp_min(boundary_min) * (units > 0))
 
     def refine(self, states: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Up-sample encoder states (batch, U, 2 hidden) by `durations` and refine them: (batch, T, out_dim), (batch,)."""
+        if self.refiner is None:
+            raise ValueError("this text encoder was built without up-sampling (no refiner)")
         frames, lengths = upsample(states, durations)
         return self.project(self.refiner(frames, lengths)), lengths
 
-    def forward(self, units: torch.Tensor, durations: torch.Tensor | None = None
+    def forward(self, units: torch.Tensor, durations: torch.Tensor | None = None, min_frames: int = 1
                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(frames (batch, T, out_dim), their lengths (batch,), predicted log(1 + frames) (batch, U)); with
-        `durations` given (training on paired data) the units are up-sampled by them, else by the prediction."""
-        states, log_frames = self.encode(units)
-        used = self.predicted_durations(log_frames, units) if durations is None else durations * (units > 0)
+        `durations` given (training on paired data) the units are up-sampled by them, else by the prediction
+        (at least `min_frames` per phone)."""
+        states = self.encode(units)
+        log_frames = self.log_frames(states)
+        used = (self.predicted_durations(log_frames, units, min_frames) if durations is None
+                else durations * (units > 0))
         frames, lengths = self.refine(states, used)
         return frames, lengths, log_frames
 
@@ -112,8 +131,8 @@ def unit_durations(script: Transcript, text: str, word_seconds: Sequence[tuple[f
     `word_seconds` holds (start, end) per whitespace word of `text` (the normalised transcript the
     timings were matched to; `regen.speech.tts.data.word_spans`); a whitespace word spelled as
     several transcript words shares its span evenly. A word's frames go evenly to its phones, the
-    gap before the next word to the boundary unit, silence before the first word to the first phone
-    and after the last to the last one. Without timings (None), frames are shared evenly over the
+    gap before the next word to the boundary unit; the silence before the first word joins the first
+    word's span and the silence after the last word the last word's (spread over their phones). Without timings (None), frames are shared evenly over the
     units. The result sums to round(seconds / frame_seconds).
     """
     units = script.units("phones")

@@ -48,7 +48,8 @@ class Transcriber:
         mels = [log_mel(w, self.mel) for w in waves]
         lengths = torch.tensor([len(m) for m in mels])
         batch = torch.nn.utils.rnn.pad_sequence(mels, batch_first=True)
-        out, out_lengths = self.model(batch, lengths)
+        device = self.model.mel_mean.device
+        out, out_lengths = self.model(batch.to(device), lengths.to(device))
         return [o[:n] for o, n in zip(out, out_lengths.tolist())]
 
     def check(self, wave: np.ndarray) -> None:

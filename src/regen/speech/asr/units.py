@@ -57,6 +57,7 @@ class Transcript:
         return out
 
     def text(self) -> str:
+        """The words joined by single spaces (the reference a transcript is scored against)."""
         return " ".join(self.words)
 
 
