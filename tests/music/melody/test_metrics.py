@@ -9,9 +9,10 @@ from dataclasses import replace
 import numpy as np
 
 from regen.music.melody.evaluation import (alignment, cadence_accuracy, dtw, in_key, melody_distance, melody_metrics,
-                                           one_voice_reference, overlap, pitch_line, stress_on_strong)
+                                           one_voice_reference, overlap, pitch_line, stress_on_strong,
+                                           strong_beat)
 from regen.music.melody.melodies import Melody
-from regen.music.melody.segments import Segment, melody_segments
+from regen.music.melody.segments import MAX_REST, TICKS, Segment, melody_segments
 from regen.music.melody.syllables import lyric_syllables
 
 
@@ -24,7 +25,7 @@ def test_identical_melodies_are_perfectly_close(hand_melody: Melody) -> None:
     m = melody_metrics(segments, segments, one_voice_reference(segments))
     assert m["pd"] == m["dd"] == m["alignment"] == 1.0
     assert m["md"] == 0.0 and m["note_distance"] == 0.0 and m["interval_distance"] == 0.0
-    assert 0 <= m["in_key"] <= 1 and 0 <= m["cadence"] <= 1
+    assert m["in_key"] == 1.0  # every note of the hand-made melody is in G major
 
 
 def test_distances_on_known_cases(hand_melody: Melody) -> None:
@@ -51,9 +52,25 @@ def test_lyric_fit_metrics() -> None:
     assert on_beat.positions()[1] == 0 and stress_on_strong(on_beat) == 1.0  # MA on the downbeat
     off_beat = replace(on_beat, start=6)
     assert off_beat.positions()[1] == 18 and stress_on_strong(off_beat) == 0.0
-    # lyric phrase ends: "grace," (a long note closing its bar) and "sweet." (the last note, on the tonic)
+    second_beat = replace(on_beat, start=36)  # MA on beat 2 of 3/4: a beat, but a weak one
+    assert second_beat.positions()[1] == 12 and stress_on_strong(second_beat) == 0.0
+    assert strong_beat("4/4", 24) and not strong_beat("4/4", 12) and not strong_beat("2/4", 12)
+    # lyric phrase ends: "grace," (a long note closing its bar); "sweet." is the segment's last note, which
+    # the rules close whatever is sung, so it is not counted
     assert cadence_accuracy(on_beat) == 1.0
-    assert math.isclose(cadence_accuracy(replace(on_beat, pitches=on_beat.pitches[:-1] + (62,))), 0.5)
+    assert cadence_accuracy(replace(on_beat, pitches=on_beat.pitches[:-1] + (62,))) == 1.0
+    assert cadence_accuracy(replace(on_beat, durations=(12, 24, 12, 12, 12, 36))) == 0.0  # "grace," passes by
     assert in_key(on_beat) == 1.0 and in_key(replace(on_beat, pitches=(61,) * count)) == 0.0
     minor = replace(on_beat, tonic=9, mode="minor", pitches=(68, 66, 69, 71, 72, 64))  # raised 7th and 6th
     assert in_key(minor) == 1.0
+
+
+def test_a_long_rest_cuts_the_run_instead_of_moving_later_notes_in_the_bar(hand_melody: Melody) -> None:
+    # read note by note (no lyric cuts), 12 quarters of rest in 3/4 before the last phrase (more than
+    # MAX_REST): the capped rest would put its first note on beat 2 instead of beat 3, so the notes after
+    # it start a segment of their own, on beat 3
+    late = [replace(n, onset=n.onset + 11, bar=int((n.onset + 13) // 3), bar_offset=(n.onset + 13) % 3)
+            if n.onset >= 10 else n for n in hand_melody.notes]
+    assert 12 * TICKS > MAX_REST and (12 * TICKS - MAX_REST) % (3 * TICKS)  # capping moves it in the bar
+    segments = melody_segments(replace(hand_melody, notes=tuple(late)), 32, syllabic=False)[0]
+    assert len(segments) == 2 and segments[0].start == 2 * TICKS and segments[1].start == 2 * TICKS

@@ -40,7 +40,7 @@ def hand_made_part() -> stream.Part:
     return part
 
 
-def test_melody_reads_rhythm_pickup_ties_and_lyrics():
+def test_melody_reads_rhythm_pickup_ties_and_lyrics() -> None:
     melody = melody_from_part(hand_made_part(), "hand", "voice", "test", "en", ("C", "major"))
     assert melody.pickup == 1.0 and melody.meters == ((0, "4/4"),)
     assert [n.duration for n in melody.notes] == [1, 1, 1, 2, 1, 1, 0.5, 0.5, 1, 1, 2, 1, 1, 1, 2]
@@ -53,7 +53,7 @@ def test_melody_reads_rhythm_pickup_ties_and_lyrics():
     assert melody.syllable_count == 13 and melody.paired
 
 
-def test_template_of_hand_made_melody():
+def test_template_of_hand_made_melody() -> None:
     melody = melody_from_part(hand_made_part(), "hand", "voice", "test", "en", ("C", "major"))
     template = melody_template(melody)
     assert (template.tonic, template.mode, template.meter) == (0, "major", "4/4")
@@ -72,7 +72,7 @@ def test_template_of_hand_made_melody():
     assert melody_template(melody) == template  # deterministic
 
 
-def test_scale_degrees_and_note_names():
+def test_scale_degrees_and_note_names() -> None:
     assert scale_degree(68, pitch_class("A"), "minor") == (7, 1)  # G# leading tone in A minor
     assert scale_degree(66, pitch_class("A"), "minor") == (6, 1)
     assert scale_degree(70, pitch_class("B-"), "major") == (1, 0)
@@ -81,7 +81,7 @@ def test_scale_degrees_and_note_names():
         pitch_class("H")
 
 
-def test_parts_that_are_not_one_melody_are_dropped():
+def test_parts_that_are_not_one_melody_are_dropped() -> None:
     part = hand_made_part()
     for ts in part.recurse().getElementsByClass(meter.TimeSignature):
         ts.activeSite.remove(ts)

@@ -13,6 +13,7 @@ from regen.music.melody.syllables import lyric_syllables
 from regen.music.melody.tokens import (LYRICS, NOTES, PAD, PREFIX, SLOTS, TEMPLATE, decode_notes, lyric_tokens,
                                        notes_tokens, syllable_value, template_tokens)
 
+
 def test_syllabic_segments_merge_melismas_and_cut_untexted_notes(hand_melody: Melody) -> None:
     segments, dropped = melody_segments(hand_melody, 32, syllabic=True)
     assert not dropped
@@ -38,8 +39,9 @@ def test_long_notes_and_octaves(hand_melody: Melody) -> None:
     m = hand_melody
     notes = list(m.notes)
     notes[5] = replace(notes[5], duration=10.0)  # 120 ticks: the last 24 become silence before the next note
-    (segment,), _ = melody_segments(replace(m, notes=tuple(notes[:6]) + tuple(
-        replace(n, onset=n.onset + 8.0) for n in notes[6:])), 32, syllabic=False)
+    later = tuple(replace(n, onset=n.onset + 8.0, bar=int((n.onset + 10.0) // 3), bar_offset=(n.onset + 10.0) % 3)
+                  for n in notes[6:])  # everything after it 8 quarters later, at its new place in the bar
+    (segment,), _ = melody_segments(replace(m, notes=tuple(notes[:6]) + later), 32, syllabic=False)
     assert segment.durations[5] == MAX_DURATION and segment.rests[6] == 24 + 12
     low = replace(m, notes=tuple(replace(n, pitch=n.pitch - 24) if n.pitch else n for n in m.notes))
     (moved,), _ = melody_segments(low, 32, syllabic=False)

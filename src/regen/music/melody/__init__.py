@@ -11,11 +11,11 @@
 - `compose`, `output`: lyrics in, sung melodies out as MusicXML, MIDI and a piano roll.
 """
 
-from regen.music.melody.extraction import ExtractionSummary, MelodyData, load_melodies
+from regen.music.melody.extraction import CorpusMelodies, ExtractionSummary, load_melodies
 from regen.music.melody.melodies import Melody, MelodyNote, melody_from_part
 from regen.music.melody.syllables import Syllable, lyric_syllables, sung_syllables
 from regen.music.melody.template import MelodyTemplate, TemplateNote, melody_template
 
-__all__ = ["ExtractionSummary", "Melody", "MelodyData", "MelodyNote", "MelodyTemplate", "Syllable",
+__all__ = ["CorpusMelodies", "ExtractionSummary", "Melody", "MelodyNote", "MelodyTemplate", "Syllable",
            "TemplateNote", "load_melodies", "lyric_syllables", "melody_from_part", "melody_template",
            "sung_syllables"]

@@ -16,10 +16,11 @@ the song's key, pitches relative to its tonic), averaged over segments:
 Per melody with its lyrics, averaged over segments:
 
 - `stress_on_strong`: the share of stressed syllables of words of two or more syllables that
-  start on a strong position (music21 accent weight >= 0.5).
-- `cadence`: cadence accuracy at lyric phrase ends (punctuation or a line end): the share whose
-  note ends a phrase by the template's musical rules (before a rest, a long note closing its bar,
-  the last note), on the tonic when the punctuation ends a sentence (`.!?`).
+  start on a strong beat: the downbeat, and in quadruple meters (4/4, 4/2, 4/8, 12/8) the middle
+  of the bar (`strong_beat`).
+- `cadence`: cadence accuracy at lyric phrase ends (punctuation or a line end) before the segment's
+  last syllable: the share whose note ends a phrase by the template's musical rules (before a rest,
+  a long note closing its bar), on the tonic when the punctuation ends a sentence (`.!?`).
 - `in_key`: the share of notes in the key's scale (minor: natural minor with raised 6th and 7th).
 
 Over all segments at once (the one-voice features of the Bach-or-Mock grader,
@@ -44,7 +45,6 @@ from regen.music.melody.syllables import Syllable
 from regen.music.melody.template import SCALES, scale_degree
 from regen.music.melody.tokens import STOPS
 
-STRONG = 0.5
 SAMPLE = TICKS // 4
 """Ticks between two samples of a pitch sequence (a 16th)."""
 ONE_VOICE = ("note", "interval")
@@ -97,19 +97,28 @@ def _syllables(segment: Segment) -> tuple[Syllable, ...]:
     return segment.syllables
 
 
+def strong_beat(meter: str, ticks: int) -> bool:
+    """Whether a position `ticks` after the bar line is a strong beat of `meter`: the downbeat (music21
+    accent weight 1), or the half bar of a quadruple meter (weight 0.5 there; in 3/4 or 2/4 every beat
+    after the first also weighs 0.5, and those are weak)."""
+    weight = accent_weight(meter, ticks / TICKS)
+    return weight >= 1.0 or (weight >= 0.5 and int(meter.split("/")[0]) in (4, 12))
+
+
 def stress_on_strong(segment: Segment) -> float | None:
-    """Share of stressed syllables of polysyllabic words on strong positions (None: no such syllable)."""
-    hits = [accent_weight(segment.meter, p / TICKS) >= STRONG
+    """Share of stressed syllables of polysyllabic words on strong beats (None: no such syllable)."""
+    hits = [strong_beat(segment.meter, p)
             for p, s in zip(segment.positions(), _syllables(segment)) if s.word_syllables > 1 and s.stress == 1]
     return sum(hits) / len(hits) if hits else None
 
 
 def cadence_accuracy(segment: Segment) -> float | None:
-    """Share of lyric phrase ends sung on a musical phrase end (on the tonic at a sentence end)."""
+    """Share of lyric phrase ends sung on a musical phrase end (on the tonic at a sentence end). The
+    segment's last syllable is left out: the rules close a phrase on the last note whatever is sung."""
     plain = replace(segment, ends=(False,) * len(segment), syllables=None)
     closing = [cadence for _, cadence in plain.harmony()]
     hits = [closing[k] == 2 if any(c in STOPS for c in s.punctuation) else closing[k] > 0
-            for k, s in enumerate(_syllables(segment)) if s.line_end or s.punctuation]
+            for k, s in enumerate(_syllables(segment)[:-1]) if s.line_end or s.punctuation]
     return sum(hits) / len(hits) if hits else None
 
 

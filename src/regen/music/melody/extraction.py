@@ -23,7 +23,7 @@ from regen.core.files import atomic_write_text
 from regen.music.melody.melodies import Dropped, Melody, melody_from_part, piece_key
 from regen.music.melody.sources import COLLECTIONS, FOLK, HELDOUT_SHARE, VOCAL, Collection, Piece, is_heldout
 
-EXTRACT_VERSION = 1
+EXTRACT_VERSION = 2  # 2: chorale tunes share a split; `limit` keeps both splits
 
 
 @dataclass
@@ -62,7 +62,7 @@ class ExtractionSummary:
 
 
 @dataclass
-class MelodyData:
+class CorpusMelodies:
     """Extracted melodies of several collections with their summaries."""
 
     melodies: list[Melody]
@@ -77,6 +77,7 @@ class MelodyData:
         return [m for m in self.melodies if m.heldout == heldout]
 
     def summary_lines(self) -> list[str]:
+        """One line per collection: what was read, kept and dropped."""
         return [s.line() for s in self.summaries]
 
 
@@ -92,7 +93,7 @@ def _voices(score: Any, collection: Collection) -> list[tuple[str, Any]]:
 
 def extract_collection(name: str, limit: int | None = None, progress: bool = True) -> tuple[list[Melody],
                                                                                             ExtractionSummary]:
-    """Parse a collection's first `limit` pieces (all with None) into melodies and a summary (no cache)."""
+    """Parse a collection's pieces (`Collection.pieces(limit)`; all with None) into melodies and a summary (no cache)."""
     from tqdm.auto import tqdm
 
     collection = _collection(name)
@@ -183,8 +184,8 @@ def load_collection(name: str, limit: int | None = None, progress: bool = True) 
 
 
 def load_melodies(collections: Sequence[str] = VOCAL + FOLK, limit: int | None = None,
-                  progress: bool = True) -> MelodyData:
-    """Melodies of the named collections (each cut to its first `limit` pieces), with their summaries.
+                  progress: bool = True) -> CorpusMelodies:
+    """Melodies of the named collections (each cut to `Collection.pieces(limit)`), with their summaries.
 
     The first extraction of everything takes about 20 minutes on one CPU core (palestrina and
     essen take most of it; the paired collections chorales, monteverdi and trecento 2 minutes);
@@ -196,4 +197,4 @@ def load_melodies(collections: Sequence[str] = VOCAL + FOLK, limit: int | None =
         found, summary = load_collection(name, limit, progress)
         melodies.extend(found)
         summaries.append(summary)
-    return MelodyData(melodies, summaries)
+    return CorpusMelodies(melodies, summaries)

@@ -13,6 +13,7 @@ merged, and leading/trailing rests removed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -62,13 +63,14 @@ class MelodyNote:
     def is_rest(self) -> bool:
         return self.pitch is None
 
-    def to_row(self) -> list:
+    def to_row(self) -> list[int | float | str | bool | None]:
         """A compact JSON row: [pitch, onset, duration, bar, bar_offset, beat_strength, lyric, syllabic, fermata]."""
         return [self.pitch, self.onset, self.duration, self.bar, self.bar_offset, self.beat_strength,
                 self.lyric, self.syllabic, int(self.fermata)]
 
     @classmethod
-    def from_row(cls, row: list) -> MelodyNote:
+    def from_row(cls, row: Sequence[int | float | str | bool | None]) -> MelodyNote:
+        """The note of a `to_row` row."""
         pitch, onset, duration, bar, bar_offset, strength, lyric, syllabic, fermata = row
         return cls(pitch, onset, duration, bar, bar_offset, strength, lyric, syllabic, bool(fermata))
 
@@ -103,6 +105,7 @@ class Melody:
 
     @property
     def syllable_count(self) -> int:
+        """Notes that carry a syllable."""
         return sum(1 for n in self.notes if n.lyric)
 
     @property

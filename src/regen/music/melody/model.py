@@ -48,6 +48,7 @@ class TemplateAbstraction(Abstraction):
         return NOTES.space(self.length, SLOTS)
 
     def encode(self, y: torch.Tensor) -> torch.Tensor:
+        """Melody tokens (batch, length) -> their template tokens (batch, length) (cached per row)."""
         rows = [_template_row(r.tobytes(), self.length) for r in y.cpu().numpy().astype(np.int16)]
         out = np.stack([np.frombuffer(r, dtype=np.int16) for r in rows]).astype(np.int64)
         return torch.from_numpy(out).to(y.device)

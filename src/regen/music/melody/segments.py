@@ -185,7 +185,11 @@ def _octave_shift(melody: Melody, tonic: int) -> int:
 
 
 def _runs(melody: Melody, units: list[_Unit], tonic: int, dropped: Counter) -> list[list[tuple]]:
-    """Contiguous runs of quantised notes (rest, duration, pitch, mark, text, syllabic, bar_offset ticks, meter)."""
+    """Contiguous runs of quantised notes (rest, duration, pitch, mark, text, syllabic, bar_offset ticks, meter).
+
+    Inside a run every note's place in the bar follows from the first note's and the rests and
+    durations before it; a run is cut where that would differ from the note's real bar offset (a
+    rest longer than MAX_REST, a short bar mid-piece)."""
     shift = _octave_shift(melody, tonic)
     base = reference_pitch(tonic)
     runs: list[list[tuple]] = []
@@ -211,6 +215,11 @@ def _runs(melody: Melody, units: list[_Unit], tonic: int, dropped: Counter) -> l
             if reason is not None:
                 continue
         rest = 0 if not current else min(MAX_REST, rest + carry)
+        if current and (current[-1][6] + current[-1][1] + rest - offset) % bar_ticks(meter):
+            # the capped rest (or an irregular bar before it) would put this note elsewhere in the bar than
+            # it is: positions are rebuilt from rests and durations, so the run must end here
+            runs.append(current)
+            current, rest = [], 0
         carry = max(0, duration - MAX_DURATION)
         current.append((rest, min(duration, MAX_DURATION), pitch, unit.mark, unit.text, unit.syllabic,
                         offset, meter))

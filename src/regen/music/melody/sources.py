@@ -12,16 +12,19 @@ Folk collections (instrumental or stored without words; ABC books, one piece per
 Not read: josquin (music21's ABC reader drops its `w:` lyrics), single-piece folders.
 
 Held out: a piece is in the fixed held-out split when a SHA-256 hash of its id falls in the
-lowest `HELDOUT_SHARE` of the range, so the split never depends on what else is read.
+lowest `HELDOUT_SHARE` of the range, so the split never depends on what else is read. Chorales
+hash their title instead (`split_key`): Bach set many hymn tunes several times, and a tune must
+not be sung in both splits.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 HELDOUT_SHARE = 0.1
 _TUNE_START = re.compile(r"^X:", re.MULTILINE)
@@ -29,9 +32,32 @@ _LATIN_TRECENTO = re.compile(r"kyrie|gloria|credo|sanctus|agnus|benedicamus|PMFC
                              re.IGNORECASE)
 
 
+def split_key(piece: str) -> str:
+    """What the held-out split hashes: the piece id, except that Bach's harmonisations of one hymn tune
+    (one chorale title, up to 7 settings of the same melody) share the key of their title."""
+    match = re.fullmatch(r"bach/bwv(([\d.]+?)(?:-\w+)?)\.(?:mxl|krn|xml)", piece)
+    titles = _chorale_titles()
+    title = (titles.get(match.group(1)) or titles.get(match.group(2))) if match else None
+    return f"chorale tune: {title}" if title else piece
+
+
+@functools.lru_cache(maxsize=1)
+def _chorale_titles() -> dict[str, str]:
+    """BWV number ('26.6') -> the chorale's title, lowercased, letters and spaces only (music21's table)."""
+    from music21.corpus.chorales import ChoraleListRKBWV
+
+    return {bwv: " ".join(re.sub(r"[^a-zäöüß ]", "", entry["title"].lower()).split())
+            for bwv, entry in ChoraleListRKBWV().byBWV.items()}
+
+
+def held_out_quota(limit: int) -> int:
+    """Held-out pieces read beside `limit` training pieces: the split's share of them, at least one."""
+    return max(1, round(limit * HELDOUT_SHARE / (1 - HELDOUT_SHARE)))
+
+
 def is_heldout(piece: str) -> bool:
-    """Whether piece id `piece` is in the fixed held-out split (about `HELDOUT_SHARE` of pieces)."""
-    value = int(hashlib.sha256(piece.encode("utf-8")).hexdigest()[:8], 16)
+    """Whether piece id `piece` is in the fixed held-out split (about `HELDOUT_SHARE` of pieces or tunes)."""
+    value = int(hashlib.sha256(split_key(piece).encode("utf-8")).hexdigest()[:8], 16)
     return value < HELDOUT_SHARE * 0x100000000
 
 
@@ -74,28 +100,36 @@ class Collection:
         return self.language_rule(piece) if self.language_rule is not None else self.language
 
     def pieces(self, limit: int | None = None) -> list[Piece]:
-        """The collection's pieces in a fixed order, the first `limit` of them (all with None).
+        """The collection's pieces in a fixed order: all of them with None, else the first `limit` of
+        the training split and the first `held_out_quota(limit)` of the held-out split, so a small
+        read still has both splits in their usual proportion.
 
         Duplicate files (a `.mxl` beside a `.xml` of the same name, `_bak` copies) and
         duplicate ABC tunes (the same notes under another number) are read once.
         """
+        quota = None if limit is None else {False: limit, True: held_out_quota(limit)}
         out: list[Piece] = []
+        for piece in self._all_pieces():
+            if quota is None:
+                out.append(piece)
+            elif quota[is_heldout(piece.id)] > 0:
+                quota[is_heldout(piece.id)] -= 1
+                out.append(piece)
+                if not any(quota.values()):
+                    break
+        return out
+
+    def _all_pieces(self) -> Iterator[Piece]:
         seen: set[str] = set()
         for path in self.files():
-            if limit is not None and len(out) >= limit:
-                break
             if not self.abc_book:
-                out.append(Piece(f"{self.folder}/{path.name}", path))
+                yield Piece(f"{self.folder}/{path.name}", path)
                 continue
             for index, tune in enumerate(abc_tunes(path.read_text(encoding="utf-8", errors="replace")), 1):
                 body = _tune_body(tune)
-                if body in seen:
-                    continue
-                seen.add(body)
-                out.append(Piece(f"{self.folder}/{path.name}#{index}", path, tune))
-                if limit is not None and len(out) >= limit:
-                    break
-        return out
+                if body not in seen:
+                    seen.add(body)
+                    yield Piece(f"{self.folder}/{path.name}#{index}", path, tune)
 
     def files(self) -> list[Path]:
         """The collection's corpus files, sorted by name, duplicates removed."""
@@ -103,7 +137,7 @@ class Collection:
             from music21 import corpus
 
             found = [corpus.getWork(str(n)) for n in corpus.chorales.Iterator(returnType="filename")]
-            return [Path(str(f[0] if isinstance(f, list) else f)) for f in found]
+            return list(dict.fromkeys(Path(str(f[0] if isinstance(f, list) else f)) for f in found))
         root = corpus_root() / self.folder
         files = sorted(p for p in root.iterdir() if p.suffix in self.suffixes)
         stems = {p.stem for p in files if p.suffix != ".mxl"}

@@ -126,6 +126,8 @@ class MelodyStage(TokenARStage):
         self.grammar = grammar
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """{'loss'}: token cross-entropy of `target` (batch, length) given `cond` (batch, cond_length),
+        the positions the grammar draws, each scored only over the ids its slot allows."""
         cond, target = batch["cond"], batch["target"]
         _, kinds = self.grammar.plan(cond.cpu())
         kinds = kinds.to(target.device)

@@ -7,7 +7,11 @@ consonants between nuclei split by the maximal-onset rule over a short list of o
 English, the CMU dictionary gives the syllable count and the stress of words it knows; the
 split is then merged or split until it has that many syllables. Stress otherwise follows a
 stated rule per language (`STRESS_RULES`): German and English on the first syllable, French
-on the last, Italian, Latin and the rest on the penult; monosyllables are stressed.
+on the last, Italian, Latin and the rest on the penult; monosyllables are stressed. The rules are
+approximations, and known to miss: Latin stresses the antepenult when the penult is light
+(DO-mi-nus), German words with an unstressed prefix (ge-, be-, ver-) stress their second syllable.
+Stress is primary stress only (the CMU dictionary's secondary stress counts as unstressed), as the
+rules give it.
 """
 
 from __future__ import annotations
@@ -152,7 +156,7 @@ def word_syllables(word: str, language: str) -> tuple[list[str], list[int]]:
     if language == "en":
         phones = _cmu().get(word.lower().replace("’", "'"))
         if phones:
-            stress = [int(p[-1]) for p in phones[0] if p[-1].isdigit()]
+            stress = [int(p[-1] == "1") for p in phones[0] if p[-1].isdigit()]
             parts = split_syllables(word, len(stress), english=True)
             if len(parts) == len(stress):
                 return parts, stress
@@ -188,8 +192,9 @@ def lyric_syllables(text: str, language: str = "en") -> list[Syllable]:
             marks = _punctuation(after)
             for i, (part, position) in enumerate(zip(parts, _positions(len(parts)))):
                 last = i == len(parts) - 1
+                # a line ends at the line's last word or at punctuation, the rule of `sung_syllables`
                 out.append(Syllable(part, match.group(), position, len(parts), stress[i], marks if last else "",
-                                    last and k == len(words) - 1))
+                                    last and (k == len(words) - 1 or bool(marks))))
     if not out:
         raise RegenError(f"no syllable found in the lyrics {text[:40]!r}; give words with letters")
     return out

@@ -44,7 +44,7 @@ VALID_RENDERER = 512
 @dataclass
 class MelodyDataConfig:
     """Which music21 collections are read (`regen.music.melody.sources`; melodies whose notes carry
-    enough syllables are the paired ones), their first `limit` pieces each (0: all); segments of at
+    enough syllables are the paired ones), their first `limit` training pieces each and a held-out tenth beside (0: all); segments of at
     most `length` notes; the `paired_fraction` of paired training songs the converter and Direct see
     (a seeded choice); the first `eval_segments` held-out paired segments scored (0: all)."""
 
@@ -85,6 +85,7 @@ class MelodyData:
     paired: dict[str, list[Segment]]
     notes: dict[str, list[Segment]]
     dropped: Counter
+    heldout_song: list[int]  # per paired held-out segment, the index of its song
 
     def lyrics(self, split: str, length: int) -> torch.Tensor:
         """(segments, PREFIX + length) lyric tokens of the paired segments of `split`."""
@@ -123,9 +124,9 @@ def prepare(data: MelodyDataConfig, with_notes: bool = True) -> MelodyData:
     dropped: Counter = Counter()
     songs = _segments(melodies.paired(), data.length, True, dropped)
     chosen = paired_songs(len(songs), data.paired_fraction, data.split_seed)
+    held_songs = _segments(melodies.paired(heldout=True), data.length, True, dropped)
     paired = {"train": [s for i in chosen for s in songs[i]], "all_train": [s for song in songs for s in song],
-              "heldout": [s for song in _segments(melodies.paired(heldout=True), data.length, True, dropped)
-                          for s in song]}
+              "heldout": [s for song in held_songs for s in song]}
     notes = {split: [s for song in _segments(melodies.unpaired(split == "heldout"), data.length, False, dropped)
                      for s in song] for split in ("train", "heldout")} if with_notes else {}
     if not paired["train"] or not paired["heldout"]:
@@ -133,15 +134,26 @@ def prepare(data: MelodyDataConfig, with_notes: bool = True) -> MelodyData:
                          "segments in the training or the held-out split; read more pieces or add chorales")
     counts = {"paired_songs": len(songs), "paired_songs_used": len(chosen),
               "heldout_songs": len(melodies.paired(heldout=True)), "training_melodies": len(melodies.unpaired())}
-    _PREPARED[(*key, with_notes)] = MelodyData(counts, paired, notes, dropped)
+    song_of = [k for k, song in enumerate(held_songs) for _ in song]
+    _PREPARED[(*key, with_notes)] = MelodyData(counts, paired, notes, dropped, song_of)
     return _PREPARED[(*key, with_notes)]
 
 
+def heldout_rows(cfg: RunConfig) -> list[int]:
+    """Indices of the held-out paired segments that `evaluate` scores: all of them, or with
+    `data.eval_segments` a seeded random subset of that size (in their order)."""
+    total = len(prepare(cfg.data, with_notes=False).paired["heldout"])
+    if not cfg.data.eval_segments or cfg.data.eval_segments >= total:
+        return list(range(total))
+    order = torch.randperm(total, generator=torch.Generator().manual_seed(cfg.data.split_seed)).tolist()
+    return sorted(order[: cfg.data.eval_segments])
+
+
 def heldout(cfg: RunConfig) -> tuple[list[Segment], torch.Tensor]:
-    """The held-out paired segments scored by `evaluate` and their lyric tokens."""
-    data = prepare(cfg.data, with_notes=False)
-    count = cfg.data.eval_segments or len(data.paired["heldout"])
-    return data.paired["heldout"][:count], data.lyrics("heldout", cfg.data.length)[:count]
+    """The held-out paired segments scored by `evaluate` (`heldout_rows`) and their lyric tokens."""
+    data, rows = prepare(cfg.data, with_notes=False), heldout_rows(cfg)
+    lyrics = data.lyrics("heldout", cfg.data.length)
+    return [data.paired["heldout"][k] for k in rows], lyrics[rows]
 
 
 def sung(model: LyricsMelodyModel, lyrics: torch.Tensor, segments: list[Segment], cfg: RunConfig,

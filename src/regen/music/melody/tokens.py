@@ -71,6 +71,7 @@ class TokenVocab:
         return self.offset[kind] + value
 
     def ids(self, kind: str) -> range:
+        """The token ids of one kind of value (a `SIZES` key)."""
         return range(self.offset[kind], self.offset[kind] + SIZES[kind])
 
     def space(self, length: int, slots: int) -> Space:
@@ -84,6 +85,7 @@ NOTES = TokenVocab("melody-notes", ("pad", "key", "meter", "rest", "pos", "dur_e
 
 
 def key_value(tonic: int, mode: str) -> int:
+    """The key token's value: 2 x tonic pitch class, + 1 for minor."""
     return 2 * tonic + (mode == "minor")
 
 
