@@ -3,7 +3,8 @@
 The renderer (and the VQ-VAE) train on every training image without labels; the
 converter and Direct see only the labelled fraction (class-stratified, at least one
 image per class). Every configuration runs with several seeds (model initialisation
-and labelled subset both follow the seed); rows give the mean and the spread (min-max)
+and labelled subset both follow the seed; the train/valid/test split stays split 0, the
+one the shipped classifier was trained on); rows give the mean and the spread (min-max)
 over seeds. Samples are judged by the shipped classifier: class accuracy, Frechet
 distance to the test images, diversity, distance to the nearest training image. Every
 row, the real validation images included, is scored on the same number of images
@@ -61,7 +62,7 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
         return out
     cfg = load_run_config(f"image/{config}", overrides + ["trainer.progress=false"])
     run_dir.mkdir(parents=True, exist_ok=True)
-    if share_from is not None:
+    if share_from is not None and cfg.model.options.joint_weight == 0:  # with eq. (1) the VQ-VAE sees labels
         for phase in LABEL_FREE:
             if (share_from / phase / "weights.safetensors").exists() and not (run_dir / phase).exists():
                 shutil.copytree(share_from / phase, run_dir / phase)
@@ -142,7 +143,7 @@ def main() -> None:
             for seed in args.seeds:
                 run_dir = args.runs / f"{config}-seed{seed}-{frac:g}"
                 shared = args.runs / f"{config}-seed{seed}-{max(args.fractions):g}"
-                overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.split_seed={seed}", *common]
+                overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.label_seed={seed}", *common]
                 ckpt = train(config, overrides, run_dir, args.fresh, None if shared == run_dir else shared)
                 runs.append(scores(ckpt))
                 if label.startswith("regen"):

@@ -1,20 +1,35 @@
 import torch
+from sklearn.datasets import load_digits
 
 from regen.vision.abstractions import PoolAbstraction, VQVAEAbstraction
+from regen.vision.config import DataConfig
 from regen.vision.digits import labelled_subset, load_splits
 from regen.vision.metrics import diversity, frechet_distance, nearest_distance
 from regen.core.token_stage import TokenARStage
 from regen.core.space import Space
 
 
-def test_splits_are_fixed_and_disjoint():
+def test_splits_are_fixed_and_disjoint() -> None:
     a, b = load_splits(0), load_splits(0)
     assert torch.equal(a.train_images, b.train_images)
     assert (len(a.train_images), len(a.valid_images), len(a.test_images)) == (1257, 269, 271)
     assert a.train_images.max() == 16 and a.train_images.min() == 0
+    # the three splits partition the data set: together they are its rows, each exactly once
+    rows = lambda images, labels: sorted(map(tuple, torch.cat([images.flatten(1), labels[:, None]], 1).tolist()))  # noqa: E731
+    everything = load_digits()
+    full = rows(torch.from_numpy(everything.images.astype("int64")), torch.from_numpy(everything.target))
+    assert rows(torch.cat([a.train_images, a.valid_images, a.test_images]),
+                torch.cat([a.train_labels, a.valid_labels, a.test_labels])) == full
+    assert not torch.equal(load_splits(1).test_images, a.test_images)
 
 
-def test_labelled_subset_is_stratified():
+def test_label_seed_draws_another_subset_on_the_same_split() -> None:
+    labels = load_splits(0).train_labels
+    assert not torch.equal(labelled_subset(labels, 0.05, 0), labelled_subset(labels, 0.05, 1))
+    assert DataConfig(label_seed=3).labels_drawn_with == 3 and DataConfig(split_seed=2).labels_drawn_with == 2
+
+
+def test_labelled_subset_is_stratified() -> None:
     labels = load_splits(0).train_labels
     keep = labelled_subset(labels, 0.05)
     counts = torch.bincount(labels[keep], minlength=10)

@@ -11,14 +11,23 @@ from regen.core.token_stage import NetConfig
 
 @dataclass
 class DataConfig:
-    """label_fraction: share of training labels the converter / Direct may see."""
+    """label_fraction: share of training labels the converter / Direct may see. split_seed: the
+    train/valid/test split (the shipped classifier is trained on split 0's training images, so the
+    scores mean the same only on split 0). label_seed: which training images carry the labels (None:
+    the split seed), so repeated runs on one split draw different labelled subsets."""
 
     label_fraction: float = 1.0
     split_seed: int = 0
+    label_seed: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.label_fraction <= 1:
             raise ValueError(f"label_fraction must lie in (0, 1], got {self.label_fraction}")
+
+    @property
+    def labels_drawn_with(self) -> int:
+        """The seed of the labelled subset."""
+        return self.split_seed if self.label_seed is None else self.label_seed
 
 
 @dataclass

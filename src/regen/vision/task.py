@@ -45,7 +45,7 @@ def build(model: ModelConfig) -> nn.Module:
 def phases(cfg: RunConfig, model: nn.Module, splits: DigitSplits) -> list[Phase]:
     """Training phases. Unlabelled phases see every training image; labelled ones only
     the `data.label_fraction` subset."""
-    keep = labelled_subset(splits.train_labels, cfg.data.label_fraction, cfg.data.split_seed)
+    keep = labelled_subset(splits.train_labels, cfg.data.label_fraction, cfg.data.labels_drawn_with)
     paired = {"x": splits.train_labels[keep], "y": splits.train_images[keep]}
     valid = {"x": splits.valid_labels, "y": splits.valid_images}
     t = SimpleNamespace(**cfg.phases)
