@@ -58,9 +58,17 @@ class Bench:
         self.references = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["test"]]
         self.valid = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["valid"]]
 
-    def checkpoints(self) -> list[tuple[str, Path]]:
-        """(name, checkpoint) of every trained config under --runs (missing ones are skipped)."""
-        found = [(m, self.args.runs / f"text-{m}" / "checkpoint") for m in self.args.models]
+    def checkpoints(self, same_budget: bool = True) -> list[tuple[str, Path]]:
+        """(name, checkpoint) of every trained config under --runs (missing ones are skipped). With
+        `same_budget`, SUNMASK's 2-hour run is read at its `--sunmask-at` snapshot (30 minutes: the
+        training time of the others), so the compared models had the same budget."""
+        found = []
+        for m in self.args.models:
+            path = self.args.runs / f"text-{m}" / "checkpoint"
+            if same_budget and m == "sunmask-tiny" and self.args.sunmask_at != "final":
+                path = self.args.runs / f"text-{m}" / "model" / "snapshots" / self.args.sunmask_at
+                m = f"{m} ({self.args.sunmask_at})"
+            found.append((m, path))
         return [(m, p) for m, p in found if p.exists()]
 
     def sentences(self, model, sampler, n: int, seed: int = 0) -> tuple[list[str], float]:
@@ -82,7 +90,7 @@ def valid_nll(model, valid: torch.Tensor) -> str:
     """The denoisers' one-corruption NLL or the baseline's per-token NLL (different quantities)."""
     if isinstance(model, TextLanguageModel):
         with torch.no_grad():
-            return f"{float(model.eval().token_nll(valid).mean()):.3f} (per token)"
+            return f"{model.eval().sentence_nll(valid):.3f} (per word and end)"
     return f"{validation_nll(model, valid, seed=0):.3f}"
 
 
@@ -122,7 +130,9 @@ def section_sweep(b: Bench) -> None:
     points: dict[str, list[tuple[float, float, str]]] = {}
     for name, path in b.checkpoints():
         model, cfg, _ = load_model(path, task="text")
-        schedules = [None] if isinstance(model, TextLanguageModel) else b.args.schedules
+        # the mask schedule reaches a model only through its mask input: not SUNDAE's, not left-to-right
+        schedules = ([None] if isinstance(model, TextLanguageModel) or not PRESETS[cfg.model.objective].mask_input
+                     else b.args.schedules)
         for schedule in schedules:
             for t in b.args.temperatures:
                 sampler = replace(cfg.sample, temperature=t)
@@ -169,7 +179,7 @@ def section_curve(b: Bench) -> None:
 
 
 def section_influence(b: Bench) -> None:
-    name, path = next(((m, p) for m, p in b.checkpoints() if m != "autoregressive-tiny"), (None, None))
+    name, path = next(((m, p) for m, p in b.checkpoints(same_budget=False) if m != "autoregressive-tiny"), (None, None))
     if path is None:
         raise SystemExit("the influence section needs a trained denoiser under --runs")
     model, cfg, _ = load_model(path, task="text")
@@ -232,6 +242,9 @@ def main() -> None:
     parser.add_argument("--runs", type=Path, default=ROOT / "runs", help="where runs/text-<config> live")
     parser.add_argument("--models", nargs="+", default=list(MODELS))
     parser.add_argument("--n", type=int, default=1000, help="sentences per row (the thesis: 1000)")
+    parser.add_argument("--sunmask-at", default="30min",
+                        help="SUNMASK's snapshot compared in the models and sweep sections (30min: the others' "
+                             "training time; 'final' for the whole run)")
     parser.add_argument("--batch", type=int, default=250, help="sentences sampled at once")
     parser.add_argument("--self-bleu-limit", type=int, default=500)
     parser.add_argument("--temperatures", type=float, nargs="+", default=[0.6, 0.8, 1.0, 1.2])

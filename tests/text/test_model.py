@@ -10,6 +10,7 @@ from regen.iterative.sampler import SamplerConfig
 from regen.nn.relative_transformer import TransformerConfig
 from regen.text.config import ModelConfig
 from regen.text.corpus import load_corpus
+from regen.text.language_model import TextLanguageModel, sentence_positions
 from regen.text.model import TextDenoiser
 from regen.text.tasks import infill, parse_template, unconditional
 
@@ -80,3 +81,14 @@ def test_left_to_right_baseline_is_causal_and_samples(model: TextDenoiser) -> No
                                                                                           typical=0.0), 3, seed=2))
     with pytest.raises(RegenError, match="cannot fill slots"):
         infill(lm, SamplerConfig(), "And ___", 1, 0)
+
+
+def test_sentence_nll_scores_words_and_the_end_not_the_padding_after_it() -> None:
+    rows = torch.tensor([[5, 6, 0, 0], [5, 0, 7, 0], [5, 6, 7, 8]])
+    assert sentence_positions(rows, 0).tolist() == [[True, True, True, False], [True, True, False, False],
+                                                    [True, True, True, True]]
+    torch.manual_seed(0)
+    lm = TextLanguageModel(TransformerConfig(dim=16, layers=1, heads=2, hidden=32), 12, 4, "word")
+    per_position = lm.token_nll(rows)
+    expected = (per_position[0, :3].sum() + per_position[1, :2].sum() + per_position[2].sum()) / 9
+    assert lm.sentence_nll(rows) == pytest.approx(float(expected), rel=1e-6)

@@ -24,6 +24,8 @@ def test_round_trip_and_unknown_words() -> None:
     ids = vocab.encode("And God said hello")
     assert ids[-1] == vocab.unk and vocab.unknown("And God said hello") == ["hello"]
     assert vocab.decode([*vocab.encode("there was light."), vocab.pad, vocab.pad]) == "there was light."
+    # the first [PAD] ends the sentence: what a sampler left after it is not part of it
+    assert vocab.decode([*vocab.encode("And God"), vocab.pad, *vocab.encode("said")]) == "And God"
 
 
 def test_the_most_frequent_tokens_are_kept() -> None:

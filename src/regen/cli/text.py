@@ -8,12 +8,18 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
+
+if TYPE_CHECKING:
+    import torch
+
+    from regen.iterative.sampler import SamplerConfig
+    from regen.text.tasks import TextModel
 
 app = App(help="Sentences by SUNMASK (masked, step-unrolled denoising): sample, infill; and from keywords "
               "through a template.")
@@ -31,7 +37,8 @@ def _check_temperature(temperature: Optional[float]) -> None:
         raise RegenError(f"--temperature must be a positive number, got {temperature}")
 
 
-def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]):
+def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float]
+                       ) -> tuple[TextModel, SamplerConfig]:
     from regen.core.task import load_model
 
     _check_temperature(temperature)
@@ -44,7 +51,7 @@ def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[f
     return net, sampler
 
 
-def _emit(net, rows, out: Optional[Path]) -> None:
+def _emit(net: TextModel, rows: torch.Tensor, out: Optional[Path]) -> None:
     _write_lines([net.vocabulary.decode(r.tolist()) for r in rows], out)
 
 

@@ -20,7 +20,13 @@ from regen.core.stage import Stage
 from regen.iterative.sampler import SamplerConfig
 from regen.iterative.token_sampling import draw_tokens, filter_logits
 from regen.nn.relative_transformer import Block, TransformerConfig
-from regen.text.vocabulary import Level, StoredVocabulary, VocabularyOwner
+from regen.text.vocabulary import PAD_ID, Level, StoredVocabulary, VocabularyOwner
+
+
+def sentence_positions(tokens: torch.Tensor, pad: int) -> torch.Tensor:
+    """(B, T) bool: the positions of each row up to and including its first `pad` (all without one)."""
+    seen = (tokens == pad).long().cumsum(1)
+    return (seen == 0) | ((seen == 1) & (tokens == pad))
 
 
 class TextLanguageModel(VocabularyOwner, Stage):
@@ -60,6 +66,13 @@ class TextLanguageModel(VocabularyOwner, Stage):
         """Cross-entropy (nats) of every position of tokens (B, T): (B, T)."""
         logits = self(tokens)
         return F.cross_entropy(logits.movedim(-1, 1), tokens, reduction="none")
+
+    def sentence_nll(self, tokens: torch.Tensor) -> float:
+        """Mean cross-entropy (nats) per scored position of tokens (B, T): the words up to and including
+        the first [PAD], which ends the sentence (the later [PAD]s are free to predict and would dilute
+        the mean); every position when a row has no [PAD] (character windows)."""
+        scored = sentence_positions(tokens, PAD_ID)
+        return float((self.token_nll(tokens) * scored).sum() / scored.sum().clamp_min(1))
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Mean next-token cross-entropy of `batch['target']` (B, length)."""

@@ -56,7 +56,7 @@ class TextTask(Task):
         train, valid = split_tensors(cfg, corpus)
         objective = Objective(f"text-{cfg.model.objective}", model.loss, {"model": model}, ["model"])
         phase = Phase("model", objective, {"target": train}, cfg.phases["model"], {"target": valid})
-        data = {"corpus": "King James sentences (regen.speech.data.sentences), word level",
+        data = {"corpus": f"King James sentences (regen.speech.data.sentences), {cfg.data.level} level",
                 "sentences": {k: len(v) for k, v in corpus.texts.items()}, "dropped": corpus.dropped,
                 "train_fingerprint": fingerprint(train.numpy()), "train_sentences": int(len(train))}
         return TrainingPlan([phase], data)
@@ -75,8 +75,9 @@ class TextTask(Task):
         return [path]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per token, also
-        in bits: bits per character at the char level), and at the word level BLEU-4 against the test
+        """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per word with
+        the sentence end, `TextLanguageModel.sentence_nll`, also in bits: bits per character at the char
+        level), and at the word level BLEU-4 against the test
         set and Self-BLEU of `data.eval_samples` samples."""
         from regen.text.metrics import bleu_against, self_bleu
         from regen.text.tasks import token_text, unconditional
@@ -85,7 +86,7 @@ class TextTask(Task):
         _, valid = split_tensors(cfg, corpus)
         if isinstance(model, TextLanguageModel):
             with torch.no_grad():
-                nats = float(model.eval().token_nll(valid).mean())
+                nats = model.eval().sentence_nll(valid)
             metrics = {"valid_token_nll": nats, "valid_bits_per_token": nats / math.log(2)}
         else:
             metrics = {"valid_nll": validation_nll(model, valid, cfg.seed)}

@@ -3,6 +3,8 @@ and sentences written around keywords (a keywords -> sentence model)."""
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 
 from regen.core.errors import RegenError
@@ -16,10 +18,10 @@ TextModel = TextDenoiser | TextLanguageModel
 SLOT = "___"  # a word to write; at the character level each "_" is one character
 
 
-def token_text(model: TextModel, ids: torch.Tensor) -> str:
-    """Space-joined tokens of one row (pads dropped): the form BLEU compares."""
-    words = model.vocabulary.words
-    return " ".join(words[i] for i in ids.tolist() if i != model.vocabulary.pad)
+def token_text(model: TextModel | KeywordModel, ids: torch.Tensor) -> str:
+    """Space-joined tokens of one row (length,) up to its first [PAD]: the form BLEU compares."""
+    words, pad = model.vocabulary.words, model.vocabulary.pad
+    return " ".join(words[i] for i in itertools.takewhile(lambda i: i != pad, ids.tolist()))
 
 
 def unconditional(model: TextModel, sampler: SamplerConfig, n: int, seed: int) -> torch.Tensor:

@@ -201,19 +201,19 @@ class TemplateTask(Task):
         """Keyword coverage, BLEU-4 against the keywords' own sentences, Self-BLEU, and the judge's
         perplexity (with data.judge) of outputs for the first `data.eval_sentences` test sentences."""
         from regen.text.metrics import bleu_paired, self_bleu
+        from regen.text.tasks import token_text
 
         corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
         keys = keyword_data(corpus, model, ("test",))[1]["test"][: cfg.data.eval_sentences]
         truth = corpus.tensor("test")[: cfg.data.eval_sentences]
         torch.manual_seed(cfg.seed)
         sentences, _ = model.generate(keys, cfg.sample)
-        def tokens(rows: torch.Tensor) -> list[str]:
-            return [" ".join(model.vocabulary.words[i] for i in r.tolist() if i) for r in rows]
-
-        covered = [len(set(k.tolist()) - {0} & set(s.tolist())) / max(1, len(set(k.tolist()) - {0}))
-                   for k, s in zip(keys, sentences)]
-        out = {"keyword_coverage": sum(covered) / len(covered), "bleu": bleu_paired(tokens(sentences), tokens(truth)),
-               "self_bleu": self_bleu(tokens(sentences))}
+        texts, truths = [token_text(model, s) for s in sentences], [token_text(model, s) for s in truth]
+        # coverage over the keyword sets that hold a word (a sentence of function words alone has none)
+        wanted = [set(k.tolist()) - {0} for k in keys]
+        covered = [len(w & set(s.tolist())) / len(w) for w, s in zip(wanted, sentences) if w]
+        out = {"keyword_coverage": sum(covered) / max(1, len(covered)), "bleu": bleu_paired(texts, truths),
+               "self_bleu": self_bleu(texts)}
         if cfg.data.judge:
             out["judge_perplexity"] = judge_perplexity(cfg.data.judge, sentences, model.vocabulary.words)
         return out
@@ -230,4 +230,4 @@ def judge_perplexity(judge: str, sentences: torch.Tensor, words: list[str]) -> f
     if lm.vocabulary.words != words or lm.length != sentences.shape[1]:
         raise ConfigError(f"data.judge {judge} was trained on another vocabulary or length")
     with torch.no_grad():
-        return math.exp(float(lm.eval().token_nll(sentences).mean()))
+        return math.exp(lm.eval().sentence_nll(sentences))

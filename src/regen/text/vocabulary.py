@@ -11,6 +11,7 @@ checkpoint needs no pickled or side-car tokenizer file.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import Literal
@@ -22,6 +23,7 @@ from torch import nn
 from regen.core.errors import RegenError
 
 PAD, UNK = "[PAD]", "[UNK]"
+PAD_ID = 0  # [PAD] is the first word of every vocabulary
 SPECIALS = (PAD, UNK)
 MAX_CHARS = 32
 TOKEN_PATTERN = r"[\w']+|[^\w\s]"
@@ -65,7 +67,8 @@ class Vocabulary:
 
     @property
     def pad(self) -> int:
-        return 0
+        """The id of [PAD]."""
+        return PAD_ID
 
     @property
     def unk(self) -> int:
@@ -84,9 +87,10 @@ class Vocabulary:
         return [t for t in self.tokens(text) if t not in self.ids]
 
     def decode(self, ids: Iterable[int]) -> str:
-        """Readable text: [PAD] dropped; characters joined, or words joined by spaces with punctuation
-        attached to its word."""
-        words = [self.words[i] for i in ids if i != self.pad]
+        """Readable text up to the first [PAD] (the end of the sentence: a token after it is not read, so a
+        sample with a [PAD] inside shows as the shorter sentence it is); characters joined, or words joined
+        by spaces with punctuation attached to its word."""
+        words = list(map(self.words.__getitem__, itertools.takewhile(lambda i: i != self.pad, ids)))
         if self.level == "char":
             return "".join(words)
         return _ATTACH_RIGHT.sub(r"\1", _ATTACH_LEFT.sub(r"\1", " ".join(words)))
