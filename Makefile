@@ -56,7 +56,7 @@ music-assets: install clean-tree
 	done
 
 # The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
-# then each tiny model trains from its config: repmix-tiny about 2 hours on both cores (snapshots at
+# then each tiny model trains from its config: repmix-tiny 8,000 steps, under 2 hours (snapshots at
 # 15/30/60/120 training minutes), direct-tiny 30 minutes, rmelnet-tiny and vocoder-tiny 20-25 minutes.
 speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
