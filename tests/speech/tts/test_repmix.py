@@ -13,30 +13,11 @@ from regen.core.run_config import load_run_config
 from regen.speech.features.mel import load_mel_config
 from regen.speech.tts.repmix import RepMixConfig, RepMixTTS
 from regen.speech.tts.text_input import text_lengths, text_to_cond
-from regen.speech.text.symbols import CHARS
 
-HOLD = 3  # frames per input symbol in the synthetic targets
+from .synthetic import HOLD, synthetic_batch
+
 TINY = dict(n_mels=8, embed_dim=16, smrc_channels=16, smrc_stacks=2, enc_hidden=32, prenet_dim=32, attn_hidden=64,
             mixtures=3, dec_hidden=64, cell_dropout=0.0)
-
-
-def synthetic_batch() -> dict[str, torch.Tensor]:
-    """Three short 'utterances': each character holds a fixed random 8-bin frame for HOLD frames.
-
-    Frames are N(0, 1) per bin, so predicting the mean scores MSE 1.0 and copying the
-    previous frame scores 2/3 (a new symbol, i.e. a fresh draw, every third frame).
-    """
-    table = torch.randn(len(CHARS), 8, generator=torch.Generator().manual_seed(1))
-    texts = ["hi cat.", "dog runs.", "bee hit!"]
-    longest = max(map(len, texts))
-    cond = torch.zeros(len(texts), longest, 3, dtype=torch.long)
-    target = torch.zeros(len(texts), longest * HOLD, 8)
-    for row, text in enumerate(texts):
-        ids = torch.tensor(CHARS.ids(text))
-        cond[row, : len(ids), 0] = ids
-        target[row, : len(ids) * HOLD] = table[ids].repeat_interleave(HOLD, 0)
-    lengths = torch.tensor([len(t) * HOLD for t in texts])
-    return {"cond": cond, "target": target, "target_lengths": lengths}
 
 
 def train(model: RepMixTTS, batch: dict[str, torch.Tensor], steps: int, per_chunk: bool = False) -> float:

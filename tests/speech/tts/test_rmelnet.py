@@ -19,22 +19,9 @@ from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig, upsample_first_tier
 from regen.speech.tts.rmelnet_layers import BinSampler
 from regen.speech.text.symbols import CHARS, PHONES
 
-HOLD = 3  # frames per input symbol in the synthetic targets
+from .synthetic import HOLD, synthetic_batch
+
 TINY = dict(tier_bins=8, embed_dim=16, enc_hidden=16, hidden=32, layers=3, mixtures=3, candidates=3, copies=2)
-
-
-def synthetic_batch() -> dict[str, torch.Tensor]:
-    """Three short 'utterances': each character holds a fixed random 8-bin frame for HOLD frames."""
-    table = torch.randn(len(CHARS), 8, generator=torch.Generator().manual_seed(1))
-    texts = ["hi cat.", "dog runs.", "bee hit!"]
-    longest = max(map(len, texts))
-    cond = torch.zeros(len(texts), longest, 3, dtype=torch.long)
-    target = torch.zeros(len(texts), longest * HOLD, 8)
-    for row, text in enumerate(texts):
-        ids = torch.tensor(CHARS.ids(text))
-        cond[row, : len(ids), 0] = ids
-        target[row, : len(ids) * HOLD] = table[ids].repeat_interleave(HOLD, 0)
-    return {"cond": cond, "target": target, "target_lengths": torch.tensor([len(t) * HOLD for t in texts])}
 
 
 def gru_params(inp: int, hidden: int) -> int:
