@@ -3,8 +3,6 @@ and sentences written around keywords (a keywords -> sentence model)."""
 
 from __future__ import annotations
 
-import itertools
-
 import torch
 
 from regen.core.errors import RegenError
@@ -20,8 +18,7 @@ SLOT = "___"  # a word to write; at the character level each "_" is one characte
 
 def token_text(model: TextModel | KeywordModel, ids: torch.Tensor) -> str:
     """Space-joined tokens of one row (length,) up to its first [PAD]: the form BLEU compares."""
-    words, pad = model.vocabulary.words, model.vocabulary.pad
-    return " ".join(words[i] for i in itertools.takewhile(lambda i: i != pad, ids.tolist()))
+    return " ".join(model.vocabulary.sentence(ids.tolist()))
 
 
 def unconditional(model: TextModel, sampler: SamplerConfig, n: int, seed: int) -> torch.Tensor:

@@ -86,11 +86,15 @@ class Vocabulary:
         """Tokens of `text` that the vocabulary lacks."""
         return [t for t in self.tokens(text) if t not in self.ids]
 
+    def sentence(self, ids: Iterable[int]) -> list[str]:
+        """The tokens of `ids` up to the first [PAD], which ends a sentence."""
+        return [self.words[i] for i in itertools.takewhile(lambda i: i != self.pad, ids)]
+
     def decode(self, ids: Iterable[int]) -> str:
         """Readable text up to the first [PAD] (the end of the sentence: a token after it is not read, so a
         sample with a [PAD] inside shows as the shorter sentence it is); characters joined, or words joined
         by spaces with punctuation attached to its word."""
-        words = list(map(self.words.__getitem__, itertools.takewhile(lambda i: i != self.pad, ids)))
+        words = self.sentence(ids)
         if self.level == "char":
             return "".join(words)
         return _ATTACH_RIGHT.sub(r"\1", _ATTACH_LEFT.sub(r"\1", " ".join(words)))

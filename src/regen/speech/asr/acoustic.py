@@ -36,7 +36,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from regen.speech.asr.layers import BiLSTMStack
+from regen.speech.asr.layers import BiLSTMStack, length_mask
 from regen.speech.asr.probes import mean_pool
 from regen.speech.asr.text_encoder import TextEncoder, TextEncoderConfig
 from regen.speech.asr.units import UNIT_KINDS, units_of
@@ -90,10 +90,15 @@ CONV_STRIDES = (2, 2)  # the speech encoder's convolutions (kernel 3, padding 1)
 SUBSAMPLING = math.prod(CONV_STRIDES)  # mel frames per encoder frame
 
 
+def strided_lengths(lengths: torch.Tensor, stride: int) -> torch.Tensor:
+    """Frames (batch,) left after one convolution of `stride` (kernel 3, padding 1): floor((n - 1) / s) + 1."""
+    return torch.div(lengths - 1, stride, rounding_mode="floor") + 1
+
+
 def encoded_lengths(lengths: torch.Tensor) -> torch.Tensor:
-    """Frames (batch,) left after the strided convolutions: each maps n frames to floor((n - 1) / s) + 1."""
+    """Frames (batch,) left after all the strided convolutions."""
     for stride in CONV_STRIDES:
-        lengths = torch.div(lengths - 1, stride, rounding_mode="floor") + 1
+        lengths = strided_lengths(lengths, stride)
     return lengths
 
 
@@ -126,8 +131,8 @@ class SpeechEncoder(nn.Module):
         h, lengths = mel.transpose(1, 2), lengths.to(mel.device)
         for conv, stride in zip(self.convs, CONV_STRIDES):
             h = F.gelu(conv(h))
-            lengths = torch.div(lengths - 1, stride, rounding_mode="floor") + 1
-            h = h * (torch.arange(h.shape[-1], device=h.device)[None] < lengths[:, None])[:, None]
+            lengths = strided_lengths(lengths, stride)
+            h = h * length_mask(lengths, h.shape[-1], h.device)[:, None]
         return self.rnn(h.transpose(1, 2), lengths), lengths
 
 
@@ -177,7 +182,7 @@ class CTCRecognizer(nn.Module):
         their lengths (batch,). Frames past a row's length are zeroed after normalisation, so a row's
         output does not depend on what else is in the batch; SpecAugment in training mode."""
         x = (mel.float() - self.mel_mean) / self.mel_std
-        x = x * (torch.arange(x.shape[1], device=x.device)[None] < lengths.to(x.device)[:, None])[..., None]
+        x = x * length_mask(lengths, x.shape[1], x.device)[..., None]
         if self.training:
             x = self.spec_augment(x, lengths)
         return self.speech_encoder(x, lengths)
@@ -287,8 +292,7 @@ class CTCRecognizer(nn.Module):
         refined, refined_lengths, log_frames = self.text_encoder(units, durations)
         target = self.clean_speech_states(paired["mel"][:, :frames], paired["mel_lengths"])
         span = min(refined.shape[1], target.shape[1])
-        valid = (torch.arange(span, device=refined.device)[None]
-                 < torch.minimum(refined_lengths, lengths)[:, None]).float()
+        valid = length_mask(torch.minimum(refined_lengths, lengths), span, refined.device).float()
         error = ((refined[:, :span] - target[:, :span]) ** 2).mean(-1)
         consistency = (error * valid).sum() / valid.sum().clamp_min(1)
         duration = TextEncoder.duration_loss(log_frames, durations, units)

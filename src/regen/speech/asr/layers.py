@@ -7,6 +7,11 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 
+def length_mask(lengths: torch.Tensor, size: int, device: torch.device) -> torch.Tensor:
+    """(batch, size) bool on `device`: True at the first lengths[b] positions of row b."""
+    return torch.arange(size, device=device)[None] < lengths.to(device)[:, None]
+
+
 class BiLSTMStack(nn.Module):
     """Bidirectional LSTM layers over padded sequences: (batch, time, d_in) -> (batch, time, 2 hidden)."""
 

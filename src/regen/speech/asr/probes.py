@@ -19,11 +19,12 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from regen.speech.asr.layers import length_mask
+
 
 def mean_pool(frames: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
     """Mean over each row's valid frames: (batch, T, D), (batch,) -> (batch, D)."""
-    mask = (torch.arange(frames.shape[1], device=frames.device)[None]
-            < lengths.to(frames.device)[:, None]).to(frames.dtype)[..., None]
+    mask = length_mask(lengths, frames.shape[1], frames.device).to(frames.dtype)[..., None]
     return (frames * mask).sum(1) / mask.sum(1).clamp_min(1)
 
 
