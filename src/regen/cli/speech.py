@@ -296,27 +296,26 @@ def _read_mel(path: Path, n_mels: int) -> "torch.Tensor":  # noqa: F821
     return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
 
 
-ASR_MODEL = "speech/asr-tiny"
-
 
 @app.command("transcribe")
 def transcribe(
     files: List[Path] = typer.Argument(..., help="WAV files to transcribe (any rate; resampled)."),
-    model: Optional[str] = typer.Option(None, "--model", help=f"ASR checkpoint folder or shipped name "
-                                        f"(default: {ASR_MODEL})."),
+    model: Optional[str] = typer.Option(None, "--model", help="ASR checkpoint folder or shipped name "
+                                        "(default: the shipped speech/asr-tiny)."),
     phones: bool = typer.Option(False, "--phones", help="Also print the phones heard (phone models)."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object per file instead of plain lines."),
 ) -> None:
     """Speech -> phonemes (CTC acoustic model) -> words (P2G learned from text alone): one transcript per file."""
     from regen.core.assets import asset_names
     from regen.core.task import load_model
+    from regen.speech.asr.task import SHIPPED as SHIPPED_ASR
     from regen.speech.asr.task import asr_mel, transcriber
     from regen.speech.data.audio import load_wav, resample
 
-    if model is None and ASR_MODEL not in asset_names():
-        raise RegenError(f"no shipped {ASR_MODEL} checkpoint yet; train it with `regen train {ASR_MODEL} --out "
-                         f"src/regen/assets/{ASR_MODEL}` or pass --model DIR")
-    net, cfg, _ = load_model(model or ASR_MODEL, task="speech-asr")
+    if model is None and SHIPPED_ASR not in asset_names():
+        raise RegenError(f"no shipped {SHIPPED_ASR} checkpoint yet; train it with `regen train {SHIPPED_ASR} --out "
+                         f"src/regen/assets/{SHIPPED_ASR}` or pass --model DIR")
+    net, cfg, _ = load_model(model or SHIPPED_ASR, task="speech-asr")
     rate = asr_mel(cfg.model).sample_rate
     waves = []
     for path in files:

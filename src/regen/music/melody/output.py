@@ -1,5 +1,6 @@
-"""A sung melody as standard files: MusicXML with the syllables under their notes, MIDI, and a
-piano-roll PNG with the syllables written above the notes. Every file is written atomically."""
+"""A sung melody as standard files: MusicXML with the syllables under their notes, MIDI, a
+piano-roll PNG with the syllables written above the notes, and a picture of the melody above its
+template. Every file is written atomically."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, Sequence
 from regen.core.files import atomic_path, save_figure
 from regen.music.melody.segments import TICKS, TONIC_NAMES, Segment, bar_ticks
 from regen.music.melody.syllables import Syllable
+from regen.music.melody.template import CADENCE_FULL, CADENCE_HALF, melody_template
 
 
 def lyric_line(syllables: Sequence[Syllable]) -> str:
@@ -64,18 +66,13 @@ def write_midi(segment: Segment, path: str | Path, title: str) -> Path:
     return Path(path)
 
 
-def write_pianoroll(segment: Segment, path: str | Path, title: str) -> Path:
-    """Draw the melody as a piano roll (x: quarters from the first bar line, y: MIDI pitch) with bar
-    lines and each note's syllable above it."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def _draw_roll(ax: Any, segment: Segment) -> float:
+    """Draw the notes (x: quarters from the first bar line, y: MIDI pitch), their syllables and the
+    bar lines on `ax`; return the end of the last note in quarters."""
     from matplotlib.patches import Rectangle
 
     onsets = segment.onsets()
     end = (onsets[-1] + segment.durations[-1]) / TICKS
-    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, end / 1.5)), 3.8), dpi=110)
     for k, (t, duration, pitch) in enumerate(zip(onsets, segment.durations, segment.pitches)):
         ax.add_patch(Rectangle((t / TICKS, pitch - 0.4), duration / TICKS - 0.05, 0.8, facecolor="#1f77b4",
                                edgecolor="#0b3c61", linewidth=0.5))
@@ -88,16 +85,82 @@ def write_pianoroll(segment: Segment, path: str | Path, title: str) -> Path:
         ax.axvline(line * bar, color="#dddddd", linewidth=0.8, zorder=0)
     ax.set_xlim(0, end + 0.25)
     ax.set_ylim(min(segment.pitches) - 2, max(segment.pitches) + 4)
-    ax.set_xlabel(f"quarter notes ({segment.meter}, {TONIC_NAMES[segment.tonic].replace('-', 'b')} {segment.mode})")
     ax.set_ylabel("MIDI pitch")
+    return end
+
+
+def _key_label(segment: Segment) -> str:
+    return f"{segment.meter}, {TONIC_NAMES[segment.tonic].replace('-', 'b')} {segment.mode}"
+
+
+def write_pianoroll(segment: Segment, path: str | Path, title: str) -> Path:
+    """Draw the melody as a piano roll (x: quarters from the first bar line, y: MIDI pitch) with bar
+    lines and each note's syllable above it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    end = (segment.onsets()[-1] + segment.durations[-1]) / TICKS
+    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, end / 1.5)), 3.8), dpi=110)
+    _draw_roll(ax, segment)
+    ax.set_xlabel(f"quarter notes ({_key_label(segment)})")
     ax.set_title(title)
     fig.tight_layout()
     return save_figure(fig, path)
 
 
+ROMAN = {"major": ("", "I", "ii", "iii", "IV", "V", "vi", "vii°"),
+         "minor": ("", "i", "ii°", "III", "iv", "V", "VI", "vii°")}
+"""Roman numeral of the diatonic triad on each root degree by mode (V and vii° of minor with the raised 7th;
+index 0 = no chord)."""
+CADENCE_MARK = {CADENCE_HALF: "half", CADENCE_FULL: "full"}
+
+
+def write_template_figure(segment: Segment, path: str | Path, title: str) -> Path:
+    """Draw the melody above its template Y' (`melody_template`): per note the beat strength of its
+    onset (bar height), its scale degree (a '#' marks the degree raised a semitone), the chord the
+    bar implies (Roman numeral at each change) and the cadences at phrase ends."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    template = [n for n in melody_template(segment.to_melody()).notes if not n.rest]
+    onsets = [t / TICKS for t in segment.onsets()]
+    end = (segment.onsets()[-1] + segment.durations[-1]) / TICKS
+    fig, (roll, lanes) = plt.subplots(2, 1, sharex=True, figsize=(min(24.0, max(7.0, end / 1.3)), 5.6), dpi=110,
+                                      gridspec_kw={"height_ratios": [3, 2]})
+    _draw_roll(roll, segment)
+    roll.set_title(title)
+    widths = [d / TICKS - 0.05 for d in segment.durations]
+    lanes.bar(onsets, [0.25 + 0.75 * n.beat_strength for n in template], width=widths, align="edge",
+              color="#9ecae1", edgecolor="#3182bd", linewidth=0.5)
+    previous = None
+    for x, note in zip(onsets, template):
+        degree = ("#" if note.alteration else "") + str(note.degree)
+        lanes.text(x + 0.05, 1.15, degree, fontsize=8, va="center")
+        if note.chord != previous:
+            lanes.text(x + 0.05, 1.55, ROMAN[segment.mode][note.chord], fontsize=8, va="center", color="#636363")
+            previous = note.chord
+        if note.cadence in CADENCE_MARK:
+            lanes.text(x + 0.05, 1.95, CADENCE_MARK[note.cadence], fontsize=8, va="center", color="#a50f15",
+                       fontweight="bold")
+    bar = bar_ticks(segment.meter) / TICKS
+    for line in range(int(end // bar) + 2):
+        lanes.axvline(line * bar, color="#dddddd", linewidth=0.8, zorder=0)
+    lanes.set_ylim(0, 2.2)
+    lanes.set_yticks([0.5, 1.15, 1.55, 1.95], ["rhythm\n(beat strength)", "scale degree", "chord", "cadence"])
+    lanes.set_xlabel(f"quarter notes ({_key_label(segment)})")
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
 def write_melody(segment: Segment, out_dir: Path, stem: str, title: str) -> list[Path]:
-    """`stem`.musicxml, `stem`.mid and `stem`.png of the melody in `out_dir`."""
+    """`stem`.musicxml, `stem`.mid, `stem`.png (piano roll) and `stem`-template.png (the melody above
+    its template) in `out_dir`."""
     out_dir = Path(out_dir)
     return [write_musicxml(segment, out_dir / f"{stem}.musicxml", title),
             write_midi(segment, out_dir / f"{stem}.mid", title),
-            write_pianoroll(segment, out_dir / f"{stem}.png", title)]
+            write_pianoroll(segment, out_dir / f"{stem}.png", title),
+            write_template_figure(segment, out_dir / f"{stem}-template.png", f"{title}: melody and template")]

@@ -42,6 +42,9 @@ from regen.train.config import PhaseConfig
 from regen.train.data import Mixture
 from regen.train.phases import Phase
 
+SHIPPED = "speech/asr-tiny"
+"""The shipped recogniser: `regen speech transcribe`'s default and the demo's."""
+
 
 @dataclass
 class ASRSampleConfig:
