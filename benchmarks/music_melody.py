@@ -13,6 +13,7 @@ left out of that row, which gives its count). The last lines say, metric by metr
 the real melodies at the smallest share.
 
     python benchmarks/music_melody.py [--fractions 1 0.25 0.1] [--runs runs/bench-melody] [--fresh]
+        [--set trainer.threads=1]
 """
 
 from __future__ import annotations
@@ -44,11 +45,11 @@ COLUMNS = [("pd", "PD ↑", "{:.3f}"), ("dd", "DD ↑", "{:.3f}"), ("md", "MD �
 HIGHER_IS_CLOSER = {"pd": True, "dd": True, "md": False, "alignment": True}
 
 
-def config(name: str, share: float) -> RunConfig:
-    return load_run_config(f"music/{name}", [f"data.paired_fraction={share}", "trainer.progress=false"])
+def config(name: str, share: float, overrides: list[str]) -> RunConfig:
+    return load_run_config(f"music/{name}", [f"data.paired_fraction={share}", "trainer.progress=false", *overrides])
 
 
-def train(name: str, share: float, runs: Path, fresh: bool, renderer_from: Path | None) -> Path:
+def train(name: str, share: float, runs: Path, fresh: bool, renderer_from: Path | None, overrides: list[str]) -> Path:
     """The checkpoint of `name` at `share`, trained unless it exists (a finished renderer phase is copied)."""
     run = runs / f"{name}-{share:g}"
     if fresh:
@@ -60,7 +61,7 @@ def train(name: str, share: float, runs: Path, fresh: bool, renderer_from: Path 
     if renderer_from is not None and (renderer_from / "renderer" / "weights.safetensors").exists() \
             and not (run / "renderer").exists():
         shutil.copytree(renderer_from / "renderer", run / "renderer")
-    return train_run(config(name, share), run, resume=any(run.iterdir()), out=ckpt, evaluate=False)
+    return train_run(config(name, share, overrides), run, resume=any(run.iterdir()), out=ckpt, evaluate=False)
 
 
 def cells(metrics: dict[str, float]) -> str:
@@ -98,6 +99,8 @@ def main() -> None:
     parser.add_argument("--fractions", type=float, nargs="+", default=[1.0, 0.25, 0.1])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-melody")
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="config override for every training, e.g. trainer.threads=1 (repeatable)")
     add_common_options(parser)
     args = parser.parse_args()
     import torch
@@ -107,12 +110,12 @@ def main() -> None:
     header = ("| method | paired share | paired songs | " + " | ".join(title for _, title, _ in COLUMNS)
               + " | params | steps | train s | segments |")
     lines = [header, "|" + "---|" * (len(COLUMNS) + 7)]
-    lines += reference_rows(config("melody-tiny", 1.0))
+    lines += reference_rows(config("melody-tiny", 1.0, args.overrides))
     found: dict[tuple[str, float], dict[str, float]] = {}
     for name, label in CONFIGS.items():
         first = None
         for share in args.fractions:
-            ckpt = train(name, share, args.runs, args.fresh, first if name == "melody-tiny" else None)
+            ckpt = train(name, share, args.runs, args.fresh, first if name == "melody-tiny" else None, args.overrides)
             first = first or ckpt.parent
             model, cfg, meta = load_model(ckpt, task="music-melody")
             seed_everything(cfg.seed)
