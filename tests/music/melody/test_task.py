@@ -83,3 +83,14 @@ def test_lyrics_to_musicxml_with_one_syllable_per_onset(trained: dict[str, Path]
         assert [[lyric.text for lyric in n.lyrics] for n in onsets] == [[s] for s in expected]
         assert score.flatten().getElementsByClass("TimeSignature").first().ratioString == "3/4"
         assert (out / f"melody-0{k}.mid").stat().st_size > 0 and (out / f"melody-0{k}.png").stat().st_size > 0
+
+
+def test_demo_section_sets_each_lyric(trained: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regen.music.melody import demo
+
+    monkeypatch.setattr(demo, "SHIPPED", str(trained["melody-tiny"]))
+    page = demo.demo_section(tmp_path)
+    assert page.startswith("<section") and page.endswith("</section>")
+    for k in range(1, len(demo.LYRICS) + 1):
+        for name in (f"song-{k}.musicxml", f"song-{k}.mid", f"song-{k}.png", f"song-{k}-template.png"):
+            assert (tmp_path / "melody" / name).stat().st_size > 0 and f"melody/{name}" in page

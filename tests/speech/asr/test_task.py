@@ -92,3 +92,15 @@ def test_bad_audio_is_a_one_line_error(kind: str, message: str, checkpoints: dic
         path.write_text("not audio")
     result = CliRunner().invoke(app, ["speech", "transcribe", str(path), "--model", str(checkpoints["asr-tiny"])])
     assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+
+
+def test_demo_section_transcribes_each_clip(checkpoints: dict[str, Path], tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from regen.speech.asr import demo
+
+    monkeypatch.setattr(demo, "SHIPPED", str(checkpoints["asr-tiny"]))
+    page = demo.demo_section(tmp_path)
+    assert page.startswith("<section") and page.endswith("</section>")
+    assert page.count("<audio ") == 3 and page.count("</tr>") == 4  # header + two festival clips + one TTS clip
+    for k in (1, 2, 3):
+        assert (tmp_path / "asr" / f"clip-{k}.wav").stat().st_size > 0
