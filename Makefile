@@ -45,12 +45,13 @@ image-assets: install clean-tree
 
 # About 2 hours on 2 cores; snapshots at 15/30/60/120 training minutes feed the compute curve
 # (python benchmarks/music_sunmask.py --sections curve). Then the Coconet and SUNDAE ablations of the
-# models table, 30 training minutes each.
+# models table, 30 training minutes each, and the lyrics -> melody model (the first run extracts
+# music21's collections, about 20 minutes, then 12 + 12 training minutes).
 music-assets: install clean-tree
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
-	for name in coconet-tiny sundae-tiny; do \
+	for name in coconet-tiny sundae-tiny melody-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train music/$$name --run-dir runs/assets/$$name --out src/regen/assets/music/$$name || exit 1; \
 	done
