@@ -1,15 +1,17 @@
 """Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM,
-snapshots at fixed training minutes."""
+snapshots at fixed training minutes, the weights at the lowest validation loss."""
 
 from __future__ import annotations
 
 import csv
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import lightning as L
+import torch
 from lightning.fabric.loggers.logger import rank_zero_experiment
 from lightning.pytorch.callbacks import TQDMProgressBar
 from lightning.pytorch.loggers import CSVLogger
@@ -134,6 +136,47 @@ class TimedSnapshots(L.Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.elapsed, self.done = float(state["elapsed"]), [float(m) for m in state["done"]]
+
+
+class BestWeights(L.Callback):
+    """Keeps a copy of `parts`' weights at the lowest validation loss seen (every validation, and at
+    the end of training a last one of the final weights unless the last step was validated);
+    `restore` loads that copy back. The copy rides in the Lightning checkpoint, so a resumed run
+    remembers it."""
+
+    def __init__(self, parts: dict[str, torch.nn.Module]) -> None:
+        self.parts = parts
+        self.best, self.step = math.inf, -1
+        self.weights: dict[str, dict[str, torch.Tensor]] | None = None
+        self._validated = -1
+
+    def _offer(self, loss: float, step: int) -> None:
+        self._validated = step
+        if loss < self.best:
+            self.best, self.step = loss, step
+            self.weights = {name: {k: v.detach().cpu().clone() for k, v in part.state_dict().items()}
+                            for name, part in self.parts.items()}
+
+    def on_validation_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        loss = trainer.callback_metrics.get("valid/loss")
+        if loss is not None and not trainer.sanity_checking:
+            self._offer(float(loss), trainer.global_step)
+
+    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self._validated != trainer.global_step:
+            self._offer(pl_module.validation_loss(), trainer.global_step)
+
+    def restore(self) -> None:
+        """Load the best weights seen into `parts` (nothing when no validation ran)."""
+        if self.weights is not None:
+            for name, part in self.parts.items():
+                part.load_state_dict(self.weights[name])
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"best": self.best, "step": self.step, "weights": self.weights}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best, self.step, self.weights = float(state["best"]), int(state["step"]), state["weights"]
 
 
 def read_loss_log(path: Path) -> list[tuple[int, str, float]]:

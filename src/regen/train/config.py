@@ -51,7 +51,10 @@ class PhaseConfig:
     """Optimisation of one training phase (abstraction, renderer, converter, ...).
 
     lr follows a linear warm-up over `warmup` steps, then a cosine decay to
-    `lr * min_lr_ratio` at `max_steps`.
+    `lr * min_lr_ratio` at `max_steps`. With `keep_best` (and validation data) the phase ends
+    with the trained parts' weights at the lowest validation loss, checked every
+    `trainer.val_every` steps and at the last step, instead of the last weights: early stopping
+    without stopping, for phases that can over-fit a small paired set.
     """
 
     max_steps: int = 1000
@@ -60,6 +63,7 @@ class PhaseConfig:
     weight_decay: float = 0.0
     warmup: int = 50
     min_lr_ratio: float = 0.1
+    keep_best: bool = False
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.batch_size < 1 or self.lr <= 0:

@@ -95,10 +95,25 @@ class ObjectiveModule(L.LightningModule):
         if self._valid_count and not self.trainer.sanity_checking:
             self._write({k: v / self._valid_count for k, v in self._valid_sums.items()}, self.global_step)
 
-    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+    def _valid_losses(self, batch: dict[str, torch.Tensor], batch_idx: int) -> tuple[dict[str, torch.Tensor], int]:
+        """The objective's losses on validation batch `batch_idx` (fixed randomness) and its row count."""
         torch.manual_seed(step_seed(self.seed, -1 - batch_idx, self.global_rank))
-        losses = self.objective.loss(batch)
-        n = len(next(iter(batch.values())))
+        return self.objective.loss(batch), len(next(iter(batch.values())))
+
+    @torch.no_grad()
+    def validation_loss(self) -> float:
+        """The mean validation loss of the current weights, as a validation epoch computes it."""
+        was_training = self.training
+        self.eval()
+        total, count = 0.0, 0
+        for batch_idx, batch in enumerate(self.val_dataloader()):
+            losses, n = self._valid_losses(batch, batch_idx)
+            total, count = total + float(losses["loss"]) * n, count + n
+        self.train(was_training)
+        return total / max(count, 1)
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
+        losses, n = self._valid_losses(batch, batch_idx)
         self.log("valid/loss", losses["loss"].detach(), batch_size=n, prog_bar=True, logger=False)
         for key, value in losses.items():  # every rank validates every batch: local means are global
             self._valid_sums[f"valid/{key}"] = self._valid_sums.get(f"valid/{key}", 0.0) + float(value) * n

@@ -17,7 +17,7 @@ from torch import nn
 from regen.core.errors import RegenError
 from regen.core.files import atomic_path, atomic_write_text
 from regen.core.objective import Objective
-from regen.train.callbacks import TimedSnapshots, last_value
+from regen.train.callbacks import BestWeights, TimedSnapshots, last_value
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.data import Mixture, data_rows
 from regen.train.fit import LAST, fit_objective
@@ -78,6 +78,10 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                 continue
         started = time.perf_counter()
         callbacks = list(phase.callbacks)
+        best = None
+        if phase.config.keep_best and phase.valid:
+            best = BestWeights({name: phase.objective.parts[name] for name in phase.objective.trainable})
+            callbacks.append(best)
         if snapshot is not None and trainer_cfg.snapshot_minutes:
             callbacks.append(TimedSnapshots(phase_dir / "snapshots", trainer_cfg.snapshot_minutes,
                                             lambda path, info, name=phase.name: snapshot(path, {"phase": name, **info})))
@@ -91,6 +95,9 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                    "examples": data_rows(phase.data),
                    "train_loss": last_value(losses, "train/loss") if is_zero else None,
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
+        if best is not None:
+            best.restore()
+            summary.update(best_step=best.step, best_valid_loss=round(best.best, 6))
         summaries[phase.name] = summary
         if is_zero:
             trained = {}
