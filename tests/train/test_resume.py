@@ -102,3 +102,22 @@ def test_loss_falls_and_resume_rules(tmp_path):
         fit_objective(objective, data, PHASE, TRAINER, tmp_path / "r", seed=0)
     with pytest.raises(RegenError, match="cannot resume"):
         fit_objective(objective, data, PHASE, TRAINER, tmp_path / "fresh", seed=0, resume=True)
+
+
+def test_a_phase_stopped_by_its_time_limit_counts_as_finished(tmp_path):
+    """A time-limited phase that ended normally is loaded, not trained further, on resume; a longer
+    limit continues it."""
+    from dataclasses import replace
+
+    from regen.train.phases import Phase, run_phases
+
+    data = _data()
+    net, objective = _objective()
+    phase = Phase("timed", objective, data, replace(PHASE, max_steps=10**6))
+    timed = replace(TRAINER, max_minutes=0.01, val_every=10**6)
+    first, _ = run_phases(net, [phase], timed, tmp_path, seed=0, resume=False)
+    assert 0 < first["timed"]["steps"] < 10**6
+    again, _ = run_phases(net, [phase], timed, tmp_path, seed=0, resume=True)
+    assert again == first
+    longer, _ = run_phases(net, [phase], replace(timed, max_minutes=0.02), tmp_path, seed=0, resume=True)
+    assert longer["timed"]["steps"] > first["timed"]["steps"]

@@ -53,6 +53,16 @@ def _restore(model: nn.Module, saved: dict[str, torch.Tensor], phase_dir: Path) 
     model.load_state_dict(saved, strict=False)
 
 
+def _finished(summary: dict[str, Any], phase: PhaseConfig, trainer_cfg: TrainerConfig) -> bool:
+    """Whether a phase's summary says it is done under the current configs: it reached `max_steps`,
+    or it stopped at its time limit and the limit has not grown (a summary is written only when
+    training ends normally, never on an interrupt)."""
+    if summary.get("steps", 0) >= phase.max_steps:
+        return True
+    limit = summary.get("max_minutes", 0)
+    return bool(limit) and (not trainer_cfg.max_minutes or trainer_cfg.max_minutes <= limit)
+
+
 def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig, run_dir: Path,
                seed: int, resume: bool,
                snapshot: Callable[[Path, dict[str, Any]], None] | None = None) -> tuple[dict[str, dict], bool]:
@@ -61,7 +71,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
     A finished phase writes the weights of the parts it trained (named as in `model`,
     which must contain every trained part) to `weights.safetensors` and a
     `summary.json`; with `resume` such phases are loaded instead of retrained and an
-    unfinished one (or one whose `max_steps` grew) continues from its last checkpoint.
+    unfinished one (or one whose `max_steps` or time limit grew) continues from its last checkpoint.
     With `trainer_cfg.snapshot_minutes` and `snapshot`, `snapshot(path, info)` is called at
     those training minutes of each phase (see `TimedSnapshots`). Returns (summaries, is_global_zero).
     """
@@ -72,7 +82,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         weights, summary_file = phase_dir / "weights.safetensors", phase_dir / "summary.json"
         if resume and weights.exists() and summary_file.exists():
             done = json.loads(summary_file.read_text())
-            if done.get("steps", 0) >= phase.config.max_steps:
+            if _finished(done, phase.config, trainer_cfg):
                 _restore(model, load_file(str(weights)), phase_dir)
                 summaries[phase.name] = done
                 continue
@@ -92,6 +102,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         is_zero = trainer.is_global_zero
         losses = phase_dir / "metrics.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
+                   "max_minutes": trainer_cfg.max_minutes,
                    "examples": data_rows(phase.data),
                    "train_loss": last_value(losses, "train/loss") if is_zero else None,
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
