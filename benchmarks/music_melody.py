@@ -3,8 +3,9 @@
 Trains what is missing under --runs: music/melody-tiny (renderer on every training melody without
 lyrics, converter on the paired share) and music/melody-direct-tiny (the paired share only) at each
 share of --fractions; the renderer does not depend on the share, so it is trained once and copied to
-the other shares' runs. Each checkpoint is evaluated afresh on the held-out songs
-(`regen.music.melody.evaluation`): PD, DD, MD as TeleMelody reports them, rhythm-syllable alignment,
+the other shares' runs. Runs are locked while they train, so a second process can train some of them
+(`--configs melody-direct-tiny --fractions 0.1`: rows printed, nothing appended) while this one trains
+the rest. Each checkpoint is evaluated afresh on the held-out songs (`regen.music.melody.evaluation`): PD, DD, MD as TeleMelody reports them, rhythm-syllable alignment,
 stressed syllables on strong beats, cadence accuracy, in-key ratio and the grader's one-voice
 distances. Two reference rows go through the same pipeline: the real melodies themselves (written
 as tokens and read back), and each lyric sung to the real melody of a held-out segment of another
@@ -13,12 +14,13 @@ left out of that row, which gives its count). The last lines say, metric by metr
 the real melodies at the smallest share.
 
     python benchmarks/music_melody.py [--fractions 1 0.25 0.1] [--runs runs/bench-melody] [--fresh]
-        [--set trainer.threads=1]
+        [--set trainer.threads=1] [--configs melody-tiny melody-direct-tiny]
 """
 
 from __future__ import annotations
 
 import argparse
+import fcntl
 import shutil
 import sys
 from dataclasses import replace
@@ -52,16 +54,19 @@ def config(name: str, share: float, overrides: list[str]) -> RunConfig:
 def train(name: str, share: float, runs: Path, fresh: bool, renderer_from: Path | None, overrides: list[str]) -> Path:
     """The checkpoint of `name` at `share`, trained unless it exists (a finished renderer phase is copied)."""
     run = runs / f"{name}-{share:g}"
-    if fresh:
-        shutil.rmtree(run, ignore_errors=True)
-    ckpt = run / "checkpoint"
-    if ckpt.exists():
-        return ckpt
-    run.mkdir(parents=True, exist_ok=True)
-    if renderer_from is not None and (renderer_from / "renderer" / "weights.safetensors").exists() \
-            and not (run / "renderer").exists():
-        shutil.copytree(renderer_from / "renderer", run / "renderer")
-    return train_run(config(name, share, overrides), run, resume=any(run.iterdir()), out=ckpt, evaluate=False)
+    runs.mkdir(parents=True, exist_ok=True)
+    with (runs / f"{run.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process training this run: wait for it, then reuse
+        if fresh:
+            shutil.rmtree(run, ignore_errors=True)
+        ckpt = run / "checkpoint"
+        if ckpt.exists():
+            return ckpt
+        run.mkdir(parents=True, exist_ok=True)
+        if renderer_from is not None and (renderer_from / "renderer" / "weights.safetensors").exists() \
+                and not (run / "renderer").exists():
+            shutil.copytree(renderer_from / "renderer", run / "renderer")
+        return train_run(config(name, share, overrides), run, resume=any(run.iterdir()), out=ckpt, evaluate=False)
 
 
 def cells(metrics: dict[str, float]) -> str:
@@ -101,6 +106,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="config override for every training, e.g. trainer.threads=1 (repeatable)")
+    parser.add_argument("--configs", nargs="+", choices=list(CONFIGS), default=list(CONFIGS),
+                        help="train and score only these (rows are printed; the table is appended only with all)")
     add_common_options(parser)
     args = parser.parse_args()
     import torch
@@ -113,6 +120,8 @@ def main() -> None:
     lines += reference_rows(config("melody-tiny", 1.0, args.overrides))
     found: dict[tuple[str, float], dict[str, float]] = {}
     for name, label in CONFIGS.items():
+        if name not in args.configs:
+            continue
         first = None
         for share in args.fractions:
             ckpt = train(name, share, args.runs, args.fresh, first if name == "melody-tiny" else None, args.overrides)
@@ -125,6 +134,9 @@ def main() -> None:
                          f"{meta['parameters'] / 1e6:.2f}M | {sum(p['steps'] for p in phases)} | "
                          f"{sum(p['seconds'] for p in phases):.0f} | {meta['data']['paired_segments']} |")
             print(lines[-1], flush=True)
+    if set(args.configs) != set(CONFIGS):
+        print("\n".join(lines))
+        return
     low = min(args.fractions)
     regen, direct = found[("melody-tiny", low)], found[("melody-direct-tiny", low)]
     closer = {key: (regen[key] > direct[key]) == higher for key, higher in HIGHER_IS_CLOSER.items()
