@@ -58,10 +58,11 @@ music-assets: install clean-tree
 
 # The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
 # then each tiny model trains from its config: repmix-tiny 8,000 steps, under 2 hours (snapshots at
-# 15/30/60/120 training minutes), direct-tiny 30 minutes, rmelnet-tiny and vocoder-tiny 20-25 minutes.
+# 15/30/60/120 training minutes), direct-tiny 30 minutes, rmelnet-tiny and vocoder-tiny 20-25 minutes,
+# the asr-tiny recogniser 60 minutes.
 speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
-	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny; do \
+	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny asr-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \

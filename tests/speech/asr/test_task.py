@@ -104,3 +104,13 @@ def test_demo_section_transcribes_each_clip(checkpoints: dict[str, Path], tmp_pa
     assert page.count("<audio ") == 3 and page.count("</tr>") == 4  # header + two festival clips + one TTS clip
     for k in (1, 2, 3):
         assert (tmp_path / "asr" / f"clip-{k}.wav").stat().st_size > 0
+
+
+def test_shipped_recogniser_loads_and_is_small() -> None:
+    from regen.core.assets import resolve_checkpoint
+    from regen.speech.asr.task import SHIPPED
+
+    model, cfg, meta = load_model(SHIPPED, task="speech-asr")
+    size = sum(p.stat().st_size for p in resolve_checkpoint(SHIPPED).iterdir())
+    assert isinstance(model, CTCRecognizer) and cfg.model.units == "phones" and size < 8 * 2**20
+    assert meta["git_commit"] and not meta["git_commit"].endswith("dirty") and meta["metrics"]["wer"] < 0.5

@@ -113,6 +113,7 @@ class ASRTask(Task):
 
     name = "speech-asr"
     domain = "speech"
+    demo = "regen.speech.asr.demo"
     model_config = ASRConfig
     data_config = ASRDataConfig
     sample_config = ASRSampleConfig
