@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from regen.speech.asr.p2g import P2G, Lexicon, WordLM, build_p2g
+from regen.speech.asr.p2g import P2G, Lexicon, WordLM, build_p2g, english_frequencies
 from regen.speech.asr.units import transcript
 from regen.speech.text.mixing import TextFrontEnd
 
@@ -22,12 +22,32 @@ def small_p2g() -> P2G:
     return P2G(lexicon, WordLM(texts, lexicon.vocabulary))
 
 
-def test_kneser_ney_bigram_is_a_distribution() -> None:
-    lm = small_p2g().lm
+@pytest.mark.parametrize("prior_weight", [0.0, 0.8])
+def test_kneser_ney_bigram_is_a_distribution(prior_weight: float) -> None:
+    base = small_p2g().lm
+    prior = english_frequencies(base.vocabulary)
+    lm = WordLM([["the", "cat", "sat", "on", "the", "mat"], ["go", "to", "the", "cat"]], base.vocabulary,
+                prior=prior, prior_weight=prior_weight)
     for previous in ("<s>", "the", "cat", "unseen"):
         total = sum(math.exp(lm.logprob(previous, w)) for w in lm.vocabulary)
         assert total == pytest.approx(1.0, abs=1e-6)
     assert lm.logprob("the", "cat") > lm.logprob("the", "on")  # seen bigram beats an unseen one
+    # present-day English: 'two' (never in this text) gains on 'cad' (never in it either) only with the prior
+    assert (lm.logprob("unseen", "two") > lm.logprob("unseen", "cad")) == (prior_weight > 0)
+
+
+def test_english_frequencies_follow_wordfreq_and_refuse_stripped_tokens() -> None:
+    freq = english_frequencies(["you", "ye", "this", "this'", "sunday"])
+    assert sum(freq.values()) == pytest.approx(1.0)
+    assert freq["you"] > 100 * freq["ye"] and freq["this"] > 1000 * freq["this'"]  # "this'" is not "this"
+
+
+def test_two_phone_words_can_spell_one_word() -> None:
+    p2g = build_p2g(300, 0.8)
+    front_end = TextFrontEnd()
+    split = [*transcript("birth", front_end).prons, *transcript("day", front_end).prons]
+    assert p2g.decode(split)[0] == ["birthday"]  # the recogniser's split compound, joined
+    assert p2g.decode([*transcript("the day", front_end).prons])[0] == ["the", "day"]
 
 
 def test_exact_pronunciations_round_trip_and_homophones_follow_the_text() -> None:

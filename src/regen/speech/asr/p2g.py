@@ -9,10 +9,13 @@ Two parts, both estimated from text and never from audio:
   phone).
 - `WordLM`: an interpolated Kneser-Ney bigram model of the training text (discount 0.75) whose
   lower order is the continuation distribution, add-`floor` smoothed over the whole lexicon
-  vocabulary, so dictionary words never seen in text keep a small probability.
+  vocabulary, mixed with weight `prior_weight` with the word frequencies of present-day English
+  (`english_frequencies`: the `wordfreq` package's English list, counts from books, news,
+  subtitles and the web, shipped in its wheel), so dictionary words never seen in the King James
+  text get the probability their everyday use gives them ("you" over "ye", "Sunday" over "son day").
 
-`P2G.decode(phone_words)` runs a beam search over word sequences scoring
-`lm_weight * log P_LM - edit_weight * edit distance` per word.
+`P2G.decode(phone_words)` runs a beam search over word sequences, a word spelling one phone word or
+two whose joined pronunciation is exactly its own, scoring `lm_weight * log P_LM - edit_weight * edit distance` per word.
 """
 
 from __future__ import annotations
@@ -67,7 +70,7 @@ class WordLM:
     """Interpolated Kneser-Ney bigram over words (see the module docstring)."""
 
     def __init__(self, sentences: Iterable[Sequence[str]], vocabulary: set[str], discount: float = 0.75,
-                 floor: float = 0.1) -> None:
+                 floor: float = 0.1, prior: dict[str, float] | None = None, prior_weight: float = 0.0) -> None:
         self.discount = discount
         self.bigrams: Counter[tuple[str, str]] = Counter()
         for words in sentences:
@@ -84,6 +87,11 @@ class WordLM:
         total = sum(preceders.values()) + floor * len(self.vocabulary)
         self.base = {w: (preceders[w] + floor) / total for w in self.vocabulary}
         self.unknown = floor / total
+        if prior is not None and prior_weight > 0:
+            rest = 1.0 - prior_weight
+            lowest = min(prior.values())
+            self.base = {w: rest * p + prior_weight * prior.get(w, lowest) for w, p in self.base.items()}
+            self.unknown = rest * self.unknown + prior_weight * lowest
 
     def logprob(self, previous: str, word: str) -> float:
         """Natural log P(word | previous)."""
@@ -118,15 +126,21 @@ class P2G:
         return self._options(tuple(pron))
 
     def decode(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float]:
-        """(words, score): the best word per phone word under the LM; score = lm_weight * log P_LM
-        (with the end of sentence) - edit_weight * summed edit distances."""
-        beams: list[tuple[float, list[str]]] = [(0.0, [])]
-        for pron in phone_words:
-            options = self.word_options(pron)
-            grown = [(score + edit + self.lm_weight * self.lm.logprob(words[-1] if words else START, w), [*words, w])
-                     for score, words in beams for w, edit in options]
-            beams = sorted(grown, key=lambda b: -b[0])[: self.beam]
-        done = [(s + self.lm_weight * self.lm.logprob(ws[-1] if ws else START, END), ws) for s, ws in beams]
+        """(words, score): the best words for the phone words under the LM, each word spelling one
+        phone word or, when their joined pronunciation is exactly a word's, two adjacent ones (the
+        recogniser may split a compound, "birth day" for "birthday"); score = lm_weight * log P_LM (with the end of sentence) - edit_weight * summed
+        edit distances. A beam of `beam` hypotheses per number of phone words consumed."""
+        n = len(phone_words)
+        beams: dict[int, list[tuple[float, list[str]]]] = {0: [(0.0, [])]}
+        for i in range(n):
+            current = sorted(beams.pop(i, []), key=lambda b: -b[0])[: self.beam]
+            for span in (1, 2)[: n - i]:
+                pron = tuple(p for word in phone_words[i: i + span] for p in word)
+                options = [(w, edit) for w, edit in self.word_options(pron) if span == 1 or edit == 0]
+                beams.setdefault(i + span, []).extend(
+                    (score + edit + self.lm_weight * self.lm.logprob(words[-1] if words else START, w), [*words, w])
+                    for score, words in current for w, edit in options)
+        done = [(s + self.lm_weight * self.lm.logprob(ws[-1] if ws else START, END), ws) for s, ws in beams.get(n, [(0.0, [])])]
         score, words = max(done, key=lambda b: b[0])
         return words, score
 
@@ -138,13 +152,26 @@ def training_texts(limit: int | None = None) -> list[str]:
     return [s.normalized for s in sentences(limit) if not is_held_out(s.normalized)]
 
 
-@lru_cache(maxsize=2)
-def build_p2g(limit: int | None = None) -> P2G:
-    """The P2G of `training_texts(limit)` and the CMU dictionary (built once per process, a few seconds)."""
+def english_frequencies(vocabulary: Iterable[str]) -> dict[str, float]:
+    """Each word's frequency in present-day English (the `wordfreq` package), normalised over
+    `vocabulary`; 1e-9 for a word it does not list or reads as another token (wordfreq strips a
+    trailing apostrophe, so "this'" would get the frequency of "this")."""
+    from wordfreq import tokenize, word_frequency
+
+    freq = {w: word_frequency(w, "en", minimum=1e-9) if tokenize(w, "en") == [w] else 1e-9 for w in vocabulary}
+    total = sum(freq.values())
+    return {w: f / total for w, f in freq.items()}
+
+
+@lru_cache(maxsize=4)
+def build_p2g(limit: int | None = None, prior_weight: float = 0.0) -> P2G:
+    """The P2G of `training_texts(limit)` and the CMU dictionary, its LM's lower order mixed with
+    present-day English word frequencies by `prior_weight` (built once per process, a few seconds)."""
     front_end = TextFrontEnd()
     scripts: list[Transcript] = [transcript(t, front_end) for t in training_texts(limit)]
     counts: Counter[str] = Counter(w for s in scripts for w in s.words)
     prons = {w: strip_stress(p) for w, p in cmu_dictionary().items() if w.replace("'", "").isalpha()}
     prons.update({w: p for s in scripts for w, p in zip(s.words, s.prons)})
     lexicon = Lexicon(counts, prons)
-    return P2G(lexicon, WordLM((s.words for s in scripts), lexicon.vocabulary))
+    prior = english_frequencies(lexicon.vocabulary) if prior_weight > 0 else None
+    return P2G(lexicon, WordLM((s.words for s in scripts), lexicon.vocabulary, prior=prior, prior_weight=prior_weight))

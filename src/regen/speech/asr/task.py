@@ -49,13 +49,15 @@ SHIPPED = "speech/asr-tiny"
 @dataclass
 class ASRSampleConfig:
     """How transcription runs: CTC beam width, the P2G's weights (language model, edit distance),
-    its text (`lm_sentences` King James sentences, 0: all) and how many held-out utterances
+    its text (`lm_sentences` King James sentences, 0: all), the weight of present-day English word
+    frequencies in its language model (`english_weight`, 0..1) and how many held-out utterances
     `regen evaluate` transcribes."""
 
     beam: int = 8
-    lm_weight: float = 1.0
+    lm_weight: float = 0.5
     edit_weight: float = 8.0
     lm_sentences: int = 0
+    english_weight: float = 0.8
     eval_utterances: int = 50
 
     def __post_init__(self) -> None:
@@ -63,6 +65,8 @@ class ASRSampleConfig:
             raise ValueError("beam and eval_utterances must be >= 1 and lm_sentences >= 0")
         if self.lm_weight < 0 or self.edit_weight < 0:
             raise ValueError("lm_weight and edit_weight must be >= 0")
+        if not 0 <= self.english_weight < 1:
+            raise ValueError("english_weight must be in [0, 1)")
 
 
 def asr_mel(model: ASRConfig) -> MelConfig:
@@ -77,7 +81,7 @@ def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
     """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences`)."""
     p2g = None
     if cfg.model.units == "phones":
-        p2g = replace(build_p2g(cfg.sample.lm_sentences or None), lm_weight=cfg.sample.lm_weight,
+        p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight), lm_weight=cfg.sample.lm_weight,
                       edit_weight=cfg.sample.edit_weight)
     return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
 
