@@ -94,3 +94,14 @@ def test_demo_section_sets_each_lyric(trained: dict[str, Path], tmp_path: Path, 
     for k in range(1, len(demo.LYRICS) + 1):
         for name in (f"song-{k}.musicxml", f"song-{k}.mid", f"song-{k}.png", f"song-{k}-template.png"):
             assert (tmp_path / "melody" / name).stat().st_size > 0 and f"melody/{name}" in page
+
+
+def test_shipped_melody_model_loads_and_is_small() -> None:
+    from regen.core.assets import resolve_checkpoint
+    from regen.core.task import load_model
+    from regen.music.melody.task import SHIPPED
+
+    model, cfg, meta = load_model(SHIPPED, task="music-melody")
+    size = sum(p.stat().st_size for p in resolve_checkpoint(SHIPPED).iterdir())
+    assert cfg.model.method == "regen" and size < 8 * 2**20 and set(meta["phases"]) == {"renderer", "converter"}
+    assert meta["git_commit"] and not meta["git_commit"].endswith("dirty") and 0 < meta["metrics"]["pd"] <= 1

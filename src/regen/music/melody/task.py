@@ -171,6 +171,7 @@ class MelodyTask(Task):
 
     name = "music-melody"
     domain = "music"
+    demo = "regen.music.melody.demo"
     model_config = MelodyModelConfig
     data_config = MelodyDataConfig
     sample_config = MelodySampleConfig
