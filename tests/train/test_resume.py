@@ -121,3 +121,20 @@ def test_a_phase_stopped_by_its_time_limit_counts_as_finished(tmp_path):
     assert again == first
     longer, _ = run_phases(net, [phase], replace(timed, max_minutes=0.02), tmp_path, seed=0, resume=True)
     assert longer["timed"]["steps"] > first["timed"]["steps"]
+
+
+def test_a_phase_that_reached_max_steps_under_a_time_limit_continues_when_max_steps_grows(tmp_path):
+    """A time limit that was never hit does not make a phase count as finished once `max_steps` grows."""
+    from dataclasses import replace
+
+    from regen.train.phases import Phase, run_phases
+
+    data = _data()
+    net, objective = _objective()
+    capped = replace(TRAINER, max_minutes=60.0, val_every=10**6)
+    first, _ = run_phases(net, [Phase("p", objective, data, replace(PHASE, max_steps=4))], capped, tmp_path,
+                          seed=0, resume=False)
+    assert first["p"]["steps"] == 4 and not first["p"]["time_limited"]
+    longer, _ = run_phases(net, [Phase("p", objective, data, replace(PHASE, max_steps=6))], capped, tmp_path,
+                           seed=0, resume=True)
+    assert longer["p"]["steps"] == 6

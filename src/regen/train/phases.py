@@ -55,12 +55,13 @@ def _restore(model: nn.Module, saved: dict[str, torch.Tensor], phase_dir: Path) 
 
 def _finished(summary: dict[str, Any], phase: PhaseConfig, trainer_cfg: TrainerConfig) -> bool:
     """Whether a phase's summary says it is done under the current configs: it reached `max_steps`,
-    or it stopped at its time limit and the limit has not grown (a summary is written only when
-    training ends normally, never on an interrupt)."""
+    or it stopped at its time limit before `max_steps` and the limit has not grown (a summary is
+    written only when training ends normally, never on an interrupt)."""
     if summary.get("steps", 0) >= phase.max_steps:
         return True
     limit = summary.get("max_minutes", 0)
-    return bool(limit) and (not trainer_cfg.max_minutes or trainer_cfg.max_minutes <= limit)
+    timed_out = summary.get("time_limited", bool(limit))
+    return timed_out and bool(limit) and (not trainer_cfg.max_minutes or trainer_cfg.max_minutes <= limit)
 
 
 def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig, run_dir: Path,
@@ -103,6 +104,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         losses = phase_dir / "metrics.csv"
         summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
                    "max_minutes": trainer_cfg.max_minutes,
+                   "time_limited": bool(trainer_cfg.max_minutes) and trainer.global_step < phase.config.max_steps,
                    "examples": data_rows(phase.data),
                    "train_loss": last_value(losses, "train/loss") if is_zero else None,
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
