@@ -29,6 +29,18 @@ def test_round_trip(tmp_path):
         assert torch.equal(a, b)
 
 
+def test_half_precision_weights_load_into_a_float32_model(tmp_path):
+    model = _model()
+    path = save_checkpoint(tmp_path / "ck", model, {"task": "toy"}, {}, dtype=torch.float16)
+    full = save_checkpoint(tmp_path / "full", model, {"task": "toy"}, {})
+    assert path.joinpath("model.safetensors").stat().st_size < full.joinpath("model.safetensors").stat().st_size
+    ckpt = read_checkpoint(path)
+    assert all(t.dtype == torch.float16 for t in ckpt.tensors.values())
+    fresh = load_weights(_model(), ckpt)
+    for a, b in zip(model.parameters(), fresh.parameters()):
+        assert b.dtype == torch.float32 and torch.equal(a.half().float(), b)
+
+
 def test_overwrite_is_atomic_and_leaves_no_temporaries(tmp_path):
     save_checkpoint(tmp_path / "ck", _model(), {"task": "toy"}, {})
     save_checkpoint(tmp_path / "ck", _model(8), {"task": "toy"}, {})

@@ -61,13 +61,16 @@ def _publish_permissions(directory: Path) -> None:
         os.chmod(child, 0o666 & ~umask)
 
 
-def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, Any], meta: dict[str, Any]) -> Path:
-    """Write a checkpoint atomically: a temporary sibling directory, then a rename."""
+def save_checkpoint(directory: str | Path, model: nn.Module, config: dict[str, Any], meta: dict[str, Any],
+                    dtype: torch.dtype = torch.float32) -> Path:
+    """Write a checkpoint atomically: a temporary sibling directory, then a rename. Floating-point
+    weights are stored as `dtype` (`load_weights` casts them back to the model's)."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
     try:
-        tensors = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+        tensors = {k: (v.to(dtype) if v.is_floating_point() else v).detach().cpu().contiguous()
+                   for k, v in model.state_dict().items()}
         save_file(tensors, str(tmp / WEIGHTS))
         (tmp / CONFIG).write_text(yaml.safe_dump(config, sort_keys=False))
         full_meta = {
@@ -162,5 +165,5 @@ def load_weights(model: nn.Module, ckpt: Checkpoint) -> nn.Module:
                            for label, keys in (("missing", missing), ("unexpected", unexpected),
                                                ("wrong shape", wrong)) if keys)
         raise CheckpointError(f"weights in {ckpt.path} do not fit the model its config describes ({detail})")
-    model.load_state_dict(ckpt.tensors)
+    model.load_state_dict({k: v.to(own[k].dtype) if v.is_floating_point() else v for k, v in ckpt.tensors.items()})
     return model

@@ -193,4 +193,4 @@ def _convert_dataclass(cls: Any, value: Any, key: str, where: str) -> Any:
     try:
         return cls(**kwargs)
     except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {prefix or 'config'} is invalid: {exc}") from None
+        raise ConfigError(f"{where}: {prefix.rstrip('.') or 'config'} is invalid: {exc}") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+WEIGHT_DTYPES = ("float32", "float16", "bfloat16")
 
 @dataclass
 class TrainerConfig:
@@ -17,6 +18,9 @@ class TrainerConfig:
     is written to `<run-dir>/<phase>/snapshots/<m>min` (for compute curves);
     `max_minutes` (> 0) ends a phase after that much wall-clock time (Lightning's
     `max_time`, carried across resumes) even before `max_steps`, for equal-time ablations.
+    `weights_dtype` (float32 | float16 | bfloat16) is how checkpoints store their floating-point
+    weights; float16 halves a shipped checkpoint, and the model is rounded to it before its final
+    evaluation, so the recorded metrics are those of the stored weights.
     """
 
     accelerator: str = "cpu"
@@ -33,6 +37,7 @@ class TrainerConfig:
     threads: int = 0
     snapshot_minutes: tuple[float, ...] = ()
     max_minutes: float = 0.0
+    weights_dtype: str = "float32"
 
     def __post_init__(self) -> None:
         self.snapshot_minutes = tuple(sorted(float(m) for m in self.snapshot_minutes))
@@ -40,6 +45,8 @@ class TrainerConfig:
             raise ValueError("snapshot_minutes must all be > 0")
         if self.max_minutes < 0:
             raise ValueError("max_minutes must be >= 0 (0: no time limit)")
+        if self.weights_dtype not in WEIGHT_DTYPES:
+            raise ValueError(f"weights_dtype must be one of {', '.join(WEIGHT_DTYPES)}")
         if self.devices < 1 or self.num_nodes < 1 or self.accumulate < 1:
             raise ValueError("devices, num_nodes and accumulate must be >= 1")
         if min(self.val_every, self.ckpt_every, self.log_every) < 1:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import torch
+
 from regen.core.checkpoint import save_checkpoint, update_meta
 from regen.core.config import to_dict
 from regen.core.errors import RegenError
@@ -38,14 +40,20 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
     started = time.perf_counter()
     provenance = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed, "data": plan.data}
 
+    dtype = getattr(torch, cfg.trainer.weights_dtype)
+
     def snapshot(path: Path, info: dict) -> None:
-        save_checkpoint(path, model, to_dict(cfg), {**provenance, "snapshot": info})
+        save_checkpoint(path, model, to_dict(cfg), {**provenance, "snapshot": info}, dtype)
 
     summaries, is_zero = run_phases(model, plan.phases, cfg.trainer, run_dir, cfg.seed, resume, snapshot)
     if not is_zero:
         return out
     meta = {**provenance, "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
-    path = save_checkpoint(out, model, to_dict(cfg), meta)
+    with torch.no_grad():  # evaluate the weights as stored
+        for tensor in model.state_dict().values():
+            if tensor.is_floating_point():
+                tensor.copy_(tensor.to(dtype))
+    path = save_checkpoint(out, model, to_dict(cfg), meta, dtype)
     if evaluate:
         seed_everything(cfg.seed)
         update_meta(path, {"metrics": task.evaluate(cfg, model.eval())})
