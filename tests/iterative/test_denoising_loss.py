@@ -1,3 +1,6 @@
+import math
+
+import pytest
 import torch
 
 from regen.iterative import DenoisingSpec, corrupt, denoising_loss, draw_known_mask
@@ -80,3 +83,31 @@ def test_spec_rejects_zero_unroll():
     except ValueError:
         return
     raise AssertionError("unroll=0 accepted")
+
+
+class _Scored(torch.nn.Module):
+    """A stand-in denoiser whose first-step NLL is set by the corruption it is handed."""
+
+    def __init__(self, nll) -> None:
+        super().__init__()
+        self.nll = nll
+
+    def loss(self, batch, known, generator=None):
+        return {"nll_1": torch.tensor(float(self.nll(known)))}
+
+
+def test_order_agnostic_bound_averages_over_every_masked_count():
+    from regen.iterative.denoising_loss import order_agnostic_nll
+
+    windows = torch.randint(0, 27, (200, 8))
+    seen = []
+
+    def count(known):
+        unknown = (~known).sum(1)
+        assert torch.all(unknown == unknown[0])  # one masked count per call
+        seen.append(int(unknown[0]))
+        return unknown[0]
+
+    assert order_agnostic_nll(_Scored(count), windows) == pytest.approx(4.5)  # mean of 1..8
+    assert sorted(set(seen)) == list(range(1, 9))
+    assert order_agnostic_nll(_Scored(lambda known: math.log(27)), windows) == pytest.approx(math.log(27))
