@@ -8,7 +8,7 @@ DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox chromium
 # Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: demo test install debs assets image-assets music-assets speech-assets clean-tree clean
+.PHONY: demo test install debs assets image-assets music-assets speech-assets text-assets clean-tree clean
 
 demo: install
 	$(REGEN) demo --out out
@@ -34,7 +34,7 @@ debs:
 
 # Retrain every shipped checkpoint from its config (seeded); see src/regen/assets/*/*/meta.json.
 # Each meta.json names the commit that made it, so the tree must be clean (ALLOW_DIRTY=1 overrides).
-assets: image-assets music-assets speech-assets
+assets: image-assets music-assets speech-assets text-assets
 
 image-assets: install clean-tree
 	$(REGEN) image classifier
@@ -66,6 +66,14 @@ speech-assets: install clean-tree
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \
+	done
+
+# The text models: SUNMASK on King James sentences (about 2 hours on 2 cores; snapshots at 15/30/60/120
+# training minutes), then keywords -> sentence by template regeneration and by Direct (all sentences paired).
+text-assets: install clean-tree
+	for name in sunmask-tiny template-tiny template-direct-tiny; do \
+		rm -rf runs/assets/text-$$name; \
+		$(REGEN) train text/$$name --run-dir runs/assets/text-$$name --out src/regen/assets/text/$$name || exit 1; \
 	done
 
 clean-tree:

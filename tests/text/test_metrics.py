@@ -31,3 +31,11 @@ def test_self_bleu_is_high_for_repeats_and_lower_for_varied_text(token_texts) ->
     assert self_bleu(varied) < 40
     with pytest.raises(ValueError, match="two sentences"):
         self_bleu(varied[:1])
+
+
+def test_shared_references_give_sacrebleus_own_multi_reference_score(token_texts) -> None:
+    from sacrebleu.metrics import BLEU
+
+    hypotheses, references = token_texts["valid"][:40], token_texts["test"][:30]
+    plain = BLEU(tokenize="none", force=True).corpus_score(hypotheses, [[r] * len(hypotheses) for r in references])
+    assert bleu_against(hypotheses, references) == pytest.approx(plain.score, abs=1e-9)
