@@ -91,6 +91,14 @@ class Bench:
         emit(title, lines, self.args.no_append)
 
 
+def trained(meta: dict) -> tuple[int, float]:
+    """(steps, training seconds) of a finished run's checkpoint or of a timed snapshot."""
+    info = meta.get("snapshot")
+    if info:
+        return info["step"], info["train_seconds"]
+    return meta["phases"]["model"]["steps"], meta["phases"]["model"]["seconds"]
+
+
 def valid_nll(model, valid: torch.Tensor) -> str:
     """The denoisers' one-corruption NLL or the baseline's per-token NLL (different quantities)."""
     if isinstance(model, TextLanguageModel):
@@ -109,12 +117,12 @@ def section_models(b: Bench) -> None:
     valid = b.corpus.tensor("valid")
     for name, path in b.checkpoints():
         model, cfg, meta = load_model(path, task="text")
-        phase = meta["phases"]["model"]
+        steps, seconds = trained(meta)
         unroll = 1 if cfg.model.objective == "autoregressive" else PRESETS[cfg.model.objective].unroll
         sentences, rate = b.sentences(model, cfg.sample, n)
         bleu, sbleu = b.scores(sentences)
-        lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {phase['seconds']:.0f} | "
-                     f"{phase['steps'] * cfg.phases['model'].batch_size * unroll / 1e6:.2f}M | {valid_nll(model, valid)} | "
+        lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {seconds:.0f} | "
+                     f"{steps * cfg.phases['model'].batch_size * unroll / 1e6:.2f}M | {valid_nll(model, valid)} | "
                      f"{rate:.1f} | {bleu:.2f} | {sbleu:.2f} |")
         print(lines[-1], flush=True)
     b.emit("Text: SUNMASK and baselines on King James sentences", lines + [
@@ -175,10 +183,9 @@ def section_curve(b: Bench) -> None:
     valid = b.corpus.tensor("valid")
     for path in points:
         model, cfg, meta = load_model(path, task="text")
-        info = meta.get("snapshot") or {"step": meta["phases"]["model"]["steps"],
-                                        "train_seconds": meta["phases"]["model"]["seconds"]}
+        steps, seconds = trained(meta)
         bleu, sbleu = b.scores(b.sentences(model, cfg.sample, b.args.n)[0])
-        lines.append(f"| {path.name} | {info['step']} | {info['train_seconds'] / 60:.1f} | "
+        lines.append(f"| {path.name} | {steps} | {seconds / 60:.1f} | "
                      f"{valid_nll(model, valid)} | {bleu:.2f} | {sbleu:.2f} |")
     b.emit(f"Text: compute curve of sunmask-tiny ({run})", lines + ["", f"{b.args.n} sentences per point."])
 
@@ -219,8 +226,8 @@ def section_chars(b: Bench) -> None:
             else:
                 nats, how = order_agnostic_nll(model, test, seed=0), "upper bound (order-agnostic, one order per window)"
         sample = token_text(model, unconditional(model, cfg.sample, 1, 0)[0]).replace("|", "/")
-        phase = meta["phases"]["model"]
-        lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {phase['seconds']:.0f} | {phase['steps']} | "
+        steps, seconds = trained(meta)
+        lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {seconds:.0f} | {steps} | "
                      f"{nats / math.log(2):.3f} | {how} | `{sample}` |")
         print(lines[-1], flush=True)
     b.emit("Text: character level (text8 shape), bits per character", lines + [
