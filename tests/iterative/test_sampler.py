@@ -43,9 +43,12 @@ def test_keep_positions_never_change_and_only_focus_changes(method):
     assert (out >= 0).all() and (out < VOCAB).all()
 
 
-def test_gibbs_changes_only_blanked_positions_each_step():
+@pytest.mark.parametrize("method", ["unrolled", "gibbs"])
+def test_each_step_changes_only_the_positions_the_network_was_told_to_distrust(method):
+    """Gibbs blanks and resamples the masked positions; the unrolled sampler (SUNMASK) may accept proposals
+    only there too, since a masked-loss denoiser's outputs at known positions are untrained."""
     init = torch.randint(0, VOCAB, (2, 4, 16))
-    cfg = SamplerConfig(method="gibbs", steps=10, typical=0.0, top_k=0, temperature=1.0, mask_schedule="constant",
+    cfg = SamplerConfig(method=method, steps=10, typical=0.0, top_k=0, temperature=1.0, mask_schedule="constant",
                         mask_constant=0.2)
     seen = []
 

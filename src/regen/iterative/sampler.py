@@ -115,7 +115,9 @@ class UnrolledScheduler(Scheduler):
         proposal = self.propose(logits)
         p = accept_probability(c.accept_schedule, state.n, state.steps, c.accept_constant)
         accept = torch.rand(proposal.shape, generator=self.generator, device=proposal.device) < p
-        tokens = torch.where(accept, proposal, state.tokens)
+        # Only positions the network was told not to trust may change: with a masked loss (SUNMASK) its
+        # outputs at known positions are untrained; the training unroll resets them to the data likewise.
+        tokens = torch.where(accept & self._masked, proposal, state.tokens)
         state.tokens = torch.where(state.frozen, state.frozen_values, tokens)
         state.n += 1
 
