@@ -95,3 +95,9 @@ def test_bad_files(tmp_path):
 def test_every_shipped_config_validates(name):
     cfg = load_run_config(name)
     assert name.endswith(cfg.name)
+
+
+def test_an_unknown_weights_dtype_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match=r"^text/sunmask-tiny: trainer is invalid: weights_dtype must be one of "
+                                          r"float32, float16, bfloat16$"):
+        load_run_config("text/sunmask-tiny", ["trainer.weights_dtype=float64"])

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 WEIGHT_DTYPES = ("float32", "float16", "bfloat16")
 
+
 @dataclass
 class TrainerConfig:
     """How to run: a CPU/GPU/DDP switch is a config value, not code.

@@ -60,8 +60,8 @@ def _finished(summary: dict[str, Any], phase: PhaseConfig, trainer_cfg: TrainerC
     if summary.get("steps", 0) >= phase.max_steps:
         return True
     limit = summary.get("max_minutes", 0)
-    timed_out = summary.get("time_limited", bool(limit))
-    return timed_out and bool(limit) and (not trainer_cfg.max_minutes or trainer_cfg.max_minutes <= limit)
+    timed_out = bool(summary.get("time_limited", limit))  # summaries before `time_limited` existed: by the limit
+    return timed_out and (not trainer_cfg.max_minutes or trainer_cfg.max_minutes <= limit)
 
 
 def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig, run_dir: Path,

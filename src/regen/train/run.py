@@ -49,10 +49,11 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
     if not is_zero:
         return out
     meta = {**provenance, "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
-    with torch.no_grad():  # evaluate the weights as stored
-        for tensor in model.state_dict().values():
-            if tensor.is_floating_point():
-                tensor.copy_(tensor.to(dtype))
+    if dtype != torch.float32:
+        with torch.no_grad():  # evaluate the weights as stored
+            for tensor in model.state_dict().values():
+                if tensor.is_floating_point():
+                    tensor.copy_(tensor.to(dtype))
     path = save_checkpoint(out, model, to_dict(cfg), meta, dtype)
     if evaluate:
         seed_everything(cfg.seed)
