@@ -86,6 +86,33 @@ def test_filters_keep_the_right_tokens():
         filter_logits(logits, temperature=0)
 
 
+@pytest.mark.parametrize("typical,top_p", [(0.9, 1.0), (0.2, 1.0), (0.0, 0.95), (0.0, 0.3)])
+def test_partial_sort_filters_match_a_full_sort(typical, top_p):
+    """The filters order only a prefix of the vocabulary unless a row needs more; peaked and
+    flat rows (closing inside and outside that prefix) must keep exactly the full-sort set."""
+    gen = torch.Generator().manual_seed(0)
+    logits = torch.randn(64, 500, generator=gen) * torch.linspace(0.1, 8.0, 64).unsqueeze(1)
+
+    def full_sort(key, probs, mass):
+        idx = key.sort(-1).indices
+        p_sorted = probs.gather(-1, idx)
+        keep_sorted = (p_sorted.cumsum(-1) - p_sorted) < mass
+        keep_sorted[:, 0] = True
+        return torch.zeros_like(keep_sorted).scatter(-1, idx, keep_sorted)
+
+    if typical:
+        logp = logits.log_softmax(-1)
+        entropy = -(logp.exp() * logp).sum(-1, keepdim=True)
+        expected = full_sort((-logp - entropy).abs(), logp.exp(), typical)
+    else:
+        p = logits.softmax(-1)
+        expected = full_sort(-p, p, top_p)
+    kept = torch.isfinite(filter_logits(logits, typical=typical, top_p=top_p))
+    sizes = expected.sum(-1)
+    assert (sizes < 64).any() and (sizes > 64).any()  # both paths of the partial sort ran
+    assert torch.equal(kept, expected)
+
+
 @pytest.mark.parametrize("gumbel", [False, True])
 def test_draws_follow_the_distribution(gumbel):
     probs = torch.tensor([0.6, 0.3, 0.1])

@@ -84,11 +84,17 @@ class Scheduler(ABC):
         rand = torch.rand(state.tokens.shape, generator=self.generator, device=state.tokens.device)
         return (rand < p) & ~state.frozen
 
-    def propose(self, logits: torch.Tensor) -> torch.Tensor:
-        """Filtered draw of one token per position from logits (batch, *shape, vocab)."""
+    def propose(self, state: SamplerState, logits: torch.Tensor, where: torch.Tensor) -> torch.Tensor:
+        """`state.tokens` with a filtered draw from logits (batch, *shape, vocab) at the positions
+        `where` (batch, *shape) bool; frozen positions hold their frozen values. Only the drawn
+        positions are filtered, so a step costs in proportion to what it may change."""
         c = self.cfg
-        z = filter_logits(logits[..., :self.vocab], c.temperature, c.top_k, c.top_p, c.typical)
-        return draw_tokens(z, self.generator, c.gumbel)
+        where = where & ~state.frozen
+        tokens = torch.where(state.frozen, state.frozen_values, state.tokens)
+        if where.any():
+            z = filter_logits(logits[where][:, :self.vocab], c.temperature, c.top_k, c.top_p, c.typical)
+            tokens[where] = draw_tokens(z, self.generator, c.gumbel)
+        return tokens
 
     @abstractmethod
     def prepare(self, state: SamplerState) -> tuple[torch.Tensor, torch.Tensor]:
@@ -112,13 +118,11 @@ class UnrolledScheduler(Scheduler):
 
     def step(self, state: SamplerState, logits: torch.Tensor) -> None:
         c = self.cfg
-        proposal = self.propose(logits)
         p = accept_probability(c.accept_schedule, state.n, state.steps, c.accept_constant)
-        accept = torch.rand(proposal.shape, generator=self.generator, device=proposal.device) < p
+        accept = torch.rand(state.tokens.shape, generator=self.generator, device=state.tokens.device) < p
         # Only positions the network was told not to trust may change: with a masked loss (SUNMASK) its
         # outputs at known positions are untrained; the training unroll resets them to the data likewise.
-        tokens = torch.where(accept & self._masked, proposal, state.tokens)
-        state.tokens = torch.where(state.frozen, state.frozen_values, tokens)
+        state.tokens = self.propose(state, logits, accept & self._masked)
         state.n += 1
 
 
@@ -139,9 +143,7 @@ class GibbsScheduler(Scheduler):
         return tokens, (~self._masked).float()
 
     def step(self, state: SamplerState, logits: torch.Tensor) -> None:
-        proposal = self.propose(logits)
-        tokens = torch.where(self._masked, proposal, state.tokens)
-        state.tokens = torch.where(state.frozen, state.frozen_values, tokens)
+        state.tokens = self.propose(state, logits, self._masked)
         state.n += 1
 
 

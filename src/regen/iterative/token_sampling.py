@@ -5,16 +5,28 @@ from __future__ import annotations
 import torch
 
 
-def _keep_smallest_set(order_key: torch.Tensor, probs: torch.Tensor, mass: float) -> torch.Tensor:
+def _keep_smallest_set(order_key: torch.Tensor, probs: torch.Tensor, mass: float, first: int = 64) -> torch.Tensor:
     """Bool (n, vocab): the fewest tokens, taken in ascending `order_key`, whose
-    probability reaches `mass` (always at least one)."""
-    key_sorted, idx = order_key.sort(-1)
+    probability reaches `mass` (always at least one).
+
+    The `first` smallest keys are ordered by a partial sort (top-k); rows whose set does
+    not close within them are tried again with eight times as many. The result is the same as one full sort,
+    at a fraction of its cost when the set is small (as it is for peaked distributions).
+    """
+    keep = torch.zeros_like(probs, dtype=torch.bool)
+    if keep.numel() == 0:
+        return keep
+    k = min(first, probs.shape[-1])
+    idx = order_key.topk(k, -1, largest=False).indices
     p_sorted = probs.gather(-1, idx)
     before = p_sorted.cumsum(-1) - p_sorted
     keep_sorted = before < mass
     keep_sorted[..., 0] = True
-    keep = torch.zeros_like(keep_sorted)
-    return keep.scatter(-1, idx, keep_sorted)
+    closed = (before[..., -1] + p_sorted[..., -1] >= mass) | (k == probs.shape[-1])
+    keep.scatter_(-1, idx, keep_sorted)
+    if not closed.all():
+        keep[~closed] = _keep_smallest_set(order_key[~closed], probs[~closed], mass, first * 8)
+    return keep
 
 
 def filter_logits(logits: torch.Tensor, temperature: float = 1.0, top_k: int = 0, top_p: float = 1.0,
