@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from regen.core.run_config import load_run_config
-from regen.text.template import TemplateAbstraction, fit_template_table, keyword_rows, token_frequency
+from regen.text.template import TemplateAbstraction, fit_template_table, keyword_mask, keyword_rows, token_frequency
 from regen.text.template_task import paired_rows
 from regen.text.vocabulary import Vocabulary
 from regen.train.run import train_run
@@ -20,20 +20,33 @@ TEXTS = ["the cat runs .", "the dog sleeps .", "the cat sleeps .", "the dog runs
          "he likes it .", "he sees it .", "he likes it ."] * 10 + ["the lamb runs ."]
 
 
-def test_function_words_stay_and_content_words_become_their_class() -> None:
+def test_function_words_and_keywords_stay_and_other_content_words_become_their_class() -> None:
     vocab = Vocabulary.train(TEXTS, 100)
     rows = torch.tensor([vocab.encode(t) for t in TEXTS])
     function = 4  # ".", "the", "he", "it" are the most frequent
     assert set(vocab.words[2:2 + function]) == {".", "the", "he", "it"}
     table, words = fit_template_table(rows, vocab, function, classes=2)
-    abstraction = TemplateAbstraction(len(vocab), len(words), rows.shape[1])
-    abstraction.set_table(table)
+    abstraction = TemplateAbstraction(len(vocab), 2, rows.shape[1], first_content=2 + function, keywords=1)
+    abstraction.set_table(table, token_frequency(rows, len(vocab)))
     template = abstraction.encode(rows)
     keep = rows < 2 + function
     assert torch.equal(template[keep], rows[keep])  # function words keep their ids and positions
     cls = {w: words[int(table[vocab.ids[w]])] for w in ("cat", "dog", "lamb", "sees", "likes")}
     assert cls["cat"] == cls["dog"] == cls["lamb"] != cls["sees"] == cls["likes"]  # after "the" vs after "he"
     assert all(c.startswith("[C") for c in cls.values())
+    lamb = " ".join(words[i] for i in abstraction.encode(torch.tensor([vocab.encode("the lamb runs .")]))[0] if i)
+    assert lamb == f"the lamb {words[int(table[vocab.ids['runs']])]} ."  # the rarest content word is the keyword
+
+
+def test_keyword_positions_match_the_keywords() -> None:
+    gen = torch.Generator().manual_seed(0)
+    rows = torch.randint(0, 40, (200, 12), generator=gen)
+    frequency = torch.randint(0, 5, (40,), generator=gen)  # many ties: broken by id in both
+    for k in (1, 3):
+        keys = keyword_rows(rows, frequency, first_content=6, keywords=k)
+        mask = keyword_mask(rows, frequency, first_content=6, keywords=k)
+        chosen = (rows[:, :, None] == keys[:, None, :]).any(-1) & (rows >= 6)
+        assert torch.equal(mask, chosen)
 
 
 def test_keywords_are_the_rarest_content_words_in_sentence_order() -> None:

@@ -45,6 +45,6 @@ def demo_section(out_dir: Path) -> str:
     atomic_write_text(target / "sentences.txt", "\n".join(written) + "\n")
     return (f"<section id=\"text\"><h2>Text: SUNMASK sentences and keywords → template → sentence</h2>"
             f"<p>Models trained on King James sentences (5,700-word vocabulary). The template Y' keeps the function "
-            f"words and replaces each content word by a word class learned without labels; the converter writes it "
+            f"words and the keywords and replaces every other content word by a word class learned without labels; the converter writes it "
             f"from the keywords (paired data), the renderer writes the sentence from it (all text).</p>"
             f"{''.join(parts)}</section>")

@@ -99,7 +99,7 @@ class KeywordModel(VocabularyOwner, nn.Module):
         if cfg.method == "direct":
             self.net = Direct(token_stage(keywords, sentence, cfg.direct), sentence)
         else:
-            abstraction = TemplateAbstraction(vocab_size, 2 + cfg.function_words + cfg.classes, length)
+            abstraction = TemplateAbstraction(vocab_size, cfg.classes, length, self.first_content, cfg.keywords)
             self.net = Regenerator(abstraction, token_stage(keywords, abstraction.space, cfg.converter),
                                    token_stage(abstraction.space, sentence, cfg.renderer))
 
@@ -120,7 +120,7 @@ class KeywordModel(VocabularyOwner, nn.Module):
 
     def template_text(self, row: torch.Tensor) -> str:
         """A template row as words ([C7] for a slot class, pads dropped)."""
-        words = template_words(self.vocabulary.words[2: self.first_content], self.cfg.classes)
+        words = template_words(self.vocabulary.words, self.cfg.classes)
         return " ".join(words[i] for i in row.tolist() if i)
 
 
@@ -172,7 +172,7 @@ class TemplateTask(Task):
         if isinstance(model.net, Direct):
             return TrainingPlan([Phase("direct", model.net.objective(), pairs, cfg.phases["direct"], valid)], data)
         table, _ = fit_template_table(train, corpus.vocabulary, cfg.model.function_words, cfg.model.classes, cfg.seed)
-        model.net.abstraction.set_table(table)
+        model.net.abstraction.set_table(table, token_frequency(train, len(corpus.vocabulary)))
         phases = [Phase("renderer", model.net.renderer_objective(), {"y": train}, cfg.phases["renderer"],
                         {"y": valid["y"]}),
                   Phase("converter", model.net.converter_objective(), pairs, cfg.phases["converter"], valid)]
