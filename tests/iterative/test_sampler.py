@@ -115,8 +115,8 @@ def test_partial_sort_filters_match_a_full_sort(typical, top_p):
 
 @pytest.mark.parametrize("gumbel", [False, True])
 def test_draws_follow_the_distribution(gumbel):
-    probs = torch.tensor([0.6, 0.3, 0.1])
-    logits = probs.log().expand(20000, 3)
+    probs = torch.tensor([0.0, 0.6, 0.3, 0.0, 0.1, 0.0])  # filtered-out tokens (-inf logits) between and at the end
+    logits = probs.log().expand(20000, 6)
     draws = draw_tokens(logits, torch.Generator().manual_seed(0), gumbel=gumbel)
-    freq = torch.bincount(draws, minlength=3).float() / len(draws)
-    assert torch.allclose(freq, probs, atol=0.02)
+    freq = torch.bincount(draws, minlength=6).float() / len(draws)
+    assert torch.allclose(freq, probs, atol=0.02) and freq[probs == 0].sum() == 0

@@ -67,6 +67,8 @@ def draw_tokens(logits: torch.Tensor, generator: torch.Generator | None = None, 
     if gumbel:
         u = torch.rand(flat.shape, generator=generator, device=flat.device).clamp_(1e-10, 1 - 1e-7)
         out = (flat - torch.log(-torch.log(u))).argmax(-1)
-    else:
-        out = torch.multinomial(flat.softmax(-1), 1, generator=generator).squeeze(-1)
+    else:  # inverse CDF: one uniform per row (torch.multinomial draws noise over the whole vocabulary)
+        cdf = flat.softmax(-1).cumsum(-1)
+        u = torch.rand(len(flat), 1, generator=generator, device=flat.device) * cdf[:, -1:]
+        out = torch.searchsorted(cdf, u, right=True).clamp_(max=flat.shape[-1] - 1).squeeze(-1)
     return out.view(logits.shape[:-1])
