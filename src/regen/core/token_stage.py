@@ -17,12 +17,14 @@ from regen.nn.prefix_transformer import PrefixARTransformer
 
 @dataclass
 class NetConfig:
-    """Size of a prefix autoregressive transformer."""
+    """Size of a prefix autoregressive transformer; `copy` adds a pointer head onto the condition's
+    tokens (only where condition ids are output ids, e.g. keywords -> sentence)."""
 
     d_model: int = 64
     layers: int = 2
     heads: int = 4
     dropout: float = 0.1
+    copy: bool = False
 
 
 def alignment(src: Space, dst: Space) -> torch.Tensor | None:
@@ -54,7 +56,8 @@ class TokenARStage(Stage):
     """
 
     def __init__(self, input_space: Space, output_space: Space, d_model: int = 64, layers: int = 2,
-                 heads: int = 4, dropout: float = 0.1, aligned: torch.Tensor | None = None) -> None:
+                 heads: int = 4, dropout: float = 0.1, aligned: torch.Tensor | None = None,
+                 copy: bool = False) -> None:
         super().__init__()
         for space in (input_space, output_space):
             if space.kind != "discrete":
@@ -62,7 +65,8 @@ class TokenARStage(Stage):
         self._input, self._output = input_space, output_space
         self.net = PrefixARTransformer(input_space.vocab, max(1, math.prod(input_space.shape)),
                                        output_space.vocab, math.prod(output_space.shape), d_model, layers, heads,
-                                       dropout, alignment(input_space, output_space) if aligned is None else aligned)
+                                       dropout, alignment(input_space, output_space) if aligned is None else aligned,
+                                       copy)
 
     @property
     def input_space(self) -> Space:
@@ -98,4 +102,4 @@ class TokenARStage(Stage):
 
 def token_stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:
     """A TokenARStage from `src` to `dst` of the size `net`."""
-    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout)
+    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout, copy=net.copy)

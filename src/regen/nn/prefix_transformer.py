@@ -45,12 +45,17 @@ class PrefixARTransformer(nn.Module):
     aligned: optional (target_len,) prefix positions; when given, target position t
     also receives the embedding of prefix[aligned[t]] (e.g. the coarse grid cell
     that covers pixel t), which makes spatial conditioning easy to learn.
+    copy: a pointer head (See et al. 2017) for prefixes whose ids are target ids (keywords
+    -> sentence): P(token) = g * P_vocab(token) + (1 - g) * (attention on the prefix
+    positions holding that token), so copying a word needs no per-word learning.
     """
 
     def __init__(self, prefix_vocab: int, prefix_len: int, target_vocab: int, target_len: int,
                  d_model: int = 64, layers: int = 2, heads: int = 4, dropout: float = 0.1,
-                 aligned: torch.Tensor | None = None) -> None:
+                 aligned: torch.Tensor | None = None, copy: bool = False) -> None:
         super().__init__()
+        if copy and prefix_vocab > target_vocab:
+            raise ValueError(f"a copy head needs prefix ids inside the target vocabulary ({prefix_vocab} > {target_vocab})")
         self.prefix_len, self.target_len, self.target_vocab = prefix_len, target_len, target_vocab
         self.prefix_embed = nn.Embedding(prefix_vocab, d_model)
         self.target_embed = nn.Embedding(target_vocab + 1, d_model)  # + start token
@@ -65,6 +70,8 @@ class PrefixARTransformer(nn.Module):
         self.aligned_embed = nn.Embedding(prefix_vocab, d_model) if aligned is not None else None
         if aligned is not None:
             self.register_buffer("aligned", aligned.long(), persistent=False)
+        self.copy_query = nn.Linear(d_model, d_model) if copy else None
+        self.copy_gate = nn.Linear(d_model, 1) if copy else None
 
     def logits(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits: (batch, target_len, target_vocab); position t sees target_<t."""
@@ -81,7 +88,23 @@ class PrefixARTransformer(nn.Module):
         allowed = self.allowed[:length, :length]
         for block in self.blocks:
             h = block(h, allowed)
-        return self.head(self.norm(h[:, self.prefix_len:]))
+        h = self.norm(h)
+        out = h[:, self.prefix_len:]
+        logits = self.head(out)
+        if self.copy_query is None:
+            return logits
+        return self._with_copy(logits, out, h[:, :self.prefix_len], prefix)
+
+    def _with_copy(self, logits: torch.Tensor, out: torch.Tensor, keys: torch.Tensor,
+                   prefix: torch.Tensor) -> torch.Tensor:
+        """Log-probabilities (batch, T, target_vocab) of the vocabulary/pointer mixture; `out` (batch, T, d)
+        the target states, `keys` (batch, prefix_len, d) the prefix states."""
+        attn = (self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5).softmax(-1)  # (B, T, P)
+        index = prefix.unsqueeze(1).expand(-1, out.shape[1], -1)
+        pointed = torch.zeros_like(logits).scatter_add_(-1, index, attn)
+        gate = self.copy_gate(out)  # log g = logsigmoid(gate), log(1 - g) = logsigmoid(-gate)
+        return torch.logaddexp(F.logsigmoid(gate) + logits.log_softmax(-1),
+                               F.logsigmoid(-gate) + pointed.clamp_min(1e-30).log())
 
     def nll(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood per target token (scalar, in nats)."""
