@@ -66,3 +66,17 @@ def test_character_level_reports_bits_and_fills_character_slots(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     line = result.output.strip().splitlines()[0]
     assert line.startswith("and god said ") and line[17:23] == " light" and len(line) == 23
+
+
+def test_shipped_model_writes_and_infills_sentences() -> None:
+    """The shipped text/sunmask-tiny is the default of `regen text`; it was built from a clean commit."""
+    from regen.core.assets import resolve_checkpoint
+
+    meta = json.loads((resolve_checkpoint("text/sunmask-tiny") / "meta.json").read_text())
+    assert not meta["git_commit"].endswith("-dirty") and meta["metrics"]["bleu"] > 10
+    result = CliRunner().invoke(app, ["text", "sample", "--n", "2", "--steps", "8"])
+    assert result.exit_code == 0, result.output
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 2
+    result = CliRunner().invoke(app, ["text", "infill", "And God said ___ ___ light", "--n", "2", "--steps", "8"])
+    assert result.exit_code == 0 and all(line.startswith("And God said") for line in result.output.splitlines()
+                                         if line.strip()), result.output
