@@ -225,7 +225,7 @@ def section_chars(b: Bench) -> None:
                 nats, how = float(model.eval().token_nll(test).mean()), "exact (chain rule, left to right)"
             else:
                 nats, how = order_agnostic_nll(model, test, seed=0), "upper bound (order-agnostic, one order per window)"
-        sample = token_text(model, unconditional(model, cfg.sample, 1, 0)[0]).replace("|", "/")
+        sample = model.vocabulary.decode(unconditional(model, cfg.sample, 1, 0)[0].tolist()).replace("|", "/")
         steps, seconds = trained(meta)
         lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {seconds:.0f} | {steps} | "
                      f"{nats / math.log(2):.3f} | {how} | `{sample}` |")
