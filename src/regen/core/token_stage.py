@@ -10,6 +10,7 @@ from typing import Any
 
 import torch
 
+from regen.core.errors import ConfigError
 from regen.core.space import Space
 from regen.core.stage import Stage
 from regen.nn.prefix_transformer import PrefixARTransformer
@@ -102,4 +103,7 @@ class TokenARStage(Stage):
 
 def token_stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:
     """A TokenARStage from `src` to `dst` of the size `net`."""
+    if net.copy and src.vocab > dst.vocab:
+        raise ConfigError(f"copy: true needs the condition's tokens among the output's ({src.describe()} -> "
+                          f"{dst.describe()}); set copy: false for this stage")
     return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout, copy=net.copy)
