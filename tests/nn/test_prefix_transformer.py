@@ -30,8 +30,29 @@ def test_copy_head_gives_log_probabilities() -> None:
     net = PrefixARTransformer(50, 3, 60, 5, d_model=16, layers=1, heads=2, copy=True)
     logp = net.logits(torch.randint(0, 50, (4, 3)), torch.randint(0, 60, (4, 5)))
     assert logp.shape == (4, 5, 60) and torch.allclose(logp.exp().sum(-1), torch.ones(4, 5), atol=1e-5)
-    with pytest.raises(ValueError, match="copy head"):
-        PrefixARTransformer(70, 3, 60, 5, copy=True)
+
+
+def test_copy_head_never_points_at_prefix_ids_outside_the_target_vocabulary() -> None:
+    torch.manual_seed(0)
+    net = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2, copy=True).eval()
+    net.copy_gate.bias.data.fill_(-30.0)  # all mass on the pointer
+    prefix = torch.tensor([[65, 7, 69]])  # slot-like ids 65 and 69 cannot be copied; 7 can
+    logp = net.logits(prefix, torch.zeros(1, 5, dtype=torch.long))
+    assert torch.allclose(logp.exp().sum(-1), torch.ones(1, 5), atol=1e-5)
+    assert (logp[..., 7].exp() > 0.99).all()
+
+
+def test_tied_table_is_shared_by_prefix_target_and_output() -> None:
+    net = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2, tie=True)
+    untied = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2)
+    names = set(net.state_dict())
+    assert "target_embed.weight" in names and not any(n.startswith(("prefix_embed", "head.")) for n in names)
+    assert net.target_embed.weight.shape == (71, 16)  # max(prefix, target) ids + the start token
+    assert sum(p.numel() for p in net.parameters()) < sum(p.numel() for p in untied.parameters())
+    prefix, target = torch.randint(0, 70, (2, 3)), torch.randint(0, 60, (2, 5))
+    net.nll(prefix, target).backward()
+    assert net.target_embed.weight.grad[prefix.flatten()].abs().sum() > 0
+    assert net.generate(prefix).shape == (2, 5)
 
 
 def test_copy_head_copies_tokens_never_seen_in_training() -> None:

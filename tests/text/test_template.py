@@ -98,14 +98,3 @@ def test_train_sample_and_evaluate(config: str, tmp_path: Path) -> None:
                            ("firmament darkness Pharez lightning", "at most 3"), ("  ", "no keywords")]:
         result = CliRunner().invoke(app, ["text", "from-keywords", words, "--model", str(ckpt)])
         assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output, result.output
-
-
-def test_copy_on_a_stage_whose_condition_is_not_its_output_is_a_one_line_error(tmp_path: Path) -> None:
-    from typer.testing import CliRunner
-
-    from regen.cli.main import app
-
-    result = CliRunner().invoke(app, ["train", "text/template-tiny", "--set", "model.renderer.copy=true",
-                                      "--run-dir", str(tmp_path / "run"), "--set", "trainer.progress=false"])
-    assert result.exit_code != 0 and "copy: false" in result.output and "Traceback" not in result.output
-    assert not (tmp_path / "run" / "checkpoint").exists()

@@ -10,7 +10,6 @@ from typing import Any
 
 import torch
 
-from regen.core.errors import ConfigError
 from regen.core.space import Space
 from regen.core.stage import Stage
 from regen.nn.prefix_transformer import PrefixARTransformer
@@ -19,13 +18,15 @@ from regen.nn.prefix_transformer import PrefixARTransformer
 @dataclass
 class NetConfig:
     """Size of a prefix autoregressive transformer; `copy` adds a pointer head onto the condition's
-    tokens (only where condition ids are output ids, e.g. keywords -> sentence)."""
+    tokens and `tie` shares one table between condition tokens, output tokens and the output layer
+    (both only where condition ids are output ids, e.g. keywords -> sentence)."""
 
     d_model: int = 64
     layers: int = 2
     heads: int = 4
     dropout: float = 0.1
     copy: bool = False
+    tie: bool = False
 
 
 def alignment(src: Space, dst: Space) -> torch.Tensor | None:
@@ -58,7 +59,7 @@ class TokenARStage(Stage):
 
     def __init__(self, input_space: Space, output_space: Space, d_model: int = 64, layers: int = 2,
                  heads: int = 4, dropout: float = 0.1, aligned: torch.Tensor | None = None,
-                 copy: bool = False) -> None:
+                 copy: bool = False, tie: bool = False) -> None:
         super().__init__()
         for space in (input_space, output_space):
             if space.kind != "discrete":
@@ -67,7 +68,7 @@ class TokenARStage(Stage):
         self.net = PrefixARTransformer(input_space.vocab, max(1, math.prod(input_space.shape)),
                                        output_space.vocab, math.prod(output_space.shape), d_model, layers, heads,
                                        dropout, alignment(input_space, output_space) if aligned is None else aligned,
-                                       copy)
+                                       copy, tie)
 
     @property
     def input_space(self) -> Space:
@@ -103,7 +104,4 @@ class TokenARStage(Stage):
 
 def token_stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:
     """A TokenARStage from `src` to `dst` of the size `net`."""
-    if net.copy and src.vocab > dst.vocab:
-        raise ConfigError(f"copy: true needs the condition's tokens among the output's ({src.describe()} -> "
-                          f"{dst.describe()}); set copy: false for this stage")
-    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout, copy=net.copy)
+    return TokenARStage(src, dst, net.d_model, net.layers, net.heads, net.dropout, copy=net.copy, tie=net.tie)

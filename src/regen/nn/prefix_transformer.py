@@ -45,52 +45,62 @@ class PrefixARTransformer(nn.Module):
     aligned: optional (target_len,) prefix positions; when given, target position t
     also receives the embedding of prefix[aligned[t]] (e.g. the coarse grid cell
     that covers pixel t), which makes spatial conditioning easy to learn.
-    copy: a pointer head (See et al. 2017) for prefixes whose ids are target ids (keywords
-    -> sentence): P(token) = g * P_vocab(token) + (1 - g) * (attention on the prefix
-    positions holding that token), so copying a word needs no per-word learning.
+    copy: a pointer head (See et al. 2017) for prefixes whose ids below target_vocab are target
+    ids (keywords -> sentence, template -> sentence): P(token) = g * P_vocab(token) + (1 - g) *
+    (attention on the prefix positions holding that token), so copying a word needs no per-word
+    learning; prefix ids >= target_vocab (a template's slot classes) are never pointed at.
+    tie: one embedding table for prefix tokens (also where `aligned` reads them), target tokens
+    and the output layer (Press & Wolf 2017), for prefixes that share the target's ids; it has
+    max(prefix_vocab, target_vocab) rows plus the start token.
     """
 
     def __init__(self, prefix_vocab: int, prefix_len: int, target_vocab: int, target_len: int,
                  d_model: int = 64, layers: int = 2, heads: int = 4, dropout: float = 0.1,
-                 aligned: torch.Tensor | None = None, copy: bool = False) -> None:
+                 aligned: torch.Tensor | None = None, copy: bool = False, tie: bool = False) -> None:
         super().__init__()
-        if copy and prefix_vocab > target_vocab:
-            raise ValueError(f"a copy head needs prefix ids inside the target vocabulary ({prefix_vocab} > {target_vocab})")
         self.prefix_len, self.target_len, self.target_vocab = prefix_len, target_len, target_vocab
-        self.prefix_embed = nn.Embedding(prefix_vocab, d_model)
-        self.target_embed = nn.Embedding(target_vocab + 1, d_model)  # + start token
+        self.start = max(prefix_vocab, target_vocab) if tie else target_vocab  # the start token's id
+        self.prefix_embed = None if tie else nn.Embedding(prefix_vocab, d_model)
+        self.target_embed = nn.Embedding(self.start + 1, d_model)
         self.position = nn.Parameter(torch.randn(prefix_len + target_len, d_model) * 0.02)
         self.blocks = nn.ModuleList(Block(d_model, heads, dropout) for _ in range(layers))
         self.norm = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, target_vocab)
+        self.head = None if tie else nn.Linear(d_model, target_vocab)
+        self.head_bias = nn.Parameter(torch.zeros(target_vocab)) if tie else None
+        if tie:  # small initial output logits (the table is the output layer too)
+            nn.init.normal_(self.target_embed.weight, std=0.02)
         total = prefix_len + target_len
         allowed = torch.ones(total, total, dtype=torch.bool).tril()
         allowed[:, :prefix_len] = True
         self.register_buffer("allowed", allowed, persistent=False)
-        self.aligned_embed = nn.Embedding(prefix_vocab, d_model) if aligned is not None else None
-        if aligned is not None:
-            self.register_buffer("aligned", aligned.long(), persistent=False)
+        self.aligned_embed = nn.Embedding(prefix_vocab, d_model) if aligned is not None and not tie else None
+        self.register_buffer("aligned", None if aligned is None else aligned.long(), persistent=False)
         self.copy_query = nn.Linear(d_model, d_model) if copy else None
         self.copy_gate = nn.Linear(d_model, 1) if copy else None
 
     def logits(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits: (batch, target_len, target_vocab); position t sees target_<t."""
-        start = torch.full_like(target[:, :1], self.target_vocab)
+        start = torch.full_like(target[:, :1], self.start)
         shifted = torch.cat([start, target[:, :-1]], dim=1)
         return self._forward(prefix, shifted)
 
     def _forward(self, prefix: torch.Tensor, shifted: torch.Tensor) -> torch.Tensor:
         length = self.prefix_len + shifted.shape[1]
         target = self.target_embed(shifted)
-        if self.aligned_embed is not None:
-            target = target + self.aligned_embed(prefix[:, self.aligned[:shifted.shape[1]]])
-        h = torch.cat([self.prefix_embed(prefix), target], dim=1) + self.position[:length]
+        prefix_embed = self.target_embed if self.prefix_embed is None else self.prefix_embed
+        if self.aligned is not None:
+            aligned_embed = prefix_embed if self.aligned_embed is None else self.aligned_embed
+            target = target + aligned_embed(prefix[:, self.aligned[:shifted.shape[1]]])
+        h = torch.cat([prefix_embed(prefix), target], dim=1) + self.position[:length]
         allowed = self.allowed[:length, :length]
         for block in self.blocks:
             h = block(h, allowed)
         h = self.norm(h)
         out = h[:, self.prefix_len:]
-        logits = self.head(out)
+        if self.head is None:
+            logits = F.linear(out, self.target_embed.weight[:self.target_vocab], self.head_bias)
+        else:
+            logits = self.head(out)
         if self.copy_query is None:
             return logits
         return self._with_copy(logits, out, h[:, :self.prefix_len], prefix)
@@ -99,8 +109,10 @@ class PrefixARTransformer(nn.Module):
                    prefix: torch.Tensor) -> torch.Tensor:
         """Log-probabilities (batch, T, target_vocab) of the vocabulary/pointer mixture; `out` (batch, T, d)
         the target states, `keys` (batch, prefix_len, d) the prefix states."""
-        attn = (self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5).softmax(-1)  # (B, T, P)
-        index = prefix.unsqueeze(1).expand(-1, out.shape[1], -1)
+        scores = self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5  # (B, T, P)
+        copyable = (prefix < self.target_vocab).unsqueeze(1)
+        attn = scores.masked_fill(~copyable, torch.finfo(scores.dtype).min).softmax(-1) * copyable
+        index = prefix.clamp_max(self.target_vocab - 1).unsqueeze(1).expand(-1, out.shape[1], -1)
         pointed = torch.zeros_like(logits).scatter_add_(-1, index, attn)
         gate = self.copy_gate(out)  # log g = logsigmoid(gate), log(1 - g) = logsigmoid(-gate)
         return torch.logaddexp(F.logsigmoid(gate) + logits.log_softmax(-1),
@@ -114,7 +126,7 @@ class PrefixARTransformer(nn.Module):
     @torch.no_grad()
     def generate(self, prefix: torch.Tensor, temperature: float = 1.0, top_k: int = 0) -> torch.Tensor:
         """Sample targets left to right: (batch, target_len)."""
-        out = torch.full((prefix.shape[0], 1), self.target_vocab, dtype=torch.long, device=prefix.device)
+        out = torch.full((prefix.shape[0], 1), self.start, dtype=torch.long, device=prefix.device)
         for t in range(self.target_len):
             logits = filter_logits(self._forward(prefix, out)[:, t], max(temperature, 1e-5), top_k)
             nxt = torch.multinomial(logits.softmax(-1), 1)
