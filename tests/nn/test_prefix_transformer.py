@@ -3,7 +3,6 @@ seen in training (a plain head has to learn every token's copy on its own)."""
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from regen.nn.prefix_transformer import PrefixARTransformer

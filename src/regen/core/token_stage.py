@@ -12,6 +12,7 @@ import torch
 
 from regen.core.space import Space
 from regen.core.stage import Stage
+from regen.iterative.token_sampling import draw_tokens
 from regen.nn.prefix_transformer import PrefixARTransformer
 
 
@@ -97,9 +98,7 @@ class TokenARStage(Stage):
     def teacher_forced(self, cond: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Each position drawn from P(target_t | true target_<t, cond): aligned with `target`."""
         flat = target.reshape(target.shape[0], -1)
-        probs = self.net.logits(self._prefix(cond), flat).softmax(-1)
-        draws = torch.multinomial(probs.reshape(-1, probs.shape[-1]), 1)
-        return draws.view_as(target)
+        return draw_tokens(self.net.logits(self._prefix(cond), flat)).view_as(target)
 
 
 def token_stage(src: Space, dst: Space, net: NetConfig) -> TokenARStage:

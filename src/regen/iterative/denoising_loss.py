@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from regen.iterative.corruption import corrupt, draw_known_mask
+from regen.iterative.token_sampling import draw_tokens
 
 Denoiser = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -93,8 +94,7 @@ def denoising_loss(net: Denoiser, target: torch.Tensor, vocab: int, spec: Denois
         out[f"nll_{t + 1}"] = (ce.detach() * (~known)).sum() / n_corrupt
         if t + 1 < spec.unroll:
             with torch.no_grad():
-                probs = logits.detach().float().softmax(-1).reshape(-1, logits.shape[-1])
-                sample = torch.multinomial(probs, 1, generator=generator).view_as(target)
+                sample = draw_tokens(logits.detach(), generator)
             x = torch.where(known, target, sample) if spec.mask_input else sample
     out["loss"] = total / spec.unroll
     out["masked_fraction"] = (~known).float().mean()

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from regen.iterative.token_sampling import filter_logits
+from regen.iterative.token_sampling import draw_tokens, filter_logits
 
 
 class Block(nn.Module):
@@ -129,6 +129,5 @@ class PrefixARTransformer(nn.Module):
         out = torch.full((prefix.shape[0], 1), self.start, dtype=torch.long, device=prefix.device)
         for t in range(self.target_len):
             logits = filter_logits(self._forward(prefix, out)[:, t], max(temperature, 1e-5), top_k)
-            nxt = torch.multinomial(logits.softmax(-1), 1)
-            out = torch.cat([out, nxt], dim=1)
+            out = torch.cat([out, draw_tokens(logits).unsqueeze(1)], dim=1)
         return out[:, 1:]

@@ -26,7 +26,7 @@ from sklearn.cluster import KMeans
 
 from regen.core.abstraction import Abstraction
 from regen.core.space import Space
-from regen.text.vocabulary import SPECIALS, Vocabulary
+from regen.text.vocabulary import Vocabulary
 
 
 def template_words(words: list[str], classes: int) -> list[str]:

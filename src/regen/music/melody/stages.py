@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from regen.core.token_stage import NetConfig, TokenARStage
-from regen.iterative.token_sampling import filter_logits
+from regen.iterative.token_sampling import draw_tokens, filter_logits
 from regen.music.melody.segments import METERS, bar_ticks
 from regen.music.melody.tokens import KINDS, LYRICS, NOTES, PAD, PREFIX, SLOTS, TEMPLATE, TokenVocab
 
@@ -155,5 +155,5 @@ class MelodyStage(TokenARStage):
             if drawn.any():
                 logits = self.net.logits(cond[drawn], out[drawn, : t + 1])[:, t].masked_fill(~mask[drawn, t], _BLOCKED)
                 z = filter_logits(logits, max(temperature, 1e-5), top_k)
-                out[drawn, t] = torch.multinomial(z.softmax(-1), 1).squeeze(-1)
+                out[drawn, t] = draw_tokens(z)
         return out
