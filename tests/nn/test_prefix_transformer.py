@@ -31,6 +31,17 @@ def test_copy_head_gives_log_probabilities() -> None:
     assert logp.shape == (4, 5, 60) and torch.allclose(logp.exp().sum(-1), torch.ones(4, 5), atol=1e-5)
 
 
+def test_nll_and_sampling_agree_with_the_teacher_forced_distribution() -> None:
+    torch.manual_seed(0)
+    for copy in (False, True):
+        net = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2, copy=copy, tie=copy).eval()
+        prefix, target = torch.randint(0, 70, (4, 3)), torch.randint(0, 60, (4, 5))
+        expected = torch.nn.functional.cross_entropy(net.logits(prefix, target).reshape(-1, 60), target.flatten())
+        assert torch.allclose(net.nll(prefix, target), expected, atol=1e-5)
+        greedy = net.generate(prefix, temperature=1e-6)  # each step reads the last position only
+        assert torch.equal(net.logits(prefix, greedy).argmax(-1), greedy)
+
+
 def test_copy_head_never_points_at_prefix_ids_outside_the_target_vocabulary() -> None:
     torch.manual_seed(0)
     net = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2, copy=True).eval()

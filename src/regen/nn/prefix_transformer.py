@@ -84,7 +84,8 @@ class PrefixARTransformer(nn.Module):
         shifted = torch.cat([start, target[:, :-1]], dim=1)
         return self._forward(prefix, shifted)
 
-    def _forward(self, prefix: torch.Tensor, shifted: torch.Tensor) -> torch.Tensor:
+    def _states(self, prefix: torch.Tensor, shifted: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(target states (batch, T, d), prefix states (batch, prefix_len, d)) for inputs `shifted` (batch, T)."""
         length = self.prefix_len + shifted.shape[1]
         target = self.target_embed(shifted)
         prefix_embed = self.target_embed if self.prefix_embed is None else self.prefix_embed
@@ -96,38 +97,54 @@ class PrefixARTransformer(nn.Module):
         for block in self.blocks:
             h = block(h, allowed)
         h = self.norm(h)
-        out = h[:, self.prefix_len:]
+        return h[:, self.prefix_len:], h[:, :self.prefix_len]
+
+    def _vocab_logits(self, out: torch.Tensor) -> torch.Tensor:
+        """The vocabulary head: (batch, T, d) -> (batch, T, target_vocab)."""
         if self.head is None:
-            logits = F.linear(out, self.target_embed.weight[:self.target_vocab], self.head_bias)
-        else:
-            logits = self.head(out)
+            return F.linear(out, self.target_embed.weight[:self.target_vocab], self.head_bias)
+        return self.head(out)
+
+    def _forward(self, prefix: torch.Tensor, shifted: torch.Tensor, last: bool = False) -> torch.Tensor:
+        """Logits (batch, T, target_vocab), log-probabilities with a copy head; `last`: the last position only."""
+        out, keys = self._states(prefix, shifted)
+        out = out[:, -1:] if last else out
+        logits = self._vocab_logits(out)
         if self.copy_query is None:
             return logits
-        return self._with_copy(logits, out, h[:, :self.prefix_len], prefix)
-
-    def _with_copy(self, logits: torch.Tensor, out: torch.Tensor, keys: torch.Tensor,
-                   prefix: torch.Tensor) -> torch.Tensor:
-        """Log-probabilities (batch, T, target_vocab) of the vocabulary/pointer mixture; `out` (batch, T, d)
-        the target states, `keys` (batch, prefix_len, d) the prefix states."""
-        scores = self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5  # (B, T, P)
-        copyable = (prefix < self.target_vocab).unsqueeze(1)
-        attn = scores.masked_fill(~copyable, torch.finfo(scores.dtype).min).softmax(-1) * copyable
+        attn, gate = self._pointer(out, keys, prefix)
         index = prefix.clamp_max(self.target_vocab - 1).unsqueeze(1).expand(-1, out.shape[1], -1)
         pointed = torch.zeros_like(logits).scatter_add_(-1, index, attn)
-        gate = self.copy_gate(out)  # log g = logsigmoid(gate), log(1 - g) = logsigmoid(-gate)
         return torch.logaddexp(F.logsigmoid(gate) + logits.log_softmax(-1),
                                F.logsigmoid(-gate) + pointed.clamp_min(1e-30).log())
 
+    def _pointer(self, out: torch.Tensor, keys: torch.Tensor, prefix: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Attention (batch, T, prefix_len) of the target states `out` on the copyable prefix positions, and
+        the gate logit (batch, T, 1): log g = logsigmoid(gate), log(1 - g) = logsigmoid(-gate)."""
+        scores = self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5
+        copyable = (prefix < self.target_vocab).unsqueeze(1)
+        attn = scores.masked_fill(~copyable, torch.finfo(scores.dtype).min).softmax(-1) * copyable
+        return attn, self.copy_gate(out)
+
     def nll(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        """Mean negative log-likelihood per target token (scalar, in nats)."""
-        logits = self.logits(prefix, target)
-        return F.cross_entropy(logits.reshape(-1, self.target_vocab), target.reshape(-1))
+        """Mean negative log-likelihood per target token (scalar, in nats). With a copy head, only the
+        targets' probabilities are formed (no (batch, T, vocab) mixture)."""
+        start = torch.full_like(target[:, :1], self.start)
+        out, keys = self._states(prefix, torch.cat([start, target[:, :-1]], dim=1))
+        logits = self._vocab_logits(out)
+        if self.copy_query is None:
+            return F.cross_entropy(logits.reshape(-1, self.target_vocab), target.reshape(-1))
+        vocab = logits.gather(-1, target.unsqueeze(-1)).squeeze(-1) - logits.logsumexp(-1)
+        attn, gate = self._pointer(out, keys, prefix)
+        pointed = (attn * (prefix.unsqueeze(1) == target.unsqueeze(-1))).sum(-1)
+        gate = gate.squeeze(-1)
+        return -torch.logaddexp(F.logsigmoid(gate) + vocab, F.logsigmoid(-gate) + pointed.clamp_min(1e-30).log()).mean()
 
     @torch.no_grad()
     def generate(self, prefix: torch.Tensor, temperature: float = 1.0, top_k: int = 0) -> torch.Tensor:
         """Sample targets left to right: (batch, target_len)."""
         out = torch.full((prefix.shape[0], 1), self.start, dtype=torch.long, device=prefix.device)
         for t in range(self.target_len):
-            logits = filter_logits(self._forward(prefix, out)[:, t], max(temperature, 1e-5), top_k)
+            logits = filter_logits(self._forward(prefix, out, last=True)[:, 0], max(temperature, 1e-5), top_k)
             out = torch.cat([out, draw_tokens(logits).unsqueeze(1)], dim=1)
         return out[:, 1:]
