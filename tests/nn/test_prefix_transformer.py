@@ -42,11 +42,11 @@ def test_nll_and_sampling_agree_with_the_teacher_forced_distribution() -> None:
         assert torch.equal(net.logits(prefix, greedy).argmax(-1), greedy)
 
 
-def test_copy_head_never_points_at_prefix_ids_outside_the_target_vocabulary() -> None:
+def test_copy_head_never_points_at_padding_or_ids_outside_the_target_vocabulary() -> None:
     torch.manual_seed(0)
     net = PrefixARTransformer(70, 3, 60, 5, d_model=16, layers=1, heads=2, copy=True).eval()
     net.copy_gate.bias.data.fill_(-30.0)  # all mass on the pointer
-    prefix = torch.tensor([[65, 7, 69]])  # slot-like ids 65 and 69 cannot be copied; 7 can
+    prefix = torch.tensor([[65, 7, 0]])  # a slot-like id 65 and padding 0 cannot be copied; 7 can
     logp = net.logits(prefix, torch.zeros(1, 5, dtype=torch.long))
     assert torch.allclose(logp.exp().sum(-1), torch.ones(1, 5), atol=1e-5)
     assert (logp[..., 7].exp() > 0.99).all()

@@ -48,7 +48,8 @@ class PrefixARTransformer(nn.Module):
     copy: a pointer head (See et al. 2017) for prefixes whose ids below target_vocab are target
     ids (keywords -> sentence, template -> sentence): P(token) = g * P_vocab(token) + (1 - g) *
     (attention on the prefix positions holding that token), so copying a word needs no per-word
-    learning; prefix ids >= target_vocab (a template's slot classes) are never pointed at.
+    learning; id 0 (padding) and prefix ids >= target_vocab (a template's slot classes) are never
+    pointed at.
     tie: one embedding table for prefix tokens (also where `aligned` reads them), target tokens
     and the output layer (Press & Wolf 2017), for prefixes that share the target's ids; it has
     max(prefix_vocab, target_vocab) rows plus the start token.
@@ -122,7 +123,7 @@ class PrefixARTransformer(nn.Module):
         """Attention (batch, T, prefix_len) of the target states `out` on the copyable prefix positions, and
         the gate logit (batch, T, 1): log g = logsigmoid(gate), log(1 - g) = logsigmoid(-gate)."""
         scores = self.copy_query(out) @ keys.transpose(1, 2) / keys.shape[-1] ** 0.5
-        copyable = (prefix < self.target_vocab).unsqueeze(1)
+        copyable = ((prefix > 0) & (prefix < self.target_vocab)).unsqueeze(1)
         attn = scores.masked_fill(~copyable, torch.finfo(scores.dtype).min).softmax(-1) * copyable
         return attn, self.copy_gate(out)
 
