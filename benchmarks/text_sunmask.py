@@ -8,7 +8,9 @@ Sections, each appended to RESULTS.md as its own block (pick with --sections):
              seconds and forward passes, validation NLL, sentences per second, BLEU, Self-BLEU; the
              real valid sentences through the same scoring as the reference row.
 - sweep:     the quality/diversity trade-off over temperature (and, for the denoisers, the mask
-             schedule), every model on the same settings; a PNG in the style of Figure 8.2.
+             schedule), every model on the same settings; a PNG in the style of Figure 8.2. Each
+             point is kept under runs/text-sweep-points/, so two processes with different --models
+             and --no-append can share the work before one call with all models writes the table.
 - curve:     the timed snapshots of SUNMASK's run (15/30/60/120 training minutes).
 - influence: word-influence masks (thesis §8.9): one kept word ("famine" or "feast") among free
              slots; the words whose frequency in the samples shifts most between the two.
@@ -28,6 +30,8 @@ Sections, each appended to RESULTS.md as its own block (pick with --sections):
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import math
 import sys
 import time
@@ -40,6 +44,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import add_common_options, emit, run_sections  # noqa: E402
 
+from regen.core.files import atomic_write_text  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS, order_agnostic_nll, validation_nll  # noqa: E402
 from regen.text.corpus import load_corpus  # noqa: E402
@@ -153,11 +158,14 @@ def section_sweep(b: Bench) -> None:
                 if schedule is not None:
                     sampler = replace(sampler, mask_schedule=schedule)
                     label += f", s={schedule}"
-                bleu, sbleu = b.scores(b.sentences(model, sampler, b.args.n)[0])
+                bleu, sbleu = sweep_point(b, path, label, lambda: b.scores(b.sentences(model, sampler, b.args.n)[0]))
                 lines.append(f"| {name} | {label} | {bleu:.2f} | {sbleu:.2f} |")
                 points.setdefault(name, []).append((-bleu, sbleu, label))
                 print(lines[-1], flush=True)
     figure = ROOT / "benchmarks" / "text_bleu_selfbleu.png"
+    if b.args.no_append:  # a worker or smoke run: the points are kept, the table and plot wait for the full call
+        print("\n".join(lines))
+        return
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for name, pts in points.items():
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=name)
@@ -171,6 +179,21 @@ def section_sweep(b: Bench) -> None:
     b.emit("Text: quality/diversity sweep (negative BLEU against Self-BLEU)", lines + [
         "", f"{b.args.n} sentences per point; temperatures {b.args.temperatures}, mask schedules "
             f"{b.args.schedules} (denoisers only); plot: benchmarks/{figure.name}."])
+
+
+def sweep_point(b: Bench, checkpoint: Path, label: str, compute) -> tuple[float, float]:
+    """(BLEU, Self-BLEU) of one sweep point, kept under --runs/text-sweep-points/ by checkpoint, setting
+    and --n: processes given different --models share the work (each with --no-append), and a last
+    call with every model writes the one table and plot from the kept points."""
+    weights = checkpoint / "model.safetensors"
+    stamp = f"{checkpoint.resolve()}|{weights.stat().st_mtime_ns}|{label}|{b.args.n}"
+    store = b.args.runs / "text-sweep-points" / f"{hashlib.sha1(stamp.encode()).hexdigest()[:16]}.json"
+    if store.exists():
+        return tuple(json.loads(store.read_text())["scores"])
+    scores = compute()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(store, json.dumps({"point": stamp, "scores": list(scores)}))
+    return scores
 
 
 def section_curve(b: Bench) -> None:
