@@ -80,3 +80,17 @@ def test_shipped_model_writes_and_infills_sentences() -> None:
     result = CliRunner().invoke(app, ["text", "infill", "And God said ___ ___ light", "--n", "2", "--steps", "8"])
     assert result.exit_code == 0 and all(line.startswith("And God said") for line in result.output.splitlines()
                                          if line.strip()), result.output
+
+
+@pytest.mark.parametrize("name", ["text/template-tiny", "text/template-direct-tiny"])
+def test_shipped_keyword_models_use_their_keywords(name: str) -> None:
+    """The shipped keywords -> sentence models (regeneration, the default of `regen text from-keywords`,
+    and Direct) were built from a clean commit and write the requested words."""
+    from regen.core.assets import resolve_checkpoint
+
+    meta = json.loads((resolve_checkpoint(name) / "meta.json").read_text())
+    assert not meta["git_commit"].endswith("-dirty") and meta["metrics"]["keyword_coverage"] > 0.8
+    result = CliRunner().invoke(app, ["text", "from-keywords", "firmament darkness", "--model", name, "--n", "4"])
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert result.exit_code == 0 and len(lines) == 4, result.output
+    assert sum("firmament" in line and "darkness" in line for line in lines) >= 3, lines

@@ -41,6 +41,7 @@ class TextTask(Task):
     model_config = ModelConfig
     data_config = DataConfig
     sample_config = SamplerConfig
+    demo = "regen.text.demo"
 
     def default_phases(self) -> dict[str, PhaseConfig]:
         return {"model": PhaseConfig()}
