@@ -17,7 +17,7 @@ from regen.train.phases import Phase, run_phases
 TRAINER = TrainerConfig(ckpt_every=5, val_every=5, log_every=1, progress=False)
 
 
-def _phase(keep_best: bool) -> tuple[nn.Module, Phase]:
+def _phase(keep_best: bool, patience: int = 0) -> tuple[nn.Module, Phase]:
     """A line fitted to y = x on training points while validation wants y = -x: validation loss
     rises as training goes on, so the best weights are the earliest validated ones."""
     torch.manual_seed(0)
@@ -27,7 +27,7 @@ def _phase(keep_best: bool) -> tuple[nn.Module, Phase]:
         net.bias.fill_(0.0)
     objective = Objective("toy", lambda b: {"loss": ((net(b["x"]) - b["y"]) ** 2).mean()}, {"net": net}, ["net"])
     x = torch.linspace(-1, 1, 32).unsqueeze(1)
-    config = PhaseConfig(max_steps=23, batch_size=8, lr=0.05, warmup=1, keep_best=keep_best)
+    config = PhaseConfig(max_steps=23, batch_size=8, lr=0.05, warmup=1, keep_best=keep_best, patience=patience)
     return net, Phase("fit", objective, {"x": x, "y": x}, config, valid={"x": x, "y": -x})
 
 
@@ -65,3 +65,17 @@ def test_best_weights_survive_an_interruption(tmp_path):
     net_b, phase_b = _phase(True)
     summaries, _ = run_phases(net_b, [phase_b], TRAINER, tmp_path / "b", seed=0, resume=True)
     assert summaries["fit"]["best_step"] == 5 and torch.equal(net_b.weight, net_a.weight)
+
+
+def test_patience_stops_early_with_the_same_weights(tmp_path):
+    net_a, phase_a = _phase(True)
+    run_phases(net_a, [phase_a], TRAINER, tmp_path / "a", seed=0, resume=False)
+    net_b, phase_b = _phase(True, patience=2)
+    summaries, _ = run_phases(net_b, [phase_b], TRAINER, tmp_path / "b", seed=0, resume=False)
+    valid = [step for step, k, _ in read_loss_log(tmp_path / "b" / "fit" / "metrics.csv") if k == "valid/loss"]
+    assert valid == [5, 10, 15] and summaries["fit"]["steps"] == 15 and summaries["fit"]["stopped_early"]
+    assert summaries["fit"]["best_step"] == 5 and torch.equal(net_b.weight, net_a.weight)
+    again, _ = run_phases(net_b, [phase_b], TRAINER, tmp_path / "b", seed=0, resume=True)
+    assert again["fit"] == summaries["fit"]  # a stopped phase counts as finished on resume
+    with pytest.raises(ValueError, match="keep_best"):
+        PhaseConfig(patience=2)

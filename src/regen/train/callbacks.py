@@ -142,13 +142,16 @@ class BestWeights(L.Callback):
     """Keeps a copy of `parts`' weights at the lowest validation loss seen (every validation, and at
     the end of training a last one of the final weights unless the last step was validated);
     `restore` loads that copy back. The copy rides in the Lightning checkpoint, so a resumed run
-    remembers it."""
+    remembers it. With `patience_steps` > 0 training stops at a validation that many steps or more
+    after the best one (`stopped` says so)."""
 
-    def __init__(self, parts: dict[str, torch.nn.Module]) -> None:
+    def __init__(self, parts: dict[str, torch.nn.Module], patience_steps: int = 0) -> None:
         self.parts = parts
+        self.patience_steps = patience_steps
         self.best, self.step = math.inf, -1
         self.weights: dict[str, dict[str, torch.Tensor]] | None = None
         self._validated = -1
+        self.stopped = False
 
     def _offer(self, loss: float, step: int) -> None:
         self._validated = step
@@ -161,6 +164,8 @@ class BestWeights(L.Callback):
         loss = trainer.callback_metrics.get("valid/loss")
         if loss is not None and not trainer.sanity_checking:
             self._offer(float(loss), trainer.global_step)
+            if self.patience_steps and trainer.global_step - self.step >= self.patience_steps:
+                trainer.should_stop = self.stopped = True
 
     def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
         if self._validated != trainer.global_step:

@@ -61,8 +61,10 @@ class PhaseConfig:
     lr follows a linear warm-up over `warmup` steps, then a cosine decay to
     `lr * min_lr_ratio` at `max_steps`. With `keep_best` (and validation data) the phase ends
     with the trained parts' weights at the lowest validation loss, checked every
-    `trainer.val_every` steps and at the last step, instead of the last weights: early stopping
-    without stopping, for phases that can over-fit a small paired set.
+    `trainer.val_every` steps and at the last step, instead of the last weights, for phases that
+    can over-fit a small paired set; `patience` (> 0, with `keep_best`) also ends the phase once
+    `patience` validations (`patience * trainer.val_every` steps) have passed without a new best
+    (early stopping: the same weights, sooner).
     """
 
     max_steps: int = 1000
@@ -72,7 +74,10 @@ class PhaseConfig:
     warmup: int = 50
     min_lr_ratio: float = 0.1
     keep_best: bool = False
+    patience: int = 0
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ValueError("max_steps and batch_size must be >= 1 and lr > 0")
+        if self.patience < 0 or (self.patience and not self.keep_best):
+            raise ValueError("patience must be >= 0 and needs keep_best: true (0: train to max_steps)")

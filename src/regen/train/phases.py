@@ -54,10 +54,10 @@ def _restore(model: nn.Module, saved: dict[str, torch.Tensor], phase_dir: Path) 
 
 
 def _finished(summary: dict[str, Any], phase: PhaseConfig, trainer_cfg: TrainerConfig) -> bool:
-    """Whether a phase's summary says it is done under the current configs: it reached `max_steps`,
-    or it stopped at its time limit before `max_steps` and the limit has not grown (a summary is
+    """Whether a phase's summary says it is done under the current configs: it reached `max_steps`
+    or stopped early (`patience`), or it stopped at its time limit before `max_steps` and the limit has not grown (a summary is
     written only when training ends normally, never on an interrupt)."""
-    if summary.get("steps", 0) >= phase.max_steps:
+    if summary.get("steps", 0) >= phase.max_steps or summary.get("stopped_early"):
         return True
     limit = summary.get("max_minutes", 0)
     timed_out = bool(summary.get("time_limited", limit))  # summaries before `time_limited` existed: by the limit
@@ -91,7 +91,8 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         callbacks = list(phase.callbacks)
         best = None
         if phase.config.keep_best and phase.valid:
-            best = BestWeights({name: phase.objective.parts[name] for name in phase.objective.trainable})
+            best = BestWeights({name: phase.objective.parts[name] for name in phase.objective.trainable},
+                               phase.config.patience * trainer_cfg.val_every)
             callbacks.append(best)
         if snapshot is not None and trainer_cfg.snapshot_minutes:
             callbacks.append(TimedSnapshots(phase_dir / "snapshots", trainer_cfg.snapshot_minutes,
@@ -110,7 +111,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                    "valid_loss": last_value(losses, "valid/loss") if is_zero else None}
         if best is not None:
             best.restore()
-            summary.update(best_step=best.step, best_valid_loss=round(best.best, 6))
+            summary.update(best_step=best.step, best_valid_loss=round(best.best, 6), stopped_early=best.stopped)
         summaries[phase.name] = summary
         if is_zero:
             trained = {}
