@@ -69,3 +69,23 @@ def test_max_minutes_ends_a_phase_early_and_is_carried_over_a_resume(tmp_path, m
     assert 0 < trainer.global_step < PHASE.max_steps
     again = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0, resume=True)
     assert again.global_step == trainer.global_step  # the budget is spent: nothing more trains
+
+
+def test_train_clock_is_carried_over_a_resume(tmp_path, monkeypatch):
+    """A phase's seconds count the interrupted part up to its checkpoint plus the resumed part."""
+    from regen.train.callbacks import TrainClock
+
+    now = [0.0]
+    monkeypatch.setattr("regen.train.callbacks.time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+
+    class _Tick(L.Callback):  # each batch lasts one second
+        def on_train_batch_end(self, *args) -> None:
+            now[0] += 1.0
+
+    data = {"x": torch.randn(16, 3)}
+    with pytest.raises(SystemExit):
+        fit_objective(_objective(), data, PHASE, TRAINER, tmp_path, seed=0, callbacks=[_Tick(), TrainClock(), _StopAt(7)])
+    now[0] += 100.0  # time between the interrupt and the resume does not count
+    clock = TrainClock()
+    fit_objective(_objective(), data, PHASE, TRAINER, tmp_path, seed=0, resume=True, callbacks=[_Tick(), clock])
+    assert clock.seconds == 12.0

@@ -104,6 +104,29 @@ class SaveOnInterrupt(L.Callback):
                       "rerun the same command with --resume to continue")
 
 
+class TrainClock(L.Callback):
+    """Wall-clock seconds of a phase's training (validation and checkpoints included), carried across
+    resumes in the Lightning checkpoint: the time up to the checkpoint a resumed run continues from
+    counts, the time lost after it does not."""
+
+    def __init__(self) -> None:
+        self.before = 0.0
+        self._start: float | None = None
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        self._start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        return self.before + (0.0 if self._start is None else time.perf_counter() - self._start)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"seconds": self.seconds}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.before = float(state["seconds"])
+
+
 class TimedSnapshots(L.Callback):
     """Calls `save(directory / "<m>min", info)` once the phase has trained for each of `minutes`
     (wall-clock seconds spent in training batches, carried across resumes in the Lightning

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,7 @@ from torch import nn
 from regen.core.errors import RegenError
 from regen.core.files import atomic_path, atomic_write_text
 from regen.core.objective import Objective
-from regen.train.callbacks import BestWeights, TimedSnapshots, last_value
+from regen.train.callbacks import BestWeights, TimedSnapshots, TrainClock, last_value
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.data import Mixture, data_rows
 from regen.train.fit import LAST, fit_objective
@@ -87,8 +86,8 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                 _restore(model, load_file(str(weights)), phase_dir)
                 summaries[phase.name] = done
                 continue
-        started = time.perf_counter()
-        callbacks = list(phase.callbacks)
+        clock = TrainClock()
+        callbacks = [*phase.callbacks, clock]
         best = None
         if phase.config.keep_best and phase.valid:
             best = BestWeights({name: phase.objective.parts[name] for name in phase.objective.trainable},
@@ -103,7 +102,7 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
                                 callbacks=callbacks)
         is_zero = trainer.is_global_zero
         losses = phase_dir / "metrics.csv"
-        summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(time.perf_counter() - started, 2),
+        summary = {"steps": trainer.global_step, "world_size": trainer.world_size, "seconds": round(clock.seconds, 2),
                    "max_minutes": trainer_cfg.max_minutes,
                    "time_limited": bool(trainer_cfg.max_minutes) and trainer.global_step < phase.config.max_steps,
                    "examples": data_rows(phase.data),
