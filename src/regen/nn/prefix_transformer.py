@@ -81,9 +81,11 @@ class PrefixARTransformer(nn.Module):
 
     def logits(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Teacher-forced logits: (batch, target_len, target_vocab); position t sees target_<t."""
-        start = torch.full_like(target[:, :1], self.start)
-        shifted = torch.cat([start, target[:, :-1]], dim=1)
-        return self._forward(prefix, shifted)
+        return self._forward(prefix, self._shifted(target))
+
+    def _shifted(self, target: torch.Tensor) -> torch.Tensor:
+        """The teacher-forced inputs (batch, T): the start token, then target_<T."""
+        return torch.cat([torch.full_like(target[:, :1], self.start), target[:, :-1]], dim=1)
 
     def _states(self, prefix: torch.Tensor, shifted: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(target states (batch, T, d), prefix states (batch, prefix_len, d)) for inputs `shifted` (batch, T)."""
@@ -130,8 +132,7 @@ class PrefixARTransformer(nn.Module):
     def nll(self, prefix: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """Mean negative log-likelihood per target token (scalar, in nats). With a copy head, only the
         targets' probabilities are formed (no (batch, T, vocab) mixture)."""
-        start = torch.full_like(target[:, :1], self.start)
-        out, keys = self._states(prefix, torch.cat([start, target[:, :-1]], dim=1))
+        out, keys = self._states(prefix, self._shifted(target))
         logits = self._vocab_logits(out)
         if self.copy_query is None:
             return F.cross_entropy(logits.reshape(-1, self.target_vocab), target.reshape(-1))
