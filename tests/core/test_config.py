@@ -52,6 +52,9 @@ def test_overrides_apply_yaml_values():
     assert (cfg.inner.max_steps, cfg.inner.lr, cfg.kind, cfg.limit) == (7, 0.1, "b", None)
     with pytest.raises(ConfigError, match="key.path=value"):
         apply_overrides({}, ["nonsense"])
+    assert parse(Outer, apply_overrides({"name": "x"}, ["inner.lr=1e-9"])).inner.lr == 1e-9  # YAML 1.1 gives '1e-9'
+    with pytest.raises(ConfigError, match="must be a number"):
+        parse(Outer, apply_overrides({"name": "x"}, ["inner.lr=1e-x"]))
 
 
 def test_round_trip_through_yaml(tmp_path):

@@ -1,7 +1,9 @@
 """Tiny train -> checkpoint -> sample -> MIDI/MusicXML, plus harmonize/infill/CLI on CPU."""
 
 import json
+
 import numpy as np
+import torch
 import pytest
 from typer.testing import CliRunner
 
@@ -99,3 +101,23 @@ def test_best_of_on_the_command_line(tiny_ckpt, corpus, tmp_path):
     out = runner.invoke(app, ["harmonize", str(path), "--best-of", "2", "--steps", "2", "--model", str(tiny_ckpt),
                               "--out", str(tmp_path / "h")])
     assert out.exit_code == 0 and "grade" in out.output, out.output
+
+
+def test_init_from_starts_at_the_checkpoints_weights(tiny_ckpt, tmp_path):
+    from regen.core.checkpoint import read_checkpoint
+    from regen.core.errors import RegenError
+
+    source = read_checkpoint(tiny_ckpt).tensors
+    tune = TINY + [f"trainer.init_from={tiny_ckpt}", "phases.denoiser.lr=1e-9", "phases.denoiser.max_steps=1",
+                   "data.eval_samples=1"]
+    out = train_run(load_run_config("music/sunmask-transformer-tiny", tune), tmp_path / "run", out=tmp_path / "ckpt",
+                    evaluate=False)
+    tuned = read_checkpoint(out)
+    assert tuned.meta["init_from"]["weights_sha256"] == read_checkpoint(tiny_ckpt).meta["weights_sha256"]
+    assert all(torch.allclose(tuned.tensors[k], v, atol=1e-6) for k, v in source.items())
+    fresh_cfg = load_run_config("music/sunmask-transformer-tiny", TINY + ["seed=5", "phases.denoiser.lr=1e-9"])
+    fresh = read_checkpoint(train_run(fresh_cfg, tmp_path / "fresh", out=tmp_path / "fresh-ckpt", evaluate=False)).tensors
+    assert not all(torch.allclose(fresh[k], v, atol=1e-6) for k, v in source.items())
+    other = ["model.transformer.dim=16" if o.startswith("model.transformer.dim") else o for o in tune]
+    with pytest.raises(RegenError, match="do not fit"):
+        train_run(load_run_config("music/sunmask-transformer-tiny", other), tmp_path / "bad", evaluate=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 import types
 import typing
 from pathlib import Path
@@ -23,6 +24,8 @@ T = TypeVar("T")
 
 
 CONFIG_ROOT = Path(__file__).resolve().parents[1] / "configs"
+
+_SCIENTIFIC = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
 
 
 def config_names() -> list[str]:
@@ -155,6 +158,8 @@ def _convert(tp: Any, value: Any, key: str, where: str) -> Any:
             raise ConfigError(f"{where}: '{name}' must be true or false, got {value!r}")
         return value
     if tp is float:
+        if isinstance(value, str) and _SCIENTIFIC.fullmatch(value.strip()):
+            value = float(value)  # YAML 1.1 reads 1e-9 (no dot) as a string
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{where}: '{name}' must be a number, got {value!r}")
         if not math.isfinite(value):

@@ -22,6 +22,9 @@ class TrainerConfig:
     `weights_dtype` (float32 | float16 | bfloat16) is how checkpoints store their floating-point
     weights; float16 halves a shipped checkpoint, and the model is rounded to it before its final
     evaluation, so the recorded metrics are those of the stored weights.
+    `init_from` (a checkpoint folder or shipped name of the same task and model config) starts the
+    run from that checkpoint's weights instead of a fresh initialisation (fine-tuning, or a second
+    training budget on a shipped model); optimiser and schedule start afresh.
     """
 
     accelerator: str = "cpu"
@@ -39,6 +42,7 @@ class TrainerConfig:
     snapshot_minutes: tuple[float, ...] = ()
     max_minutes: float = 0.0
     weights_dtype: str = "float32"
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         self.snapshot_minutes = tuple(sorted(float(m) for m in self.snapshot_minutes))

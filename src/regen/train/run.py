@@ -12,7 +12,8 @@ from pathlib import Path
 
 import torch
 
-from regen.core.checkpoint import save_checkpoint, update_meta
+from regen.core.assets import resolve_checkpoint
+from regen.core.checkpoint import load_weights, read_checkpoint, save_checkpoint, update_meta
 from regen.core.config import to_dict
 from regen.core.errors import RegenError
 from regen.core.files import check_writable
@@ -36,9 +37,12 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
         raise RegenError(f"--run-dir {run_dir} is an existing file; give a folder")
     seed_everything(cfg.seed)
     model = task.build(cfg)
+    provenance = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed}
+    if cfg.trainer.init_from:
+        provenance["init_from"] = _start_from(model, cfg)
     plan = task.plan(cfg, model, run_dir)
     started = time.perf_counter()
-    provenance = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed, "data": plan.data}
+    provenance["data"] = plan.data
 
     dtype = getattr(torch, cfg.trainer.weights_dtype)
 
@@ -59,3 +63,11 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
         seed_everything(cfg.seed)
         update_meta(path, {"metrics": task.evaluate(cfg, model.eval())})
     return path
+
+
+def _start_from(model: torch.nn.Module, cfg: RunConfig) -> dict:
+    """Load `trainer.init_from`'s weights into `model`; returns what meta.json records of them."""
+    ckpt = read_checkpoint(resolve_checkpoint(cfg.trainer.init_from), task=cfg.task)
+    load_weights(model, ckpt)
+    return {"path": str(cfg.trainer.init_from), "weights_sha256": ckpt.meta.get("weights_sha256"),
+            "git_commit": ckpt.meta.get("git_commit"), "command": ckpt.meta.get("command")}
