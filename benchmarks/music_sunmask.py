@@ -83,10 +83,15 @@ def batch1_seconds(model, sampler) -> float:
 
 
 def budget(meta: dict, cfg) -> tuple[float, float]:
-    """Training seconds and forward passes (steps x batch x unrolled passes) of a checkpoint."""
+    """Training seconds and forward passes (steps x batch x unrolled passes) of a checkpoint, with
+    those of the checkpoints it started from (`trainer.init_from`, same config) added."""
     info = meta.get("snapshot") or meta.get("phases", {}).get("denoiser", {})
     steps = info.get("step", info.get("steps", 0))
     seconds = info.get("train_seconds", info.get("seconds", float("nan")))
+    source = meta.get("init_from")
+    while source:
+        earlier = source["phases"]["denoiser"]
+        steps, seconds, source = steps + earlier["steps"], seconds + earlier["seconds"], source.get("init_from")
     return seconds, steps * cfg.phases["denoiser"].batch_size * PRESETS[cfg.model.objective].unroll
 
 

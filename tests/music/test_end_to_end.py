@@ -113,7 +113,9 @@ def test_init_from_starts_at_the_checkpoints_weights(tiny_ckpt, tmp_path):
     out = train_run(load_run_config("music/sunmask-transformer-tiny", tune), tmp_path / "run", out=tmp_path / "ckpt",
                     evaluate=False)
     tuned = read_checkpoint(out)
-    assert tuned.meta["init_from"]["weights_sha256"] == read_checkpoint(tiny_ckpt).meta["weights_sha256"]
+    first = read_checkpoint(tiny_ckpt).meta
+    assert tuned.meta["init_from"]["weights_sha256"] == first["weights_sha256"]
+    assert tuned.meta["init_from"]["phases"]["denoiser"]["steps"] == first["phases"]["denoiser"]["steps"] == 4
     assert all(torch.allclose(tuned.tensors[k], v, atol=1e-6) for k, v in source.items())
     fresh_cfg = load_run_config("music/sunmask-transformer-tiny", TINY + ["seed=5", "phases.denoiser.lr=1e-9"])
     fresh = read_checkpoint(train_run(fresh_cfg, tmp_path / "fresh", out=tmp_path / "fresh-ckpt", evaluate=False)).tensors

@@ -69,5 +69,8 @@ def _start_from(model: torch.nn.Module, cfg: RunConfig) -> dict:
     """Load `trainer.init_from`'s weights into `model`; returns what meta.json records of them."""
     ckpt = read_checkpoint(resolve_checkpoint(cfg.trainer.init_from), task=cfg.task)
     load_weights(model, ckpt)
-    return {"path": str(cfg.trainer.init_from), "weights_sha256": ckpt.meta.get("weights_sha256"),
-            "git_commit": ckpt.meta.get("git_commit"), "command": ckpt.meta.get("command")}
+    record = {"path": str(cfg.trainer.init_from), **{key: ckpt.meta.get(key) for key in (
+        "weights_sha256", "git_commit", "command", "phases", "train_seconds")}}
+    if "init_from" in ckpt.meta:  # a chain of budgets: compute curves add them up
+        record["init_from"] = ckpt.meta["init_from"]
+    return record
