@@ -31,7 +31,8 @@ def corpus_build(
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Use only the first N sentences."),
     rate: int = typer.Option(22050, "--rate", min=8000, help="Sample rate of the written WAVs."),
     sentences: str = typer.Option("bible", "--sentences", help="bible (the KJV list), everyday (the evaluation "
-                                  "sentences, all held out) or a UTF-8 text file."),
+                                  "sentences, all held out), austen (Lady Susan, a second domain) or a UTF-8 "
+                                  "text file."),
     features: str = typer.Option("logmel-ch4", "--features", help="Mel config for normalisation stats, or 'none'."),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Sentences per synthesiser call."),
     quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),

@@ -79,3 +79,17 @@ def test_kjv_list_is_large_fixed_and_has_a_test_split() -> None:
     assert len(everything) >= 5000
     held = [s for s in everything if s.held_out]
     assert 0.01 < len(held) / len(everything) < 0.04
+
+
+def test_austen_is_a_second_domain_of_clean_prose() -> None:
+    from regen.speech.data.sentences import austen, choose
+
+    prose = austen()
+    assert len(prose) >= 400 and [s.id for s in prose[:3]] == ["A00000", "A00001", "A00002"]
+    assert all(4 <= len(s.text.split()) <= 25 and s.text.upper() != s.text for s in prose)
+    assert not any("Gutenberg" in s.text or s.text.endswith(("Mr.", "Mrs.")) for s in prose)
+    assert any("Mister" in s.normalized for s in prose)  # "Mr. Vernon" stays one sentence
+    kjv = {s.normalized.lower() for s in sentences(2000)}
+    assert not kjv & {s.normalized.lower() for s in prose}
+    chosen, source, _ = choose("austen", 10)
+    assert chosen == prose[:10] and "Lady Susan" in source

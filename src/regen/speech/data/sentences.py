@@ -11,8 +11,11 @@ whatever the limit, the voice or the machine.
 
 `choose(spec)` picks the list a build reads: 'bible' (the KJV list above),
 'everyday' (the evaluation-only everyday-English sentences of
-`regen.speech.data.eval_sets`, one utterance per line, every one held out) or a
-path to a user's text file.
+`regen.speech.data.eval_sets`, one utterance per line, every one held out),
+'austen' (a second domain: Jane Austen's epistolary novel Lady Susan, 1871, the
+Project Gutenberg etext that music21 bundles as its English language sample,
+split and filtered like the KJV and held out by the same hash) or a path to a
+user's text file.
 """
 
 from __future__ import annotations
@@ -36,7 +39,10 @@ MIN_WORDS, MAX_WORDS = 4, 25
 TEST_MODULUS = 50  # 1 in 50 sentences is held out
 EVERYDAY_SOURCE = "everyday English evaluation sentences written for regen (regen.speech.data.eval_sets)"
 EVERYDAY_LICENCE = "text: CC0 (public domain); evaluation only, never trained on"
-SENTENCE_SETS = ("bible", "everyday")
+AUSTEN_SOURCE = ("Jane Austen, Lady Susan (Project Gutenberg etext), via the PyPI package music21 "
+                 "(music21/languageExcerpts/trainingData/en.txt)")
+AUSTEN_LICENCE = "text: public domain; music21 package: BSD"
+SENTENCE_SETS = ("bible", "everyday", "austen")
 
 
 @dataclass(frozen=True)
@@ -136,13 +142,42 @@ def everyday(limit: int | None = None) -> list[Sentence]:
             for i, text in enumerate(everyday_sentences()[:limit])]
 
 
+# sentence ends in novel prose: not after the titles Mr. / Mrs. / Dr. / St.
+_PROSE_SPLIT = re.compile(r"(?<!\bMr\.)(?<!\bMrs\.)(?<!\bDr\.)(?<!\bSt\.)(?<=[.?!])\s+")
+
+
+def austen_path() -> Path:
+    """Location of the Lady Susan etext inside music21; RegenError when it is missing."""
+    spec = importlib.util.find_spec("music21")
+    path = Path(list(spec.submodule_search_locations)[0]) if spec and spec.submodule_search_locations else None
+    path = path / "languageExcerpts" / "trainingData" / "en.txt" if path else None
+    if path is None or not path.is_file():
+        raise RegenError("the 'austen' sentences come with music21 (languageExcerpts/trainingData/en.txt); "
+                         "pip install --force-reinstall music21")
+    return path
+
+
+def austen(limit: int | None = None) -> list[Sentence]:
+    """Sentences of Lady Susan in text order (ids A00000, …), first `limit`: the etext's paragraphs
+    (its Gutenberg lines and the letters' headings left out), unwrapped, split at sentence ends
+    (not after Mr./Mrs./Dr./St.) and filtered as `select` does."""
+    lines = austen_path().read_text(encoding="utf-8").splitlines()
+    body = [line for line in lines if "Project Gutenberg Etext" not in line]
+    paragraphs = " ".join(line.strip() or "\n" for line in body).split("\n")
+    prose = [p for p in paragraphs if p.upper() != p]  # not the letters' capitalised headings
+    texts = [t.strip() for p in prose for t in _PROSE_SPLIT.split(p.replace("--", ", ")) if t.strip()]
+    return [Sentence(f"A{i:05d}", text, norm) for i, (text, norm) in enumerate(select(texts)[:limit])]
+
+
 def choose(spec: str, limit: int | None = None) -> tuple[list[Sentence], str, str]:
-    """(sentences, source, licence) for a build's `--sentences` value: 'bible', 'everyday'
-    or the path of a UTF-8 text file (`from_text_file`; write ./bible for a file of that name)."""
+    """(sentences, source, licence) for a build's `--sentences` value: 'bible', 'everyday',
+    'austen' or the path of a UTF-8 text file (`from_text_file`; write ./bible for a file of that name)."""
     if spec == "bible":
         return sentences(limit), SOURCE, LICENCE
     if spec == "everyday":
         return everyday(limit), EVERYDAY_SOURCE, EVERYDAY_LICENCE
+    if spec == "austen":
+        return austen(limit), AUSTEN_SOURCE, AUSTEN_LICENCE
     if not Path(spec).is_file():
         raise RegenError(f"--sentences takes {' or '.join(SENTENCE_SETS)} or a text file; {spec} is neither")
     try:
