@@ -12,7 +12,8 @@ from torch import nn
 from regen.core.objective import Objective
 from regen.train import PhaseConfig, TrainerConfig
 from regen.train.callbacks import read_loss_log
-from regen.train.phases import Phase, run_phases
+from regen.train.phases import run_phases
+from regen.train.plan import Phase
 
 TRAINER = TrainerConfig(ckpt_every=5, val_every=5, log_every=1, progress=False)
 

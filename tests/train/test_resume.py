@@ -109,7 +109,8 @@ def test_a_phase_stopped_by_its_time_limit_counts_as_finished(tmp_path):
     limit continues it."""
     from dataclasses import replace
 
-    from regen.train.phases import Phase, run_phases
+    from regen.train.phases import run_phases
+    from regen.train.plan import Phase
 
     data = _data()
     net, objective = _objective()
@@ -127,7 +128,8 @@ def test_a_phase_that_reached_max_steps_under_a_time_limit_continues_when_max_st
     """A time limit that was never hit does not make a phase count as finished once `max_steps` grows."""
     from dataclasses import replace
 
-    from regen.train.phases import Phase, run_phases
+    from regen.train.phases import run_phases
+    from regen.train.plan import Phase
 
     data = _data()
     net, objective = _objective()

@@ -17,7 +17,7 @@ from regen.music.config import ChoraleSampling, DataConfig, ModelConfig
 from regen.music.corpus import ChoraleCorpus, load_corpus
 from regen.music.model import ChoraleDenoiser
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 SHIPPED = "music/sunmask-conv-tiny"
 __all__ = ["SHIPPED", "MusicTask", "training_windows", "validation_nll"]

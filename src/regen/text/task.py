@@ -21,7 +21,7 @@ from regen.text.corpus import TextCorpus, load_corpus
 from regen.text.language_model import TextLanguageModel
 from regen.text.model import TextDenoiser
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 
 def split_tensors(cfg: RunConfig, corpus: TextCorpus) -> tuple[torch.Tensor, torch.Tensor]:

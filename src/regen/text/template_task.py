@@ -36,7 +36,7 @@ from regen.text.template import (TemplateAbstraction, fit_template_table, keywor
                                  token_frequency)
 from regen.text.vocabulary import StoredVocabulary, VocabularyOwner
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 
 @dataclass

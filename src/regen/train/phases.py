@@ -4,35 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lightning as L
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
 
 from regen.core.errors import RegenError
 from regen.core.files import atomic_path, atomic_write_text
-from regen.core.objective import Objective
 from regen.train.callbacks import BestWeights, TimedSnapshots, TrainClock, last_value
 from regen.train.config import PhaseConfig, TrainerConfig
-from regen.train.data import Mixture, data_rows
+from regen.train.data import data_rows
 from regen.train.fit import LAST, fit_objective
-
-
-@dataclass
-class Phase:
-    """One phase: an objective, its data (name -> (N, ...) tensors, or a `Mixture` of sources) and its
-    optimisation."""
-
-    name: str
-    objective: Objective
-    data: dict[str, torch.Tensor] | Mixture
-    config: PhaseConfig
-    valid: dict[str, torch.Tensor] | None = None
-    callbacks: list[L.Callback] = field(default_factory=list)
+from regen.train.plan import Phase
 
 
 def _part_prefix(model: nn.Module, part: nn.Module) -> str:

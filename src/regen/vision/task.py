@@ -16,7 +16,7 @@ from regen.core.regenerator import Regenerator
 from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 from regen.vision.abstractions import CLASS_SPACE, IMAGE_SPACE, PoolAbstraction, VQVAEAbstraction
 from regen.vision.assets import load_classifier
 from regen.vision.config import DataConfig, ModelConfig, SampleConfig

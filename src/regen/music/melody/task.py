@@ -34,7 +34,7 @@ from regen.music.melody.segments import Segment, melody_segments
 from regen.music.melody.sources import COLLECTIONS, FOLK, VOCAL
 from regen.music.melody.tokens import decode_notes, lyric_tokens, notes_tokens
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 SHIPPED = "music/melody-tiny"
 VALID_RENDERER = 512

@@ -40,7 +40,7 @@ from regen.speech.tts.data import tts_split
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats
 from regen.train.config import PhaseConfig
 from regen.train.data import Mixture
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 SHIPPED = "speech/asr-tiny"
 """The shipped recogniser: `regen speech transcribe`'s default and the demo's."""

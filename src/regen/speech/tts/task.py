@@ -15,11 +15,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import lightning as L
 import numpy as np
-import torch
 from torch import nn
 
 from regen.core.errors import ConfigError, RegenError
@@ -38,7 +36,7 @@ from regen.speech.tts.repmix import RepMixConfig, RepMixTTS
 from regen.speech.tts.rmelnet import RMelNet, RMelNetConfig
 from regen.speech.vocoder.data import load_items
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 TTSModel = RepMixTTS | RMelNet
 STATS_FILE = "tts_stats.json"
@@ -101,26 +99,6 @@ def training_stats(cfg: RunConfig, items: Sequence[Item], mel: MelConfig, cache:
     return stats
 
 
-class AlignmentSnapshots(L.Callback):
-    """Every `every` optimizer steps, draw the teacher-forced attention of one held-out row."""
-
-    def __init__(self, model: TTSModel, example: dict[str, torch.Tensor], folder: Path, every: int) -> None:
-        self.model, self.example, self.folder, self.every = model, example, folder, every
-
-    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, outputs: Any,
-                           batch: Any, batch_idx: int) -> None:
-        step = trainer.global_step
-        if step % self.every or not trainer.is_global_zero:
-            return
-        was_training = self.model.training
-        self.model.eval()
-        align = self.model.teacher_forced_alignment(self.example)[0]
-        self.model.train(was_training)
-        tokens = int((self.example["cond"][0].abs().sum(-1) > 0).sum())
-        save_alignment_png(self.folder / f"step-{step:06d}.png", align[:, :tokens].cpu().numpy(),
-                           f"teacher-forced attention, step {step}")
-
-
 class TTSTask(Task):
     """Shared training, sampling and evaluation of the text -> speech tasks."""
 
@@ -155,6 +133,8 @@ class TTSTask(Task):
         objective = Objective(cfg.task, lambda batch: model.loss(trim_batch(batch)), {"converter": model},
                               ["converter"], truncation=chunks)
         example = trim_batch({k: v[:1] for k, v in valid.items()})
+        from regen.speech.tts.callbacks import AlignmentSnapshots  # Lightning only when training
+
         snapshots = AlignmentSnapshots(model, example, Path(run_dir) / "alignments", cfg.trainer.val_every)
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train_items), "phrases": len(segments),
                 "spellings": int(train["cond"].shape[1]), "held_out": [i.id for i in held],

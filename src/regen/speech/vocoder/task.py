@@ -29,7 +29,7 @@ from regen.speech.features.mel import MelConfig, load_mel_config, log_mel
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats, segments, split_items
 from regen.speech.vocoder.wavernn import VocoderConfig, VocoderDataConfig, WaveRNNVocoder
 from regen.train.config import PhaseConfig
-from regen.train.phases import Phase
+from regen.train.plan import Phase
 
 CONVERTER = "speech/repmix-tiny"
 
