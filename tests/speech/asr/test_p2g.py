@@ -66,3 +66,14 @@ def test_dictionary_words_round_trip_through_the_full_p2g() -> None:
         script = transcript(sentence, front_end)
         assert p2g.decode(script.prons)[0] == list(script.words)  # words beyond the text: the CMU dictionary
 
+
+
+def test_a_second_text_source_adapts_the_p2g_from_text_alone() -> None:
+    from regen.speech.data.sentences import austen, text_sentences
+
+    kjv, adapted = build_p2g(300), build_p2g(300, 0.0, ("austen",))
+    assert "churchhill" in adapted.lexicon.vocabulary and "churchhill" not in kjv.lexicon.vocabulary
+    assert adapted.lm.logprob("lady", "susan") > kjv.lm.logprob("lady", "susan") + 2.0
+    readable = set(text_sentences("austen"))
+    held = [s.normalized for s in austen() if s.held_out]
+    assert len(held) >= 100 and not readable & set(held)  # the domain's test sentences are never read

@@ -114,3 +114,11 @@ def test_shipped_recogniser_loads_and_is_small() -> None:
     size = sum(p.stat().st_size for p in resolve_checkpoint(SHIPPED).iterdir())
     assert isinstance(model, CTCRecognizer) and cfg.model.units == "phones" and size < 8 * 2**20
     assert meta["git_commit"] and not meta["git_commit"].endswith("dirty") and meta["metrics"]["wer"] < 0.5
+
+
+def test_an_unknown_text_source_is_a_one_line_config_error() -> None:
+    from regen.core.errors import ConfigError
+
+    assert load_run_config("speech/asr-tiny", ["data.text_source=austen"]).data.text_source == "austen"
+    with pytest.raises(ConfigError, match="text_source must be one of bible, austen"):
+        load_run_config("speech/asr-tiny", ["data.text_source=shakespeare"])

@@ -93,3 +93,12 @@ def test_austen_is_a_second_domain_of_clean_prose() -> None:
     assert not kjv & {s.normalized.lower() for s in prose}
     chosen, source, _ = choose("austen", 10)
     assert chosen == prose[:10] and "Lady Susan" in source
+
+
+def test_text_sources_leave_out_held_out_sentences() -> None:
+    from regen.speech.data.sentences import austen, text_sentences
+
+    assert [s.id for s in austen(8) if s.held_out] == ["A00003", "A00007"]
+    assert len(text_sentences("austen")) == sum(not s.held_out for s in austen())
+    with pytest.raises(RegenError, match="unknown text source"):
+        text_sentences("everyday")

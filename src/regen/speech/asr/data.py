@@ -25,6 +25,7 @@ from regen.speech.asr.acoustic import SUBSAMPLING
 from regen.speech.asr.text_encoder import unit_durations
 from regen.speech.asr.units import PHONE_UNITS, transcript, units_of
 from regen.speech.data.load import Item, load_audio
+from regen.speech.data.sentences import TEXT_SOURCES
 from regen.speech.features.mel import MelConfig, log_mel
 from regen.speech.text.mixing import TextFrontEnd
 from regen.speech.tts.data import word_spans
@@ -35,7 +36,9 @@ class ASRDataConfig:
     """corpus: a corpus root or LJSpeech folder; max_seconds: longer utterances are skipped;
     max_utterances: use only the first N training utterances (0: all); stats_utterances: for the
     normalisation statistics; valid_utterances: held-out utterances for the validation loss and
-    `regen evaluate`."""
+    `regen evaluate`; text_sentences: how many sentences text injection reads; text_source: whose
+    ('bible': King James sentences no recording reads; 'austen': Lady Susan, a second domain, for
+    text-only adaptation; its sentences also join the P2G's text)."""
 
     corpus: str = "data/corpus-slt"
     max_seconds: float = 12.0
@@ -43,11 +46,14 @@ class ASRDataConfig:
     stats_utterances: int = 200
     valid_utterances: int = 32
     text_sentences: int = 6000
+    text_source: str = "bible"
 
     def __post_init__(self) -> None:
         if self.max_seconds <= 0 or min(self.max_utterances, self.stats_utterances, self.valid_utterances,
                                         self.text_sentences) < 0:
             raise ValueError("max_seconds must be > 0 and the utterance and sentence counts >= 0")
+        if self.text_source not in TEXT_SOURCES:
+            raise ValueError(f"text_source must be one of {', '.join(TEXT_SOURCES)}")
 
 
 def build_rows(items: Sequence[Item], mel: MelConfig, units: str, front_end: TextFrontEnd | None = None,

@@ -145,11 +145,12 @@ class P2G:
         return words, score
 
 
-def training_texts(limit: int | None = None) -> list[str]:
-    """The text P2G learns from: the King James sentences of the corpus builder, held-out ones removed."""
-    from regen.speech.data.sentences import is_held_out, sentences
+def training_texts(limit: int | None = None, extra: tuple[str, ...] = ()) -> list[str]:
+    """The text P2G learns from: the King James sentences of the corpus builder (first `limit`), then
+    every sentence of the `extra` text sources ('austen'), held-out ones removed."""
+    from regen.speech.data.sentences import text_sentences
 
-    return [s.normalized for s in sentences(limit) if not is_held_out(s.normalized)]
+    return [t for i, source in enumerate(("bible", *extra)) for t in text_sentences(source, None if i else limit)]
 
 
 def english_frequencies(vocabulary: Iterable[str]) -> dict[str, float]:
@@ -164,11 +165,11 @@ def english_frequencies(vocabulary: Iterable[str]) -> dict[str, float]:
 
 
 @lru_cache(maxsize=4)
-def build_p2g(limit: int | None = None, prior_weight: float = 0.0) -> P2G:
-    """The P2G of `training_texts(limit)` and the CMU dictionary, its LM's lower order mixed with
+def build_p2g(limit: int | None = None, prior_weight: float = 0.0, extra: tuple[str, ...] = ()) -> P2G:
+    """The P2G of `training_texts(limit, extra)` and the CMU dictionary, its LM's lower order mixed with
     present-day English word frequencies by `prior_weight` (built once per process, a few seconds)."""
     front_end = TextFrontEnd()
-    scripts: list[Transcript] = [transcript(t, front_end) for t in training_texts(limit)]
+    scripts: list[Transcript] = [transcript(t, front_end) for t in training_texts(limit, extra)]
     counts: Counter[str] = Counter(w for s in scripts for w in s.words)
     prons = {w: strip_stress(p) for w, p in cmu_dictionary().items() if w.replace("'", "").isalpha()}
     prons.update({w: p for s in scripts for w, p in zip(s.words, s.prons)})

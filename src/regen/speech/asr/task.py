@@ -1,8 +1,8 @@
 """The speech-recognition task (`speech-asr`): a CTC acoustic model trained on the corpus's paired
 audio, plus (for phone units, the regeneration route) the P2G of `regen.speech.asr.p2g`, which
 is built from text alone when a transcriber is made and is not part of the weights. With
-`model.text_injection: maestro`, every batch also holds King James sentences that no recording
-of the corpus reads (`data.text_sentences` of them, `model.text_share` of each batch), fed through
+`model.text_injection: maestro`, every batch also holds sentences that no recording of the corpus
+reads (`data.text_sentences` of `data.text_source`, `model.text_share` of each batch), fed through
 the text encoder (Maestro-style text injection); with `slam`, the paired rows also train a
 speech-text matching head (SLAM-lite).
 
@@ -30,7 +30,8 @@ from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
 from regen.speech.asr.acoustic import ASRConfig, CTCRecognizer
 from regen.speech.asr.data import ASRDataConfig, build_rows, text_rows
-from regen.speech.asr.p2g import build_p2g, training_texts
+from regen.speech.asr.p2g import build_p2g
+from regen.speech.data.sentences import text_sentences
 from regen.speech.asr.transcriber import Heard, Transcriber
 from regen.speech.asr.units import transcript
 from regen.speech.data.load import Item, load_audio
@@ -78,11 +79,13 @@ def asr_mel(model: ASRConfig) -> MelConfig:
 
 
 def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
-    """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences`)."""
+    """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences` and the
+    sentences of `data.text_source`)."""
     p2g = None
     if cfg.model.units == "phones":
-        p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight), lm_weight=cfg.sample.lm_weight,
-                      edit_weight=cfg.sample.edit_weight)
+        extra = () if cfg.data.text_source == "bible" else (cfg.data.text_source,)
+        p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight, extra),
+                      lm_weight=cfg.sample.lm_weight, edit_weight=cfg.sample.edit_weight)
     return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
 
 
@@ -152,7 +155,7 @@ class ASRTask(Task):
         train_data: dict[str, torch.Tensor] | Mixture = rows
         if injection:
             heard = {i.normalized for i in report.items}
-            texts = [t for t in training_texts() if t not in heard][: cfg.data.text_sentences]
+            texts = [t for t in text_sentences(cfg.data.text_source) if t not in heard][: cfg.data.text_sentences]
             share = cfg.model.text_share
             train_data = Mixture({"paired": rows, "text": text_rows(texts, cfg.model.units)},
                                  {"paired": 1 - share, "text": share})

@@ -14,7 +14,7 @@ whatever the limit, the voice or the machine.
 `regen.speech.data.eval_sets`, one utterance per line, every one held out),
 'austen' (a second domain: Jane Austen's epistolary novel Lady Susan, 1871, the
 Project Gutenberg etext that music21 bundles as its English language sample,
-split and filtered like the KJV and held out by the same hash) or a path to a
+split and filtered like the KJV, every 4th sentence held out) or a path to a
 user's text file.
 """
 
@@ -42,7 +42,9 @@ EVERYDAY_LICENCE = "text: CC0 (public domain); evaluation only, never trained on
 AUSTEN_SOURCE = ("Jane Austen, Lady Susan (Project Gutenberg etext), via the PyPI package music21 "
                  "(music21/languageExcerpts/trainingData/en.txt)")
 AUSTEN_LICENCE = "text: public domain; music21 package: BSD"
+AUSTEN_EVERY = 4  # every 4th Lady Susan sentence is held out: the second domain's speech test set
 SENTENCE_SETS = ("bible", "everyday", "austen")
+TEXT_SOURCES = ("bible", "austen")  # the sets a model may also read as text (everyday is evaluation only)
 
 
 @dataclass(frozen=True)
@@ -160,13 +162,24 @@ def austen_path() -> Path:
 def austen(limit: int | None = None) -> list[Sentence]:
     """Sentences of Lady Susan in text order (ids A00000, …), first `limit`: the etext's paragraphs
     (its Gutenberg lines and the letters' headings left out), unwrapped, split at sentence ends
-    (not after Mr./Mrs./Dr./St.) and filtered as `select` does."""
+    (not after Mr./Mrs./Dr./St.) and filtered as `select` does. Every `AUSTEN_EVERY`-th one is held
+    out (a test set for the domain; the rest is text a model may read)."""
     lines = austen_path().read_text(encoding="utf-8").splitlines()
     body = [line for line in lines if "Project Gutenberg Etext" not in line]
     paragraphs = " ".join(line.strip() or "\n" for line in body).split("\n")
     prose = [p for p in paragraphs if p.upper() != p]  # not the letters' capitalised headings
     texts = [t.strip() for p in prose for t in _PROSE_SPLIT.split(p.replace("--", ", ")) if t.strip()]
-    return [Sentence(f"A{i:05d}", text, norm) for i, (text, norm) in enumerate(select(texts)[:limit])]
+    return [Sentence(f"A{i:05d}", text, norm, evaluation_only=i % AUSTEN_EVERY == AUSTEN_EVERY - 1)
+            for i, (text, norm) in enumerate(select(texts)[:limit])]
+
+
+def text_sentences(source: str, limit: int | None = None) -> list[str]:
+    """Normalised sentences of a text source ('bible' or 'austen') that a model may read as text
+    (held-out ones removed), first `limit` of the source's list."""
+    if source not in TEXT_SOURCES:
+        raise RegenError(f"unknown text source '{source}'; choose {' or '.join(TEXT_SOURCES)}")
+    listed = sentences(limit) if source == "bible" else austen(limit)
+    return [s.normalized for s in listed if not s.held_out]
 
 
 def choose(spec: str, limit: int | None = None) -> tuple[list[Sentence], str, str]:
