@@ -8,7 +8,10 @@ Sections:
   factor, parameters. Sets: the corpus's held-out King James sentences and the everyday-English
   sentences, read by the trained voice (`--eval-corpus`) and, when given, by a voice no model
   heard (`--unseen-corpus`, e.g. `regen speech corpus build --voice festival:kal --sentences
-  everyday --out data/eval-everyday-kal`).
+  everyday --out data/eval-everyday-kal`), and the held-out quarter of a second domain
+  (`--domain-corpus`, Lady Susan read by the trained voice). The adaptation table (thesis 10.1) is
+  that set's rows for a model before and after text-only adaptation (`--set data.text_source=austen`
+  with text injection: the domain's other sentences as text batches, and in the P2G's text).
 - `retrieval`: for text-injection checkpoints, mean-pooled embeddings of speech and of its text at
   the modal encoders' outputs and at the shared encoder's output. Two pools: the first `--pairs`
   training utterances (the thesis' setting; text injection was fitted on these pairs) and every
@@ -59,6 +62,9 @@ class Bench:
             "held-out King James sentences (trained voice)": eval_items("held-out", args.corpus, None, args.limit)[0],
             "everyday English sentences (trained voice)": eval_items("everyday", args.corpus, args.eval_corpus,
                                                                       args.limit)[0]}
+        if args.domain_corpus:  # the second domain's test sentences (held out of text adaptation too)
+            self.sets["Lady Susan sentences (trained voice, second domain)"] = eval_items(
+                "held-out", args.domain_corpus, None, args.limit)[0]
         if args.unseen_corpus:
             from regen.speech.evaluation.tts import everyday_items
 
@@ -158,6 +164,9 @@ def main() -> None:
     parser.add_argument("--eval-corpus", default="data/eval-everyday")
     parser.add_argument("--unseen-corpus", help="everyday sentences read by a voice no model was trained on")
     parser.add_argument("--unseen-voice", default="festival:kal")
+    parser.add_argument("--domain-corpus", help="a second domain read by the trained voice, for text-only "
+                        "adaptation (regen speech corpus build --voice festival:slt --sentences austen --out "
+                        "data/eval-austen); its held-out sentences become a set")
     parser.add_argument("--limit", type=int, default=100, help="first N utterances of each set (0: all)")
     parser.add_argument("--pairs", type=int, default=1000, help="training pairs for the retrieval probes")
     add_common_options(parser)
