@@ -82,8 +82,8 @@ def batch1_seconds(model, sampler) -> float:
     return timed(unconditional, model, sampler, 1, 7)[1]
 
 
-def budget(meta: dict, cfg) -> tuple[float, float]:
-    """Training seconds and forward passes (steps x batch x unrolled passes) of a checkpoint, with
+def budget(meta: dict, cfg) -> tuple[float, int, float]:
+    """Training seconds, steps and forward passes (steps x batch x unrolled passes) of a checkpoint, with
     those of the checkpoints it started from (`trainer.init_from`, same config) added."""
     info = meta.get("snapshot") or meta.get("phases", {}).get("denoiser", {})
     steps = info.get("step", info.get("steps", 0))
@@ -92,7 +92,7 @@ def budget(meta: dict, cfg) -> tuple[float, float]:
     while source:
         earlier = source["phases"]["denoiser"]
         steps, seconds, source = steps + earlier["steps"], seconds + earlier["seconds"], source.get("init_from")
-    return seconds, steps * cfg.phases["denoiser"].batch_size * PRESETS[cfg.model.objective].unroll
+    return seconds, steps, steps * cfg.phases["denoiser"].batch_size * PRESETS[cfg.model.objective].unroll
 
 
 class Bench:
@@ -136,7 +136,7 @@ def section_models(b: Bench) -> None:
         sampler = cfg.sample
         t1 = batch1_seconds(model, sampler)
         grids, tn = sample_grids(model, sampler, n, seed=0)
-        seconds, passes = budget(meta, cfg)
+        seconds, _, passes = budget(meta, cfg)
         label = f"{cfg.name}{note}: {sampler.method}, {sampler.steps} steps"
         lines.append(row([label, f"{meta.get('parameters', 0) / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
                           f"{seconds:.0f}", f"{passes / 1e6:.2f}M", f"{t1:.2f}", f"{tn:.2f}",
@@ -161,14 +161,16 @@ def section_curve(b: Bench) -> None:
     for path in points:
         model, cfg, meta = load_model(path)
         name = cfg.name
-        seconds, passes = budget(meta, cfg)
-        steps = (meta.get("snapshot") or {}).get("step") or meta["phases"]["denoiser"]["steps"]
+        seconds, steps, passes = budget(meta, cfg)
         grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
-        lines.append(row([path.name, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M",
+        label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
+        lines.append(row([label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M",
                           f"{b.valid_nll(model, cfg):.3f}", *grade_cells(grids, b.ref)]))
     b.emit(f"Music: compute curve of {name} ({run})",
            lines + ["", f"{b.args.n} samples per point with the config's sampler; train minutes count time spent "
-                        "in training batches (validation and checkpoints excluded)."])
+                        "in training batches (validation and checkpoints excluded). A point marked + belongs to a "
+                        "run started from an earlier checkpoint's weights (`trainer.init_from`): its step, "
+                        "minutes and forward passes include the earlier run's."])
 
 
 def sampler_grid(base) -> list[tuple[str, object]]:
