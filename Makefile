@@ -47,15 +47,9 @@ image-assets: install clean-tree
 # (python benchmarks/music_sunmask.py --sections curve). Then the Coconet and SUNDAE ablations of the
 # models table, 30 training minutes each, and the lyrics -> melody model (the first run extracts
 # music21's collections, about 20 minutes, then 12 + 12 training minutes).
-# the shipped chorale model: the config's 2-hour run, then a second budget from its weights (3,000 steps, ~70 min)
-MUSIC_MORE = --set phases.denoiser.lr=0.0005 --set phases.denoiser.warmup=100 --set phases.denoiser.max_steps=3000 \
-	--set "trainer.snapshot_minutes=[15,30,60]"
-
 music-assets: install clean-tree
-	rm -rf runs/assets/sunmask-conv-tiny runs/assets/sunmask-conv-tiny-more
-	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny
-	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny-more \
-		--set trainer.init_from=runs/assets/sunmask-conv-tiny/checkpoint $(MUSIC_MORE) \
+	rm -rf runs/assets/sunmask-conv-tiny
+	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
 	for name in coconet-tiny sundae-tiny melody-tiny; do \
 		rm -rf runs/assets/$$name; \
