@@ -123,3 +123,27 @@ def test_init_from_starts_at_the_checkpoints_weights(tiny_ckpt, tmp_path):
     other = ["model.transformer.dim=16" if o.startswith("model.transformer.dim") else o for o in tune]
     with pytest.raises(RegenError, match="do not fit"):
         train_run(load_run_config("music/sunmask-transformer-tiny", other), tmp_path / "bad", evaluate=False)
+
+
+def test_augment_writes_the_best_graded_samples_and_training_reads_them(tiny_ckpt, tmp_path):
+    from regen.core.errors import RegenError
+    from regen.music.augment import load_augmentation
+
+    runner = CliRunner()
+    out = tmp_path / "aug.npz"
+    done = runner.invoke(app, ["augment", "--model", str(tiny_ckpt), "--n", "4", "--keep", "2", "--steps", "2",
+                               "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    grids = load_augmentation(out)
+    with np.load(out, allow_pickle=False) as saved:
+        grades, source = saved["grades"], json.loads(str(saved["source"]))
+    assert grids.shape == (2, 4, 128) and grades[0] <= grades[1] and source["drawn"] == 4
+    ckpt = train_run(load_run_config("music/sunmask-transformer-tiny", TINY + [f"data.augment={out}"]),
+                     tmp_path / "run", out=tmp_path / "ckpt", evaluate=False)
+    meta = json.loads((ckpt / "meta.json").read_text())
+    assert meta["data"]["train_windows"] == 32 + 2 and meta["data"]["augment"] == str(out)
+    bad = runner.invoke(app, ["augment", "--model", str(tiny_ckpt), "--n", "2", "--keep", "3", "--out", str(out)])
+    assert bad.exit_code == 2 and "--keep 3" in bad.output and "Traceback" not in bad.output
+    np.savez(tmp_path / "foreign.npz", grids=np.zeros((2, 3, 5), dtype=np.int16))
+    with pytest.raises(RegenError, match="expected"):
+        load_augmentation(tmp_path / "foreign.npz")

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import List, Optional
 
+import numpy as np
 import typer
 
 from regen.cli.app import App, refuse_output_dir
@@ -116,6 +117,32 @@ def grade_cmd(files: List[str] = typer.Argument(..., help="four-part MusicXML/MI
         detail = "  " + " ".join(f"{k}={g[k]:.2f}" for k in FEATURES) if features else ""
         typer.echo(f"{f}\t{g['grade']:.2f}{detail}")
     typer.echo(f"median\t{float(np.median(grades)):.2f}")
+
+
+@app.command()
+def augment(out: Path = typer.Option(..., "--out", help="the .npz to write (for --set data.augment=FILE)"),
+            n: int = typer.Option(400, "--n", min=1, max=100000, help="samples to draw"),
+            keep: int = typer.Option(80, "--keep", min=1, help="how many of the best-graded to keep"),
+            model: str = ModelOpt, steps: Optional[int] = StepsOpt, temperature: Optional[float] = TempOpt,
+            seed: int = SeedOpt) -> None:
+    """Augmented generative training's data: the model's best-graded of N samples, as extra training
+    windows (`regen train music/... --set data.augment=FILE --set trainer.init_from=MODEL`)."""
+    from regen.core.assets import resolve_checkpoint
+    from regen.core.checkpoint import read_checkpoint
+    from regen.music.augment import best_samples, save_augmentation
+
+    if keep > n:
+        raise RegenError(f"--keep {keep} is more than --n {n}; keep at most as many samples as are drawn")
+    if out.suffix != ".npz":
+        raise RegenError(f"--out {out} must end in .npz")
+    net, sampler = _model_and_sampler(model, steps, temperature, 1)
+    grids, grades = best_samples(net, sampler, n, keep, seed)
+    meta = read_checkpoint(resolve_checkpoint(model)).meta
+    source = {"model": model, "weights_sha256": meta.get("weights_sha256"), "drawn": n, "kept": keep, "seed": seed,
+              "sampler": {k: getattr(sampler, k) for k in ("steps", "temperature", "top_k", "top_p", "typical")}}
+    save_augmentation(out, grids, grades, source)
+    typer.echo(f"kept {keep} of {n} samples (grade {grades[0]:.2f} to {grades[-1]:.2f}, median of all kept "
+               f"{float(np.median(grades)):.2f}) in {out}")
 
 
 @app.command()

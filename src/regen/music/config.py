@@ -19,13 +19,16 @@ class DataConfig:
     """Training windows: 128 steps, cut every `hop` steps, with the 12 transpositions if `transpose`.
 
     `max_windows` (> 0) keeps only the first windows of each split (tests, smoke runs);
-    `eval_samples` unconditional samples are graded by `regen evaluate`.
+    `eval_samples` unconditional samples are graded by `regen evaluate`; `augment`: an .npz of
+    extra training windows written by `regen music augment` (the model's best-graded samples,
+    augmented generative training), appended to the training windows as they are.
     """
 
     hop: int = 128
     transpose: bool = True
     max_windows: int = 0
     eval_samples: int = 4
+    augment: str = ""
 
     def __post_init__(self) -> None:
         if self.hop < 1 or self.max_windows < 0 or self.eval_samples < 1:

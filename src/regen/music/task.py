@@ -24,11 +24,16 @@ __all__ = ["SHIPPED", "MusicTask", "training_windows", "validation_nll"]
 
 
 def training_windows(data: DataConfig, corp: ChoraleCorpus) -> tuple[torch.Tensor, torch.Tensor]:
-    """Train windows (n, 4, 128) (transposed if configured) and untransposed valid windows."""
+    """Train windows (n, 4, 128) (transposed if configured, then any `data.augment` windows) and
+    untransposed valid windows."""
     train = corp.windows("train", hop=data.hop, transpose=data.transpose)
     valid = corp.windows("valid")
     if data.max_windows > 0:
         train, valid = train[:data.max_windows], valid[:data.max_windows]
+    if data.augment:
+        from regen.music.augment import load_augmentation
+
+        train = np.concatenate([train, load_augmentation(data.augment)])
     return torch.from_numpy(train).long(), torch.from_numpy(valid).long()
 
 
@@ -56,7 +61,7 @@ class MusicTask(Task):
         phase = Phase("denoiser", objective, {"target": train}, cfg.phases["denoiser"], {"target": valid})
         data = {"corpus": f"music21 Bach chorales ({len(corp.names)} four-part)",
                 "corpus_fingerprint": corp.fingerprint, "train_fingerprint": fingerprint(train.numpy()),
-                "train_windows": int(len(train))}
+                "train_windows": int(len(train)), **({"augment": cfg.data.augment} if cfg.data.augment else {})}
         return TrainingPlan([phase], data)
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
