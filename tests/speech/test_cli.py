@@ -97,7 +97,7 @@ def test_corpus_build_everyday_records_the_evaluation_sentences(tmp_path: Path) 
 @pytest.mark.parametrize("value", ["nonsense", "Bible", "./"])
 def test_corpus_build_bad_sentences_is_one_line_error(tmp_path: Path, value: str) -> None:
     result = invoke("corpus", "build", "--voice", "espeak:en-us", "--sentences", value, "--out", tmp_path / "c")
-    assert_one_line_error(result, "--sentences takes bible or everyday or a text file")
+    assert_one_line_error(result, "--sentences takes bible, everyday, austen or a text file")
     assert not (tmp_path / "c").exists()
 
 

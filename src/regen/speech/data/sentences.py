@@ -192,7 +192,7 @@ def choose(spec: str, limit: int | None = None) -> tuple[list[Sentence], str, st
     if spec == "austen":
         return austen(limit), AUSTEN_SOURCE, AUSTEN_LICENCE
     if not Path(spec).is_file():
-        raise RegenError(f"--sentences takes {' or '.join(SENTENCE_SETS)} or a text file; {spec} is neither")
+        raise RegenError(f"--sentences takes {', '.join(SENTENCE_SETS)} or a text file; {spec} is neither")
     try:
         chosen = from_text_file(spec, limit)
     except UnicodeDecodeError:
