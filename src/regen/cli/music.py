@@ -28,13 +28,14 @@ OutOpt = typer.Option(..., "--out", help="output folder")
 
 
 def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[float], best_of: Optional[int]):
+    """(network, sampler, the checkpoint's meta)."""
     from regen.core.task import load_model
     from regen.music.tasks import sampler_with
 
     if temperature is not None and not (math.isfinite(temperature) and temperature > 0):
         raise RegenError(f"--temperature must be a positive number, got {temperature}")
-    net, cfg, _ = load_model(model, task="music")
-    return net, sampler_with(cfg.sample, steps, temperature, best_of)
+    net, cfg, meta = load_model(model, task="music")
+    return net, sampler_with(cfg.sample, steps, temperature, best_of), meta
 
 
 def _report(name: str, paths: dict, grade: dict) -> None:
@@ -65,7 +66,7 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
     read = read_score(score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
-    net, sampler = _model_and_sampler(model, steps, temperature, best_of)
+    net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("harmonization", write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"),
@@ -94,7 +95,7 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
         typer.echo(f"note: {w}", err=True)
     parse_bars(bars, -(-read.grid.shape[1] // STEPS_PER_BAR))  # cheap checks before the model loads
     parse_voices(voices)
-    net, sampler = _model_and_sampler(model, steps, temperature, best_of)
+    net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, bars, voices, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
     _report("infill", write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"),
@@ -127,17 +128,14 @@ def augment(out: Path = typer.Option(..., "--out", help="the .npz to write (for 
             seed: int = SeedOpt) -> None:
     """Augmented generative training's data: the model's best-graded of N samples, as extra training
     windows (`regen train music/... --set data.augment=FILE --set trainer.init_from=MODEL`)."""
-    from regen.core.assets import resolve_checkpoint
-    from regen.core.checkpoint import read_checkpoint
     from regen.music.augment import best_samples, save_augmentation
 
     if keep > n:
         raise RegenError(f"--keep {keep} is more than --n {n}; keep at most as many samples as are drawn")
     if out.suffix != ".npz":
         raise RegenError(f"--out {out} must end in .npz")
-    net, sampler = _model_and_sampler(model, steps, temperature, 1)
+    net, sampler, meta = _model_and_sampler(model, steps, temperature, 1)
     grids, grades = best_samples(net, sampler, n, keep, seed)
-    meta = read_checkpoint(resolve_checkpoint(model)).meta
     source = {"model": model, "weights_sha256": meta.get("weights_sha256"), "drawn": n, "kept": keep, "seed": seed,
               "sampler": {k: getattr(sampler, k) for k in ("steps", "temperature", "top_k", "top_p", "typical")}}
     save_augmentation(out, grids, grades, source)

@@ -50,8 +50,6 @@ def best_samples(model: Any, sampler: SamplerConfig, n: int, keep: int, seed: in
 def save_augmentation(path: str | Path, grids: np.ndarray, grades: np.ndarray, source: dict[str, Any]) -> Path:
     """Write `grids` (n, 4, 128), `grades` (n,) and `source` (JSON) to an .npz, atomically."""
     path = Path(path)
-    if path.suffix != ".npz":
-        raise RegenError(f"--out {path} must end in .npz")
     with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, grids=grids.astype(np.int16), grades=grades.astype(np.float64),
                  source=np.asarray(json.dumps(source)))
