@@ -144,6 +144,9 @@ def test_augment_writes_the_best_graded_samples_and_training_reads_them(tiny_ckp
     assert meta["data"]["train_windows"] == 32 + 2 and meta["data"]["augment"] == str(out)
     bad = runner.invoke(app, ["augment", "--model", str(tiny_ckpt), "--n", "2", "--keep", "3", "--out", str(out)])
     assert bad.exit_code == 2 and "--keep 3" in bad.output and "Traceback" not in bad.output
+    wrong = runner.invoke(app, ["augment", "--model", str(tiny_ckpt), "--n", "2", "--keep", "1",
+                                "--out", str(tmp_path / "aug.txt")])
+    assert wrong.exit_code == 2 and "must end in .npz" in wrong.output and not (tmp_path / "aug.txt").exists()
     np.savez(tmp_path / "foreign.npz", grids=np.zeros((2, 3, 5), dtype=np.int16))
     with pytest.raises(RegenError, match="expected"):
         load_augmentation(tmp_path / "foreign.npz")
