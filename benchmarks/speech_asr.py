@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -39,12 +38,11 @@ from results import add_common_options, emit, run_sections  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.speech.asr.acoustic import CTCRecognizer  # noqa: E402
 from regen.speech.asr.probes import asif_retrieval, cosine_retrieval, mean_pool  # noqa: E402
-from regen.speech.asr.task import asr_mel, score_transcripts, transcriber  # noqa: E402
+from regen.speech.asr.task import asr_mel  # noqa: E402
 from regen.speech.asr.units import PHONE_UNITS, transcript  # noqa: E402
 from regen.speech.data.load import Item, load_audio  # noqa: E402
-from regen.speech.evaluation.recognizer import recognizer  # noqa: E402
+from regen.speech.evaluation.asr import HEADER, NOTE, reference_row, system_row  # noqa: E402
 from regen.speech.evaluation.tts import eval_items  # noqa: E402
-from regen.speech.features.measures import word_errors  # noqa: E402
 from regen.speech.features.mel import MelConfig, log_mel  # noqa: E402
 from regen.speech.text.mixing import TextFrontEnd  # noqa: E402
 from regen.speech.tts.data import tts_split  # noqa: E402
@@ -73,34 +71,11 @@ class Bench:
 
     def section_systems(self) -> None:
         for name, items in self.sets.items():
-            refs = [i.normalized for i in items]
-            lines = ["| system | parameters | WER | S | D | I | words | PER | RTF |", "|---|---|---|---|---|---|---|---|---|"]
-            started = time.perf_counter()
-            heard = [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
-            seconds = time.perf_counter() - started
-            e = word_errors(refs, heard)
-            audio = sum(i.seconds for i in items)
-            lines.append(f"| PocketSphinx (en-us, off the shelf) | - | {e.wer:.3f} | {e.substitutions} | {e.deletions} | "
-                         f"{e.insertions} | {e.reference_words} | - | {seconds / audio:.3f} |")
+            lines = [*HEADER, reference_row(items)]
             for label, (model, cfg, meta) in self.models.items():
-                mel = asr_mel(cfg.model)
-                system = transcriber(cfg, model)
-                waves = [load_audio(i, mel.sample_rate) for i in items]
-                started = time.perf_counter()
-                out = system.transcribe(waves)
-                seconds = time.perf_counter() - started
-                s = score_transcripts(refs, out, cfg.model.units)
-                per = f"{s['per']:.3f}" if "per" in s else "-"
-                lines.append(f"| {label} ({cfg.model.units}, {cfg.model.text_injection}) | {meta['parameters']:,} | "
-                             f"{s['wer']:.3f} | {s['substitutions']} | {s['deletions']} | {s['insertions']} | "
-                             f"{s['reference_words']} | {per} | {seconds / audio:.3f} |")
+                lines.append(system_row(label, model, cfg, meta, items))
                 print(lines[-1], flush=True)
-            emit(f"Speech recognition on {len(items)} {name}", lines + [
-                "", "WER: corpus level with jiwer (S + D + I over all sentences / reference words), after "
-                    "normalisation (numbers spelled out, punctuation dropped). PER: the phones heard against the "
-                    "reference transcript's pronunciation (CMU dictionary, stress removed). RTF: transcription "
-                    "seconds / audio seconds on this CPU, the whole set in batches of 16 (the phone models' "
-                    "P2G beam search included)."], self.args.no_append)
+            emit(f"Speech recognition on {len(items)} {name}", lines + ["", NOTE], self.args.no_append)
 
     def embeddings(self, model: CTCRecognizer, items: list[Item], mel_config: MelConfig) -> dict[str, torch.Tensor]:
         """Mean-pooled (N, D) embeddings: speech and text at the modal encoders and at the shared encoder."""

@@ -161,3 +161,15 @@ def test_evaluate_prints_the_input_mode_table(tmp_path: Path, espeak_corpus: Pat
 def test_evaluate_bad_eval_set_is_one_line_error(tmp_path: Path) -> None:
     result = invoke("evaluate", "speech/repmix-tiny", "--eval-set", "bible", "--corpus", tmp_path)
     assert_one_line_error(result, "--eval-set takes held-out or everyday")
+
+
+def test_evaluate_scores_a_recogniser_beside_pocketsphinx(tmp_path: Path, espeak_corpus: Path) -> None:
+    import json
+
+    result = invoke("evaluate", "speech/asr-tiny", "--corpus", espeak_corpus, "--limit", "2",
+                    "--json", tmp_path / "rows.json")
+    assert result.exit_code == 0, result.output
+    reference, system = json.loads((tmp_path / "rows.json").read_text())
+    assert reference["system"].startswith("PocketSphinx") and system["system"].startswith("asr-tiny (phones")
+    assert 0 <= float(system["WER"]) and 0 <= float(system["PER"]) <= 1 and int(system["words"]) > 0
+    assert system["words"] == reference["words"]  # the same recordings

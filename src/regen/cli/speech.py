@@ -9,13 +9,16 @@ import json
 import shutil
 import time
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import numpy as np
 import typer
 
 from regen.cli.app import App, refuse_output_file
 from regen.core.errors import RegenError
+
+if TYPE_CHECKING:
+    from regen.speech.data.load import Item
 
 app = App(help="Speech: corpora, log-mel inversion, text-to-speech (say) and its evaluation on recordings.")
 corpus_app = App(help="Build, check and describe LJSpeech-layout corpora.")
@@ -171,8 +174,8 @@ def say(
 
 @app.command("evaluate")
 def evaluate(
-    checkpoint: str = typer.Argument(..., help="A converter or Direct checkpoint folder or shipped name, e.g. "
-                                     "speech/repmix-tiny."),
+    checkpoint: str = typer.Argument(..., help="A converter, Direct or recogniser (ASR) checkpoint folder or "
+                                     "shipped name, e.g. speech/repmix-tiny or speech/asr-tiny."),
     corpus: Path = typer.Option(Path("data/corpus-slt"), "--corpus", help="The training corpus (held-out "
                                 "sentences, vocabulary)."),
     eval_set: str = typer.Option("held-out", "--eval-set", help="held-out (the corpus's) or everyday."),
@@ -186,7 +189,8 @@ def evaluate(
 ) -> None:
     """MCD (DTW, silence trimmed), alignment success, length ratio and corpus-level recogniser WER
     (with substitutions, deletions, insertions) by input mode, also on sentences with unseen words
-    (and R-MelNet's reranking ablation); each table starts with the recordings themselves."""
+    (and R-MelNet's reranking ablation); each table starts with the recordings themselves. For a
+    recogniser (ASR) checkpoint: its WER and PER on the recordings, beside PocketSphinx's."""
     from regen.core.files import atomic_write_text
     from regen.speech.tts.rmelnet import RMelNet
     from regen.speech.tts.speaker import INPUT_MODES, Speaker
@@ -201,6 +205,12 @@ def evaluate(
     if as_json is not None:
         refuse_output_file(as_json, "--json")  # now, not after the whole evaluation
     items, vocabulary = eval_items(eval_set, str(corpus), eval_corpus, limit)
+    from regen.core.task import open_checkpoint
+
+    task, _ = open_checkpoint(checkpoint)
+    if task.name == "speech-asr":
+        _evaluate_recogniser(checkpoint, items, f"{eval_set} sentences", as_json)
+        return
     vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
     tables = {"input modes": input_mode_table(speaker, items, chosen)}
@@ -215,6 +225,22 @@ def evaluate(
     typer.echo(TABLE_NOTE + "\n")
     if as_json is not None:
         atomic_write_text(as_json, json.dumps({k: rows_as_dicts(v) for k, v in tables.items()}, indent=1) + "\n")
+        typer.echo(f"wrote {as_json}")
+
+
+def _evaluate_recogniser(checkpoint: str, items: list[Item], title: str, as_json: Optional[Path]) -> None:
+    """`evaluate` for an ASR checkpoint: PocketSphinx's row and the checkpoint's on the same recordings."""
+    from regen.core.files import atomic_write_text
+    from regen.core.task import load_model
+    from regen.speech.evaluation.asr import HEADER, NOTE, reference_row, system_row
+
+    model, cfg, meta = load_model(checkpoint, task="speech-asr")
+    lines = [*HEADER, reference_row(items), system_row(Path(checkpoint).name, model, cfg, meta, items)]
+    typer.echo(f"{Path(checkpoint).name}, {len(items)} {title} (the recordings):\n" + "\n".join(lines) + f"\n\n{NOTE}\n")
+    if as_json is not None:
+        keys = [k.strip() for k in HEADER[0].strip("|").split("|")]
+        rows = [dict(zip(keys, (c.strip() for c in line.strip("|").split("|")))) for line in lines[2:]]
+        atomic_write_text(as_json, json.dumps(rows, indent=1) + "\n")
         typer.echo(f"wrote {as_json}")
 
 

