@@ -18,7 +18,9 @@ Sections:
   held-out utterance of the evaluation sets (never trained on): cosine retrieval in candidate sets
   of up to 1,000 pairs (Table 10.4 shape), and ASIF with 900 anchors, 100 trials x 100 retrievals,
   top-k 90, power 8, beside plain cosine on the same draws (Table 10.5 shape); held-out queries
-  take their anchors from the training pairs.
+  take their anchors from the training pairs. Also `benchmarks/asr_tsne.png` (Figures 10.2-10.3
+  shape): scikit-learn's t-SNE of the held-out pool's speech and text embeddings, modal encoders'
+  outputs beside the shared encoder's, one row per model.
 
     python benchmarks/speech_asr.py --models runs/asr/asr-tiny runs/asr/asr-direct-tiny ...
         [--sections systems retrieval] [--limit 100] [--unseen-corpus DIR]
@@ -30,10 +32,13 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import add_common_options, emit, run_sections  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
 
 from regen.core.task import load_model  # noqa: E402
 from regen.speech.asr.acoustic import CTCRecognizer  # noqa: E402
@@ -101,6 +106,7 @@ class Bench:
         lines = ["| system | pool | layer | cosine retrieval (candidates) | ASIF (900 anchors) | cosine, same draws |",
                  "|---|---|---|---|---|---|"]
         held = [item for items in self.sets.values() for item in items]
+        pictured: dict[str, dict[str, torch.Tensor]] = {}
         for label, (model, cfg, _) in self.models.items():
             if cfg.model.text_injection == "none":
                 continue
@@ -108,6 +114,7 @@ class Bench:
             train, _ = tts_split(load_items(cfg.data.corpus, mel))
             pools = {"training": self.embeddings(model, train[: self.args.pairs], mel),
                      "held out": self.embeddings(model, held, mel)}
+            pictured[f"{label} ({cfg.model.text_injection})"] = pools["held out"]
             for pool, emb in pools.items():
                 for layer in ("modal", "shared"):
                     speech, text = emb[f"speech {layer}"], emb[f"text {layer}"]
@@ -120,6 +127,8 @@ class Bench:
                                  f"{cosine_retrieval(speech, text, 1000):.3f} ({min(1000, len(speech))}) | "
                                  f"{asif:.3f} | {plain:.3f} |")
                     print(lines[-1], flush=True)
+        if pictured and not self.args.no_append:
+            tsne_figure(pictured, ROOT / "benchmarks" / "asr_tsne.png")
         emit("Speech recognition: speech-text retrieval probes", lines + [
             "", f"Embeddings: mean over frames (speech) or units and frames (text) of utterances and their "
                 f"transcripts. Pools: the first {self.args.pairs} training utterances (text injection was fitted "
@@ -127,8 +136,35 @@ class Bench:
                 "Retrieval: each speech embedding queries the text ones; accuracy = share whose own text comes "
                 "first. ASIF: relative representations to 900 random anchor pairs (top-k 90, power 8; for the "
                 "held-out pool drawn from the training pairs), 100 trials of 100 queries; plain cosine on the "
-                "same draws."],
+                "same draws. t-SNE of the held-out pool: benchmarks/asr_tsne.png."],
             self.args.no_append)
+
+
+def tsne_figure(pictured: dict[str, dict[str, torch.Tensor]], path: Path) -> None:
+    """Per model (rows), t-SNE of speech (dots) and text (crosses) embeddings at the modal encoders
+    (left) and the shared encoder (right), both modalities embedded together; written to `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from sklearn.manifold import TSNE
+
+    fig, axes = plt.subplots(len(pictured), 2, figsize=(9, 4.2 * len(pictured)), squeeze=False)
+    for row, (label, emb) in enumerate(pictured.items()):
+        for col, layer in enumerate(("modal", "shared")):
+            speech, text = emb[f"speech {layer}"].numpy(), emb[f"text {layer}"].numpy()
+            both = TSNE(n_components=2, perplexity=min(30.0, (len(speech) * 2 - 1) / 3), init="pca",
+                        random_state=0).fit_transform(np.concatenate([speech, text]))
+            ax = axes[row][col]
+            ax.scatter(*both[: len(speech)].T, s=8, marker="o", label="speech")
+            ax.scatter(*both[len(speech):].T, s=14, marker="x", label="text")
+            ax.set_title(f"{label}: {layer} encoder output{'s' if layer == 'modal' else ''}", fontsize=9)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
