@@ -38,6 +38,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import add_common_options, emit, run_sections  # noqa: E402
 
+from regen.core.provenance import training_budget  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS  # noqa: E402
 from regen.music.corpus import load_corpus  # noqa: E402
@@ -85,13 +86,7 @@ def batch1_seconds(model, sampler) -> float:
 def budget(meta: dict, cfg) -> tuple[float, int, float]:
     """Training seconds, steps and forward passes (steps x batch x unrolled passes) of a checkpoint, with
     those of the checkpoints it started from (`trainer.init_from`, same config) added."""
-    info = meta.get("snapshot") or meta.get("phases", {}).get("denoiser", {})
-    steps = info.get("step", info.get("steps", 0))
-    seconds = info.get("train_seconds", info.get("seconds", float("nan")))
-    source = meta.get("init_from")
-    while source:
-        earlier = source["phases"]["denoiser"]
-        steps, seconds, source = steps + earlier["steps"], seconds + earlier["seconds"], source.get("init_from")
+    seconds, steps = training_budget(meta, "denoiser")
     return seconds, steps, steps * cfg.phases["denoiser"].batch_size * PRESETS[cfg.model.objective].unroll
 
 

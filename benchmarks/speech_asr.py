@@ -54,13 +54,22 @@ from regen.speech.tts.data import tts_split  # noqa: E402
 from regen.speech.vocoder.data import load_items  # noqa: E402
 
 
+def model_label(path: Path) -> str:
+    """A checkpoint's row label: its folder's name, the run's for runs/X/checkpoint, 'X at 15min' for a
+    snapshot runs/X/<phase>/snapshots/15min."""
+    if path.name == "checkpoint":
+        return path.parent.name
+    if path.parent.name == "snapshots":
+        return f"{path.parents[2].name} at {path.name}"
+    return path.name
+
+
 class Bench:
     """The checkpoints and evaluation sets of one run."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.models = {path.name if path.name != "checkpoint" else path.parent.name: load_model(path)
-                       for path in args.models}
+        self.models = {model_label(path): load_model(path) for path in args.models}
         self.sets: dict[str, list[Item]] = {
             "held-out King James sentences (trained voice)": eval_items("held-out", args.corpus, None, args.limit)[0],
             "everyday English sentences (trained voice)": eval_items("everyday", args.corpus, args.eval_corpus,

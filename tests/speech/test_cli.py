@@ -171,5 +171,6 @@ def test_evaluate_scores_a_recogniser_beside_pocketsphinx(tmp_path: Path, espeak
     assert result.exit_code == 0, result.output
     reference, system = json.loads((tmp_path / "rows.json").read_text())
     assert reference["system"].startswith("PocketSphinx") and system["system"].startswith("asr-tiny (phones")
+    assert int(system["steps"]) > 0 and float(system["train min"]) > 0
     assert 0 <= float(system["WER"]) and 0 <= float(system["PER"]) <= 1 and int(system["words"]) > 0
     assert system["words"] == reference["words"]  # the same recordings

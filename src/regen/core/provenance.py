@@ -52,3 +52,17 @@ def fingerprint(*arrays: np.ndarray | torch.Tensor) -> str:
         digest.update(str((a.shape, a.dtype.str)).encode())
         digest.update(np.ascontiguousarray(a).tobytes())
     return digest.hexdigest()[:16]
+
+
+def training_budget(meta: dict, phase: str) -> tuple[float, int]:
+    """(training seconds, steps) of a checkpoint's `phase` from its meta.json (a snapshot's own
+    figures, else the phase summary), with those of the checkpoints it started from
+    (`trainer.init_from`, recorded under `init_from`, chained) added."""
+    info = meta.get("snapshot") or meta.get("phases", {}).get(phase, {})
+    steps = info.get("step", info.get("steps", 0))
+    seconds = info.get("train_seconds", info.get("seconds", float("nan")))
+    source = meta.get("init_from")
+    while source:
+        earlier = source["phases"][phase]
+        steps, seconds, source = steps + earlier["steps"], seconds + earlier["seconds"], source.get("init_from")
+    return seconds, steps

@@ -10,11 +10,13 @@ from regen.speech.data.load import Item, load_audio
 from regen.speech.evaluation.recognizer import recognizer
 from regen.speech.features.measures import word_errors
 
-HEADER = ["| system | parameters | WER | S | D | I | words | PER | RTF |", "|---|---|---|---|---|---|---|---|---|"]
+HEADER = ["| system | parameters | steps | train min | WER | S | D | I | words | PER | RTF |",
+          "|---|---|---|---|---|---|---|---|---|---|---|"]
 NOTE = ("WER: corpus level with jiwer (S + D + I over all sentences / reference words), after normalisation "
         "(numbers spelled out, punctuation dropped). PER: the phones heard against the reference transcript's "
         "pronunciation (CMU dictionary, stress removed). RTF: transcription seconds / audio seconds on this CPU, "
-        "the whole set in batches of 16 (the phone models' P2G beam search included).")
+        "the whole set in batches of 16 (the phone models' P2G beam search included). Steps and training "
+        "minutes (one core) include those of a checkpoint it started from (text-only adaptation).")
 
 
 def reference_row(items: list[Item]) -> str:
@@ -23,12 +25,13 @@ def reference_row(items: list[Item]) -> str:
     heard = [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
     seconds = time.perf_counter() - started
     e = word_errors([i.normalized for i in items], heard)
-    return (f"| PocketSphinx (en-us, off the shelf) | - | {e.wer:.3f} | {e.substitutions} | {e.deletions} | "
+    return (f"| PocketSphinx (en-us, off the shelf) | - | - | - | {e.wer:.3f} | {e.substitutions} | {e.deletions} | "
             f"{e.insertions} | {e.reference_words} | - | {seconds / sum(i.seconds for i in items):.3f} |")
 
 
 def system_row(label: str, model: Any, cfg: Any, meta: dict[str, Any], items: list[Item]) -> str:
     """One ASR checkpoint's row: it transcribes the items at its mel config's rate."""
+    from regen.core.provenance import training_budget
     from regen.speech.asr.task import asr_mel, score_transcripts, transcriber
 
     mel = asr_mel(cfg.model)
@@ -39,6 +42,8 @@ def system_row(label: str, model: Any, cfg: Any, meta: dict[str, Any], items: li
     seconds = time.perf_counter() - started
     s = score_transcripts([i.normalized for i in items], out, cfg.model.units)
     per = f"{s['per']:.3f}" if "per" in s else "-"
-    return (f"| {label} ({cfg.model.units}, {cfg.model.text_injection}) | {meta['parameters']:,} | {s['wer']:.3f} | "
+    trained, steps = training_budget(meta, "acoustic")
+    return (f"| {label} ({cfg.model.units}, {cfg.model.text_injection}) | {meta['parameters']:,} | {steps} | "
+            f"{trained / 60:.0f} | {s['wer']:.3f} | "
             f"{s['substitutions']} | {s['deletions']} | {s['insertions']} | {s['reference_words']} | {per} | "
             f"{seconds / sum(i.seconds for i in items):.3f} |")
