@@ -115,6 +115,7 @@ class Bench:
         lines = ["| system | pool | layer | cosine retrieval (candidates) | ASIF (900 anchors) | cosine, same draws |",
                  "|---|---|---|---|---|---|"]
         held = [item for items in self.sets.values() for item in items]
+        held_sets = [name for name, items in self.sets.items() for _ in items]
         pictured: dict[str, dict[str, torch.Tensor]] = {}
         for label, (model, cfg, _) in self.models.items():
             if cfg.model.text_injection == "none":
@@ -137,7 +138,7 @@ class Bench:
                                  f"{asif:.3f} | {plain:.3f} |")
                     print(lines[-1], flush=True)
         if pictured and not self.args.no_append:
-            tsne_figure(pictured, ROOT / "benchmarks" / "asr_tsne.png")
+            tsne_figure(pictured, held_sets, ROOT / "benchmarks" / "asr_tsne.png")
         emit("Speech recognition: speech-text retrieval probes", lines + [
             "", f"Embeddings: mean over frames (speech) or units and frames (text) of utterances and their "
                 f"transcripts. Pools: the first {self.args.pairs} training utterances (text injection was fitted "
@@ -149,28 +150,33 @@ class Bench:
             self.args.no_append)
 
 
-def tsne_figure(pictured: dict[str, dict[str, torch.Tensor]], path: Path) -> None:
+def tsne_figure(pictured: dict[str, dict[str, torch.Tensor]], sets: list[str], path: Path) -> None:
     """Per model (rows), t-SNE of speech (dots) and text (crosses) embeddings at the modal encoders
-    (left) and the shared encoder (right), both modalities embedded together; written to `path`."""
+    (left) and the shared encoder (right), both modalities embedded together, coloured by evaluation
+    set (`sets`, one name per utterance); written to `path`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from sklearn.manifold import TSNE
 
-    fig, axes = plt.subplots(len(pictured), 2, figsize=(9, 4.2 * len(pictured)), squeeze=False)
+    names = list(dict.fromkeys(sets))
+    colour = np.array([names.index(s) for s in sets])
+    fig, axes = plt.subplots(len(pictured), 2, figsize=(10, 4.4 * len(pictured)), squeeze=False)
     for row, (label, emb) in enumerate(pictured.items()):
         for col, layer in enumerate(("modal", "shared")):
             speech, text = emb[f"speech {layer}"].numpy(), emb[f"text {layer}"].numpy()
             both = TSNE(n_components=2, perplexity=min(30.0, (len(speech) * 2 - 1) / 3), init="pca",
                         random_state=0).fit_transform(np.concatenate([speech, text]))
             ax = axes[row][col]
-            ax.scatter(*both[: len(speech)].T, s=8, marker="o", label="speech")
-            ax.scatter(*both[len(speech):].T, s=14, marker="x", label="text")
+            for k, name in enumerate(names):
+                pick = colour == k
+                ax.scatter(*both[: len(speech)][pick].T, s=8, marker="o", color=f"C{k}", label=f"speech: {name}")
+                ax.scatter(*both[len(speech):][pick].T, s=14, marker="x", color=f"C{k}", label=f"text: {name}")
             ax.set_title(f"{label}: {layer} encoder output{'s' if layer == 'modal' else ''}", fontsize=9)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.legend(fontsize=8)
+    axes[0][0].legend(fontsize=6, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
