@@ -46,7 +46,7 @@ from regen.speech.asr.probes import asif_retrieval, cosine_retrieval, mean_pool 
 from regen.speech.asr.task import asr_mel  # noqa: E402
 from regen.speech.asr.units import PHONE_UNITS, transcript  # noqa: E402
 from regen.speech.data.load import Item, load_audio  # noqa: E402
-from regen.speech.evaluation.asr import HEADER, NOTE, reference_row, system_row  # noqa: E402
+from regen.speech.evaluation.asr import HEADER, NOTE, markdown_row, reference_row, system_row  # noqa: E402
 from regen.speech.evaluation.tts import eval_items  # noqa: E402
 from regen.speech.features.mel import MelConfig, log_mel  # noqa: E402
 from regen.speech.text.mixing import TextFrontEnd  # noqa: E402
@@ -85,9 +85,9 @@ class Bench:
 
     def section_systems(self) -> None:
         for name, items in self.sets.items():
-            lines = [*HEADER, reference_row(items)]
+            lines = [*HEADER, markdown_row(reference_row(items))]
             for label, (model, cfg, meta) in self.models.items():
-                lines.append(system_row(label, model, cfg, meta, items))
+                lines.append(markdown_row(system_row(label, model, cfg, meta, items)))
                 print(lines[-1], flush=True)
             emit(f"Speech recognition on {len(items)} {name}", lines + ["", NOTE], self.args.no_append)
 

@@ -232,14 +232,13 @@ def _evaluate_recogniser(checkpoint: str, items: list[Item], title: str, as_json
     """`evaluate` for an ASR checkpoint: PocketSphinx's row and the checkpoint's on the same recordings."""
     from regen.core.files import atomic_write_text
     from regen.core.task import load_model
-    from regen.speech.evaluation.asr import HEADER, NOTE, reference_row, system_row
+    from regen.speech.evaluation.asr import HEADER, NOTE, markdown_row, reference_row, system_row
 
     model, cfg, meta = load_model(checkpoint, task="speech-asr")
-    lines = [*HEADER, reference_row(items), system_row(Path(checkpoint).name, model, cfg, meta, items)]
-    typer.echo(f"{Path(checkpoint).name}, {len(items)} {title} (the recordings):\n" + "\n".join(lines) + f"\n\n{NOTE}\n")
+    rows = [reference_row(items), system_row(Path(checkpoint).name, model, cfg, meta, items)]
+    typer.echo(f"{Path(checkpoint).name}, {len(items)} {title} (the recordings):\n"
+               + "\n".join([*HEADER, *map(markdown_row, rows)]) + f"\n\n{NOTE}\n")
     if as_json is not None:
-        keys = [k.strip() for k in HEADER[0].strip("|").split("|")]
-        rows = [dict(zip(keys, (c.strip() for c in line.strip("|").split("|")))) for line in lines[2:]]
         atomic_write_text(as_json, json.dumps(rows, indent=1) + "\n")
         typer.echo(f"wrote {as_json}")
 

@@ -1,5 +1,9 @@
 """Speech-recognition scoring shared by `regen speech evaluate` and benchmarks/speech_asr.py: every
-system transcribes the same utterances; PocketSphinx (off the shelf) is the reference row."""
+system transcribes the same utterances; PocketSphinx (off the shelf) is the reference row.
+
+A row is a dict: system, parameters, steps, train_min (None for PocketSphinx), wer, substitutions,
+deletions, insertions, words, per (None without phones), rtf; `markdown_row` formats it under
+`HEADER`."""
 
 from __future__ import annotations
 
@@ -19,17 +23,18 @@ NOTE = ("WER: corpus level with jiwer (S + D + I over all sentences / reference 
         "minutes (one core) include those of a checkpoint it started from (text-only adaptation).")
 
 
-def reference_row(items: list[Item]) -> str:
+def reference_row(items: list[Item]) -> dict[str, Any]:
     """PocketSphinx's row on the items (their own sample rate, resampled to 16 kHz)."""
     started = time.perf_counter()
     heard = [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
     seconds = time.perf_counter() - started
     e = word_errors([i.normalized for i in items], heard)
-    return (f"| PocketSphinx (en-us, off the shelf) | - | - | - | {e.wer:.3f} | {e.substitutions} | {e.deletions} | "
-            f"{e.insertions} | {e.reference_words} | - | {seconds / sum(i.seconds for i in items):.3f} |")
+    return {"system": "PocketSphinx (en-us, off the shelf)", "parameters": None, "steps": None, "train_min": None,
+            "wer": e.wer, "substitutions": e.substitutions, "deletions": e.deletions, "insertions": e.insertions,
+            "words": e.reference_words, "per": None, "rtf": seconds / sum(i.seconds for i in items)}
 
 
-def system_row(label: str, model: Any, cfg: Any, meta: dict[str, Any], items: list[Item]) -> str:
+def system_row(label: str, model: Any, cfg: Any, meta: dict[str, Any], items: list[Item]) -> dict[str, Any]:
     """One ASR checkpoint's row: it transcribes the items at its mel config's rate."""
     from regen.core.provenance import training_budget
     from regen.speech.asr.task import asr_mel, score_transcripts, transcriber
@@ -41,9 +46,18 @@ def system_row(label: str, model: Any, cfg: Any, meta: dict[str, Any], items: li
     out = system.transcribe(waves)
     seconds = time.perf_counter() - started
     s = score_transcripts([i.normalized for i in items], out, cfg.model.units)
-    per = f"{s['per']:.3f}" if "per" in s else "-"
     trained, steps = training_budget(meta, "acoustic")
-    return (f"| {label} ({cfg.model.units}, {cfg.model.text_injection}) | {meta['parameters']:,} | {steps} | "
-            f"{trained / 60:.0f} | {s['wer']:.3f} | "
-            f"{s['substitutions']} | {s['deletions']} | {s['insertions']} | {s['reference_words']} | {per} | "
-            f"{seconds / sum(i.seconds for i in items):.3f} |")
+    return {"system": f"{label} ({cfg.model.units}, {cfg.model.text_injection})", "parameters": meta["parameters"],
+            "steps": steps, "train_min": trained / 60, "wer": s["wer"], "substitutions": s["substitutions"],
+            "deletions": s["deletions"], "insertions": s["insertions"], "words": s["reference_words"],
+            "per": s.get("per"), "rtf": seconds / sum(i.seconds for i in items)}
+
+
+def markdown_row(row: dict[str, Any]) -> str:
+    """A row under `HEADER` ('-' for what does not apply)."""
+    def cell(value: Any, form: str) -> str:
+        return "-" if value is None else format(value, form)
+
+    return (f"| {row['system']} | {cell(row['parameters'], ',')} | {cell(row['steps'], 'd')} | "
+            f"{cell(row['train_min'], '.0f')} | {row['wer']:.3f} | {row['substitutions']} | {row['deletions']} | "
+            f"{row['insertions']} | {row['words']} | {cell(row['per'], '.3f')} | {row['rtf']:.3f} |")
