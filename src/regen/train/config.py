@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 WEIGHT_DTYPES = ("float32", "float16", "bfloat16")
 
@@ -68,7 +68,9 @@ class PhaseConfig:
     `trainer.val_every` steps and at the last step, instead of the last weights, for phases that
     can over-fit a small paired set; `patience` (> 0, with `keep_best`) also ends the phase once
     `patience` validations (`patience * trainer.val_every` steps) have passed without a new best
-    (early stopping: the same weights, sooner).
+    (early stopping: the same weights, sooner). `frozen` lists parameter-name prefixes, each
+    '<part>.<module path>' (e.g. 'acoustic.text_encoder.refiner'), whose weights the phase keeps
+    fixed while it trains the rest of its parts (text-encoder ablations, fine-tuning one stage).
     """
 
     max_steps: int = 1000
@@ -79,6 +81,7 @@ class PhaseConfig:
     min_lr_ratio: float = 0.1
     keep_best: bool = False
     patience: int = 0
+    frozen: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.batch_size < 1 or self.lr <= 0:

@@ -8,6 +8,7 @@ import lightning as L
 import torch
 from torch.utils.data import DataLoader
 
+from regen.core.errors import ConfigError
 from regen.core.objective import Objective
 from regen.train.config import PhaseConfig
 from regen.train.data import ChunkedStepBatches, MixedStepBatches, Mixture, StepBatches, chunked
@@ -18,6 +19,21 @@ CARRY = "tbptt_carry"
 def step_seed(seed: int, index: int, rank: int) -> int:
     """The RNG seed of micro-batch `index` on `rank` (dropout, noise, masks)."""
     return (seed * 2_654_435_761 + index * 40_503 + rank * 977) % (2**63 - 1)
+
+
+def freeze(objective: Objective, prefixes: list[str]) -> None:
+    """Keep the parameters named '<part>.<path>' under any of `prefixes` fixed; ConfigError for a prefix
+    that names no parameter of the objective's trainable parts."""
+    named = {f"{part}.{key}": p for part in objective.trainable
+             for key, p in objective.parts[part].named_parameters()}
+    for prefix in prefixes:
+        hits = [p for key, p in named.items() if key == prefix or key.startswith(prefix + ".")]
+        if not hits:
+            parts = ", ".join(objective.trainable)
+            raise ConfigError(f"frozen prefix '{prefix}' names no trained parameter; prefixes start with a part "
+                              f"({parts}), e.g. '{objective.trainable[0]}.<module>'")
+        for parameter in hits:
+            parameter.requires_grad_(False)
 
 
 class ObjectiveModule(L.LightningModule):
@@ -42,6 +58,7 @@ class ObjectiveModule(L.LightningModule):
         self.accumulate = accumulate
         for name, module in objective.parts.items():
             module.requires_grad_(name in objective.trainable)
+        freeze(objective, phase.frozen)
 
     def train_dataloader(self) -> DataLoader:
         start = self.trainer.global_step * self.accumulate
