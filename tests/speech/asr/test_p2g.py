@@ -88,3 +88,12 @@ def test_present_day_english_trigram_turns_biblical_homophones_into_everyday_wor
     # a word the trigram does not know keeps the text model's probability, scaled by 1 - weight
     assert mixed.lm.english.logprob(("the",), "qwzxv") == -math.inf
     assert mixed.lm.logprob(("the",), "qwzxv") == pytest.approx(math.log(0.2) + text_only.lm.logprob(("the",), "qwzxv"))
+
+
+@pytest.mark.parametrize("value", ["1.5", "-0.1"])
+def test_english_lm_weight_out_of_range_is_a_config_error(value: str) -> None:
+    from regen.core.errors import ConfigError
+    from regen.core.run_config import load_run_config
+
+    with pytest.raises(ConfigError, match="english_lm must be in"):
+        load_run_config("speech/asr-tiny", [f"sample.english_lm={value}"])
