@@ -116,12 +116,12 @@ class EnglishTrigram:
     ZERO = -(2**28)  # at or below: probability zero (a word outside its vocabulary)
 
     def __init__(self) -> None:
-        import os
+        from pathlib import Path
 
         import pocketsphinx
 
-        path = os.path.join(pocketsphinx.get_model_path(), "en-us", "en-us.lm.bin")
-        self.model = pocketsphinx.NGramModel(pocketsphinx.Config(loglevel="FATAL"), pocketsphinx.LogMath(), path)
+        path = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us.lm.bin"
+        self.model = pocketsphinx.NGramModel(pocketsphinx.Config(loglevel="FATAL"), pocketsphinx.LogMath(), str(path))
 
     def logprob(self, history: Sequence[str], word: str) -> float:
         """Natural log P(word | the last two words of history); -inf for a word it does not know."""
@@ -139,7 +139,6 @@ class MixedLM:
         if not 0 < weight < 1:
             raise ValueError("the English model's weight must be in (0, 1)")
         self.domain, self.english, self.weight = domain, english, weight
-        self.vocabulary = domain.vocabulary
         self.logprob = lru_cache(maxsize=200_000)(self._logprob)
 
     def _logprob(self, history: tuple[str, ...], word: str) -> float:
