@@ -125,6 +125,29 @@ def test_init_from_starts_at_the_checkpoints_weights(tiny_ckpt, tmp_path):
         train_run(load_run_config("music/sunmask-transformer-tiny", other), tmp_path / "bad", evaluate=False)
 
 
+def test_init_parts_grafts_one_stage_of_another_checkpoint(tiny_ckpt, tmp_path):
+    from regen.core.checkpoint import read_checkpoint
+    from regen.core.errors import CheckpointError, ConfigError
+
+    source = read_checkpoint(tiny_ckpt).tensors
+    prefix = "net.embed"  # one module's weights, (vocabulary, model.transformer.dim)
+    graft = TINY + ["seed=5", "phases.denoiser.lr=1e-9", "phases.denoiser.max_steps=1",
+                    f"trainer.init_parts={{{prefix}: {tiny_ckpt}}}"]
+    out = read_checkpoint(train_run(load_run_config("music/sunmask-transformer-tiny", graft), tmp_path / "run",
+                                    out=tmp_path / "ckpt", evaluate=False))
+    grafted = [k for k in source if k.startswith(prefix + ".")]
+    assert grafted and all(torch.allclose(out.tensors[k], source[k], atol=1e-6) for k in grafted)
+    rest = [k for k in source if k not in grafted and source[k].is_floating_point() and source[k].numel() > 1]
+    assert not all(torch.allclose(out.tensors[k], source[k], atol=1e-6) for k in rest)  # seed 5 elsewhere
+    assert out.meta["init_parts"][prefix]["tensors"] == len(grafted)
+    nothing = TINY + ["trainer.init_parts={nowhere.at_all: %s}" % tiny_ckpt]
+    with pytest.raises(ConfigError, match="prefix 'nowhere.at_all' names no weight"):
+        train_run(load_run_config("music/sunmask-transformer-tiny", nothing), tmp_path / "bad", evaluate=False)
+    wider = [o for o in graft if not o.startswith("model.transformer.dim")] + ["model.transformer.dim=16"]
+    with pytest.raises(CheckpointError, match="has no weights of this model's shapes"):
+        train_run(load_run_config("music/sunmask-transformer-tiny", wider), tmp_path / "bad2", evaluate=False)
+
+
 def test_augment_writes_the_best_graded_samples_and_training_reads_them(tiny_ckpt, tmp_path):
     from regen.core.errors import RegenError
     from regen.music.augment import load_augmentation

@@ -25,6 +25,9 @@ class TrainerConfig:
     `init_from` (a checkpoint folder or shipped name of the same task and model config) starts the
     run from that checkpoint's weights instead of a fresh initialisation (fine-tuning, or a second
     training budget on a shipped model); optimiser and schedule start afresh.
+    `init_parts` maps a weight-name prefix (a tensor name of the checkpoint's model.safetensors up to
+    a dot, e.g. 'text_encoder.refiner') to a checkpoint whose tensors under that prefix replace the
+    model's after `init_from` (combining stages trained apart, as the ASR text-encoder ablation does).
     """
 
     accelerator: str = "cpu"
@@ -43,6 +46,7 @@ class TrainerConfig:
     max_minutes: float = 0.0
     weights_dtype: str = "float32"
     init_from: str = ""
+    init_parts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.snapshot_minutes = tuple(sorted(float(m) for m in self.snapshot_minutes))

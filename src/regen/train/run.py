@@ -15,7 +15,7 @@ import torch
 from regen.core.assets import resolve_checkpoint
 from regen.core.checkpoint import load_weights, read_checkpoint, save_checkpoint, update_meta
 from regen.core.config import to_dict
-from regen.core.errors import RegenError
+from regen.core.errors import CheckpointError, ConfigError, RegenError
 from regen.core.files import check_writable
 from regen.core.provenance import command_line, git_commit, seed_everything
 from regen.core.run_config import RunConfig
@@ -40,6 +40,8 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
     provenance = {"command": command_line(), "git_commit": git_commit(), "seed": cfg.seed}
     if cfg.trainer.init_from:
         provenance["init_from"] = _start_from(model, cfg)
+    if cfg.trainer.init_parts:
+        provenance["init_parts"] = _graft_parts(model, cfg)
     plan = task.plan(cfg, model, run_dir)
     started = time.perf_counter()
     provenance["data"] = plan.data
@@ -74,3 +76,28 @@ def _start_from(model: torch.nn.Module, cfg: RunConfig) -> dict:
     if "init_from" in ckpt.meta:  # a chain of budgets: compute curves add them up
         record["init_from"] = ckpt.meta["init_from"]
     return record
+
+
+def _graft_parts(model: torch.nn.Module, cfg: RunConfig) -> dict[str, dict]:
+    """Copy each `trainer.init_parts` checkpoint's tensors under its prefix into `model`; returns
+    what meta.json records of each source. A prefix that names no tensor is a ConfigError; a source
+    without those tensors, or with other shapes, a CheckpointError."""
+    own = model.state_dict()
+    records = {}
+    for prefix, source in cfg.trainer.init_parts.items():
+        keys = [key for key in own if key == prefix or key.startswith(prefix + ".")]
+        if not keys:
+            example = ".".join(next(iter(own)).split(".")[:2])
+            raise ConfigError(f"trainer.init_parts prefix '{prefix}' names no weight of the model; prefixes are "
+                              f"tensor names up to a dot, e.g. '{example}'")
+        ckpt = read_checkpoint(resolve_checkpoint(source), task=cfg.task)
+        unfit = [key for key in keys if key not in ckpt.tensors or ckpt.tensors[key].shape != own[key].shape]
+        if unfit:
+            raise CheckpointError(f"{source} has no weights of this model's shapes under '{prefix}' (first: {unfit[0]}); "
+                                  "graft parts from a checkpoint of the same model config")
+        with torch.no_grad():
+            for key in keys:
+                own[key].copy_(ckpt.tensors[key].to(own[key].dtype))
+        records[prefix] = {"path": str(source), "tensors": len(keys),
+                           **{key: ckpt.meta.get(key) for key in ("weights_sha256", "git_commit", "command")}}
+    return records

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from typer.testing import CliRunner
 
 from regen.cli.main import app
@@ -122,3 +123,15 @@ def test_an_unknown_text_source_is_a_one_line_config_error() -> None:
     assert load_run_config("speech/asr-tiny", ["data.text_source=austen"]).data.text_source == "austen"
     with pytest.raises(ConfigError, match="text_source must be one of bible, austen"):
         load_run_config("speech/asr-tiny", ["data.text_source=shakespeare"])
+
+
+def test_a_run_from_a_checkpoint_keeps_its_mel_normalisation(checkpoints: dict[str, Path], espeak_corpus: Path,
+                                                             tmp_path: Path) -> None:
+    source, _, _ = load_model(checkpoints["asr-tiny"])
+    other_data = SMALL + [f"data.corpus={espeak_corpus}", "data.max_utterances=2", "phases.acoustic.max_steps=1"]
+    fresh, _, _ = load_model(train_run(load_run_config("speech/asr-tiny", other_data), tmp_path / "fresh",
+                                       evaluate=False))
+    assert not torch.equal(fresh.mel_mean, source.mel_mean)  # two utterances give other statistics
+    tune = other_data + [f"trainer.init_from={checkpoints['asr-tiny']}"]
+    tuned, _, _ = load_model(train_run(load_run_config("speech/asr-tiny", tune), tmp_path / "tuned", evaluate=False))
+    assert torch.equal(tuned.mel_mean, source.mel_mean) and torch.equal(tuned.mel_std, source.mel_std)

@@ -145,8 +145,9 @@ class ASRTask(Task):
         report = load_items(cfg.data.corpus, mel)
         train, held = tts_split(report)
         train = [i for i in train if i.seconds <= cfg.data.max_seconds][: cfg.data.max_utterances or None]
-        stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
-        model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
+        if not cfg.trainer.init_from:  # a run from a checkpoint keeps the normalisation its weights learned
+            stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
+            model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
         injection = cfg.model.text_injection == "maestro"
         rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress,
                           injection=cfg.model.text_injection != "none")
