@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from regen.speech.asr.acoustic import ASRConfig, CTCRecognizer, encoded_lengths
@@ -28,6 +29,23 @@ def test_shapes_and_lengths() -> None:
     assert torch.equal(out_lengths, encoded_lengths(lengths))
     assert torch.allclose(log_probs.exp().sum(-1), torch.ones(2, 10), atol=1e-5)
     assert model.head.out_features == 41 and CTCRecognizer(ASRConfig(**TINY, units="chars")).head.out_features == 29
+
+
+def test_bandwidth_augmentation_quietens_only_upper_bands_and_only_while_training() -> None:
+    model = CTCRecognizer(ASRConfig(**TINY, band_limit=1.0))
+    torch.manual_seed(0)
+    mel = torch.randn(6, 30, 16) - 4
+    low = model.limit_bandwidth(mel)
+    assert torch.equal(low[:, :, :8], mel[:, :, :8])  # the cut lies in the upper half
+    assert (low <= mel).all() and (low >= mel.amin(dim=(1, 2), keepdim=True)).all()
+    assert (low[:, :, -1].mean(1) < mel[:, :, -1].mean(1)).all()  # every row's top band is quieter
+    assert torch.equal(CTCRecognizer(ASRConfig(**TINY, band_limit=0.0)).limit_bandwidth(mel), mel)
+    model.eval()
+    a, _ = model.encode_speech(mel, torch.full((6,), 30))
+    b, _ = model.encode_speech(mel, torch.full((6,), 30))
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="band_limit"):
+        ASRConfig(band_limit=1.5)
 
 
 def test_spec_augment_masks_only_while_training() -> None:

@@ -2,7 +2,8 @@
 for the Direct baseline).
 
     input        raw log-mel (batch, frames, n_mels), normalised by the training statistics;
-                 SpecAugment while training (time and frequency masks, Park et al., 2019)
+                 SpecAugment while training (time and frequency masks, Park et al., 2019), and with
+                 `band_limit` > 0 bandwidth augmentation (a share of the rows low-passed at a random band)
     speech       two stride-2 convolutions (4x fewer frames: 23 ms per frame at the ch4 hop),
     encoder      then `speech_layers` bidirectional LSTM layers
     shared       `shared_layers` bidirectional LSTM layers: the part a text encoder can feed in
@@ -60,6 +61,7 @@ class ASRConfig:
     time_mask_frames: int = 40
     freq_masks: int = 2
     freq_mask_bins: int = 12
+    band_limit: float = 0.0
     text_injection: str = "none"
     text_share: float = 0.5
     text_embed: int = 128
@@ -84,6 +86,8 @@ class ASRConfig:
         if not 0 <= self.dropout < 1 or min(self.time_masks, self.time_mask_frames, self.freq_masks,
                                              self.freq_mask_bins) < 0:
             raise ValueError("dropout must lie in [0, 1) and the SpecAugment sizes be >= 0")
+        if not 0 <= self.band_limit <= 1:
+            raise ValueError(f"band_limit is a share of the training rows, in [0, 1]; got {self.band_limit}")
 
 
 CONV_STRIDES = (2, 2)  # the speech encoder's convolutions (kernel 3, padding 1)
@@ -177,11 +181,28 @@ class CTCRecognizer(nn.Module):
             keep &= ~((f >= start) & (f < start + width))[:, None, :]
         return x * keep
 
+    def limit_bandwidth(self, mel: torch.Tensor) -> torch.Tensor:
+        """Bandwidth augmentation of raw log-mel (batch, frames, n_mels): a `band_limit` share of the rows
+        reads as if low-passed at a random band of the upper half, each band above it 4-17 dB (1-4 in
+        natural-log units) quieter than the one below, never below the row's quietest value, as a
+        recording of lower bandwidth (a 16 kHz voice, a telephone line) reads."""
+        batch, _, bins = mel.shape
+        dev = mel.device
+        hit = torch.rand(batch, 1, 1, device=dev) < self.cfg.band_limit
+        cut = torch.randint(bins // 2, bins, (batch, 1, 1), device=dev)
+        slope = 1 + 3 * torch.rand(batch, 1, 1, device=dev)
+        above = (torch.arange(bins, device=dev)[None, None, :] - cut + 1).clamp_min(0)
+        low = torch.maximum(mel - slope * above, mel.amin(dim=(1, 2), keepdim=True))
+        return torch.where(hit, low, mel)
+
     def encode_speech(self, mel: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Raw log-mel (batch, frames, n_mels) -> speech-encoder outputs (batch, frames / 4, 2 hidden) and
         their lengths (batch,). Frames past a row's length are zeroed after normalisation, so a row's
-        output does not depend on what else is in the batch; SpecAugment in training mode."""
-        x = (mel.float() - self.mel_mean) / self.mel_std
+        output does not depend on what else is in the batch; augmentation in training mode."""
+        mel = mel.float()
+        if self.training and self.cfg.band_limit > 0:
+            mel = self.limit_bandwidth(mel)
+        x = (mel - self.mel_mean) / self.mel_std
         x = x * length_mask(lengths, x.shape[1], x.device)[..., None]
         if self.training:
             x = self.spec_augment(x, lengths)
