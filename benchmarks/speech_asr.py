@@ -9,7 +9,9 @@ Sections:
   sentences, read by the trained voice (`--eval-corpus`) and, when given, by a voice no model
   heard (`--unseen-corpus`, e.g. `regen speech corpus build --voice festival:kal --sentences
   everyday --out data/eval-everyday-kal`), and the held-out quarter of a second domain
-  (`--domain-corpus`, Lady Susan read by the trained voice). The adaptation table (thesis 10.1) is
+  (`--domain-corpus`, Lady Susan read by the trained voice); with `--lowpass HZ`, the trained voice's
+  everyday sentences low-passed at HZ (10th-order Butterworth, zero phase), as a recording of lower
+  bandwidth reads (festival's kal voice has next to no energy above 7.5 kHz). The adaptation table (thesis 10.1) is
   that set's rows for a model before and after text-only adaptation (`--set data.text_source=austen`
   with text injection: the domain's other sentences as text batches, and in the P2G's text).
 - `retrieval`: for text-injection checkpoints, mean-pooled embeddings of speech and of its text at
@@ -29,7 +31,9 @@ Sections:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +49,7 @@ from regen.speech.asr.acoustic import CTCRecognizer  # noqa: E402
 from regen.speech.asr.probes import asif_retrieval, cosine_retrieval, mean_pool  # noqa: E402
 from regen.speech.asr.task import asr_mel  # noqa: E402
 from regen.speech.asr.units import PHONE_UNITS, transcript  # noqa: E402
+from regen.speech.data.audio import save_wav  # noqa: E402
 from regen.speech.data.load import Item, load_audio  # noqa: E402
 from regen.speech.evaluation.asr import HEADER, NOTE, markdown_row, reference_row, system_row  # noqa: E402
 from regen.speech.evaluation.tts import eval_items  # noqa: E402
@@ -62,6 +67,19 @@ def model_label(path: Path) -> str:
     if path.parent.name == "snapshots":
         return f"{path.parents[2].name} at {path.name}"
     return path.name
+
+
+def low_passed(items: list[Item], hz: float, folder: Path) -> list[Item]:
+    """Copies of `items` through a 10th-order Butterworth low-pass at `hz` (zero phase), as WAVs in `folder`."""
+    from scipy.signal import butter, sosfiltfilt
+
+    out = []
+    for item in items:
+        wave = load_audio(item)
+        sos = butter(10, hz, btype="low", fs=item.sample_rate, output="sos")
+        path = save_wav(folder / item.wav.name, sosfiltfilt(sos, wave), item.sample_rate)
+        out.append(dataclasses.replace(item, wav=path))
+    return out
 
 
 class Bench:
@@ -82,6 +100,10 @@ class Bench:
 
             self.sets["everyday English sentences (unseen voice)"] = everyday_items(args.unseen_corpus, args.limit,
                                                                                      args.unseen_voice)
+        if args.lowpass:
+            self._scratch = tempfile.TemporaryDirectory(prefix="regen-lowpass-")
+            self.sets[f"everyday English sentences (trained voice, low-passed at {args.lowpass:g} Hz)"] = low_passed(
+                self.sets["everyday English sentences (trained voice)"], args.lowpass, Path(self._scratch.name))
 
     def section_systems(self) -> None:
         for name, items in self.sets.items():
@@ -193,6 +215,8 @@ def main() -> None:
     parser.add_argument("--domain-corpus", help="a second domain read by the trained voice, for text-only "
                         "adaptation (regen speech corpus build --voice festival:slt --sentences austen --out "
                         "data/eval-austen); its held-out sentences become a set")
+    parser.add_argument("--lowpass", type=float, help="add the trained voice's everyday sentences low-passed at "
+                        "this frequency in Hz (e.g. 7000) as a set")
     parser.add_argument("--limit", type=int, default=100, help="first N utterances of each set (0: all)")
     parser.add_argument("--pairs", type=int, default=1000, help="training pairs for the retrieval probes")
     add_common_options(parser)
