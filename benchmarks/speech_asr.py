@@ -220,8 +220,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100, help="first N utterances of each set (0: all)")
     parser.add_argument("--pairs", type=int, default=1000, help="training pairs for the retrieval probes")
     add_common_options(parser)
-    run_sections(parser.parse_args(), Bench, {"section_systems": Bench.section_systems,
-                                               "section_retrieval": Bench.section_retrieval})
+    args = parser.parse_args()
+    if args.lowpass is not None and not 0 < args.lowpass < 11025:
+        parser.error(f"--lowpass {args.lowpass:g}: give a cut-off in Hz between 0 and 11025 (half the 22.05 kHz rate)")
+    run_sections(args, Bench, {"section_systems": Bench.section_systems,
+                                "section_retrieval": Bench.section_retrieval})
 
 
 if __name__ == "__main__":

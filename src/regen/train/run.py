@@ -83,14 +83,16 @@ def _graft_parts(model: torch.nn.Module, cfg: RunConfig) -> dict[str, dict]:
     what meta.json records of each source. A prefix that names no tensor is a ConfigError; a source
     without those tensors, or with other shapes, a CheckpointError."""
     own = model.state_dict()
-    records = {}
+    records, read = {}, {}
     for prefix, source in cfg.trainer.init_parts.items():
         keys = [key for key in own if key == prefix or key.startswith(prefix + ".")]
         if not keys:
             example = ".".join(next(iter(own)).split(".")[:2])
             raise ConfigError(f"trainer.init_parts prefix '{prefix}' names no weight of the model; prefixes are "
                               f"tensor names up to a dot, e.g. '{example}'")
-        ckpt = read_checkpoint(resolve_checkpoint(source), task=cfg.task)
+        if source not in read:  # several prefixes often name one checkpoint: read it once
+            read[source] = read_checkpoint(resolve_checkpoint(source), task=cfg.task)
+        ckpt = read[source]
         unfit = [key for key in keys if key not in ckpt.tensors or ckpt.tensors[key].shape != own[key].shape]
         if unfit:
             raise CheckpointError(f"{source} has no weights of this model's shapes under '{prefix}' (first: {unfit[0]}); "
