@@ -58,17 +58,22 @@ def test_bad_minutes_refused():
 
 
 def test_max_minutes_ends_a_phase_early_and_is_carried_over_a_resume(tmp_path, monkeypatch):
-    from lightning.pytorch.callbacks import Timer
+    from regen.train.callbacks import TimeLimit
 
-    ticks = itertools.count(0, 0.5)  # Lightning's Timer reads time.monotonic: 0.5 s per reading
-    monkeypatch.setattr("lightning.pytorch.callbacks.timer.time", types.SimpleNamespace(monotonic=lambda: next(ticks)))
-    cfg = TrainerConfig(ckpt_every=1, val_every=100, log_every=1, progress=False, max_minutes=3 / 60)
-    trainer = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0)
-    timers = [c for c in trainer.callbacks if isinstance(c, Timer)]
-    assert timers and timers[0].time_elapsed("train") >= 3
-    assert 0 < trainer.global_step < PHASE.max_steps
-    again = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0, resume=True)
-    assert again.global_step == trainer.global_step  # the budget is spent: nothing more trains
+    now = [0.0]
+    monkeypatch.setattr("regen.train.callbacks.time", types.SimpleNamespace(perf_counter=lambda: now[0]))
+
+    class _Tick(L.Callback):  # each batch lasts one second; TimeLimit is called after it
+        def on_train_batch_start(self, *args) -> None:
+            now[0] += 1.0
+
+    cfg = TrainerConfig(ckpt_every=100, val_every=100, log_every=1, progress=False, max_minutes=3 / 60)
+    trainer = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0, callbacks=[_Tick()])
+    limits = [c for c in trainer.callbacks if isinstance(c, TimeLimit)]
+    assert limits and limits[0].seconds == 3.0 and trainer.global_step == 3
+    again = fit_objective(_objective(), {"x": torch.randn(16, 3)}, PHASE, cfg, tmp_path, seed=0, resume=True,
+                          callbacks=[_Tick()])
+    assert again.global_step == 4  # the budget was spent: one batch, then it stops again
 
 
 def test_train_clock_is_carried_over_a_resume(tmp_path, monkeypatch):

@@ -124,6 +124,27 @@ def test_a_phase_stopped_by_its_time_limit_counts_as_finished(tmp_path):
     assert longer["timed"]["steps"] > first["timed"]["steps"]
 
 
+def test_a_time_limit_checkpoints_the_step_it_stops_at(tmp_path):
+    """No periodic checkpoint is due, yet last.ckpt holds the step the time limit stopped at, and a
+    longer limit continues the loss log from there without repeating a step."""
+    from dataclasses import replace
+
+    from regen.train.phases import run_phases
+    from regen.train.plan import Phase
+
+    net, objective = _objective()
+    phase = Phase("timed", objective, _data(), replace(PHASE, max_steps=10**6))
+    timed = replace(TRAINER, max_minutes=0.01, val_every=10**6, ckpt_every=10**6)
+    first, _ = run_phases(net, [phase], timed, tmp_path, seed=0, resume=False)
+    stopped = first["timed"]["steps"]
+    state = torch.load(tmp_path / "timed" / "checkpoints" / "last.ckpt", weights_only=True)
+    assert state["global_step"] == stopped > 0
+    longer, _ = run_phases(net, [phase], replace(timed, max_minutes=0.02), tmp_path, seed=0, resume=True)
+    assert longer["timed"]["steps"] > stopped
+    steps = [step for step, key, _ in read_loss_log(tmp_path / "timed" / "metrics.csv") if key == "train/loss"]
+    assert steps == sorted(set(steps)) and steps[-1] == longer["timed"]["steps"]
+
+
 def test_a_phase_that_reached_max_steps_under_a_time_limit_continues_when_max_steps_grows(tmp_path):
     """A time limit that was never hit does not make a phase count as finished once `max_steps` grows."""
     from dataclasses import replace

@@ -1,5 +1,5 @@
 """Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM,
-snapshots at fixed training minutes, the weights at the lowest validation loss."""
+a time limit that checkpoints where it stops, snapshots at fixed training minutes, the weights at the lowest validation loss."""
 
 from __future__ import annotations
 
@@ -125,6 +125,24 @@ class TrainClock(L.Callback):
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.before = float(state["seconds"])
+
+
+class TimeLimit(TrainClock):
+    """Ends a phase once it has run `minutes` of wall-clock time (a `TrainClock`: validation and
+    checkpoints included, carried across resumes), after writing `path` (last.ckpt) at the step it stops
+    at, so a resume with a longer limit continues from exactly there. (Lightning's own `max_time` writes
+    no checkpoint when it stops, so a resume would redo the steps since the last periodic one.)"""
+
+    def __init__(self, minutes: float, path: Path) -> None:
+        super().__init__()
+        self.limit, self.path = 60.0 * minutes, Path(path)
+
+    def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
+        if trainer.should_stop:
+            return
+        if trainer.strategy.broadcast(self.seconds >= self.limit):  # every rank stops at the same step
+            trainer.save_checkpoint(self.path)
+            trainer.should_stop = True
 
 
 class TimedSnapshots(L.Callback):

@@ -17,8 +17,8 @@ class TrainerConfig:
     ckpt_every are in optimizer steps; `snapshot_minutes` lists the training
     wall-clock minutes (per phase, summed over resumes) at which a full checkpoint
     is written to `<run-dir>/<phase>/snapshots/<m>min` (for compute curves);
-    `max_minutes` (> 0) ends a phase after that much wall-clock time (Lightning's
-    `max_time`, carried across resumes) even before `max_steps`, for equal-time ablations.
+    `max_minutes` (> 0) ends a phase after that much wall-clock time (carried across resumes; the
+    step it stops at is checkpointed) even before `max_steps`, for equal-time ablations.
     `weights_dtype` (float32 | float16 | bfloat16) is how checkpoints store their floating-point
     weights; float16 halves a shipped checkpoint, and the model is rounded to it before its final
     evaluation, so the recorded metrics are those of the stored weights.

@@ -14,7 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from regen.core.errors import RegenError
 from regen.core.objective import Objective
-from regen.train.callbacks import LossLogger, PhaseProgressBar, SaveOnInterrupt, TrimOnStart
+from regen.train.callbacks import LossLogger, PhaseProgressBar, SaveOnInterrupt, TimeLimit, TrimOnStart
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.data import Mixture
 from regen.train.module import ObjectiveModule
@@ -39,22 +39,24 @@ def _sigterm_as_interrupt(signum: int, frame: Any) -> None:
 def build_trainer(cfg: TrainerConfig, phase: PhaseConfig, run_dir: Path,
                   callbacks: Sequence[L.Callback] = (), validate: bool = True) -> L.Trainer:
     """A Trainer for one phase: devices, strategy, precision, accumulation, clipping,
-    periodic checkpoints to `run_dir/checkpoints/last.ckpt`, loss log to `run_dir/metrics.csv`."""
+    periodic checkpoints to `run_dir/checkpoints/last.ckpt` (and one where a time limit stops it),
+    loss log to `run_dir/metrics.csv`."""
     ckpt_dir = run_dir / "checkpoints"
+    limit = [TimeLimit(cfg.max_minutes, ckpt_dir / LAST)] if cfg.max_minutes else []
     periodic = ModelCheckpoint(dirpath=ckpt_dir, filename="step-{step}", every_n_train_steps=cfg.ckpt_every,
                                save_last=True, save_top_k=1, monitor="step", mode="max", auto_insert_metric_name=False)
     return L.Trainer(
         accelerator=cfg.accelerator, devices=cfg.devices, num_nodes=cfg.num_nodes, strategy=cfg.strategy,
         precision=cfg.precision, accumulate_grad_batches=cfg.accumulate,
         gradient_clip_val=cfg.clip or None, max_steps=phase.max_steps, max_epochs=-1,
-        max_time={"seconds": 60 * cfg.max_minutes} if cfg.max_minutes else None,
         val_check_interval=cfg.val_every * cfg.accumulate, check_val_every_n_epoch=None,
         num_sanity_val_steps=0, limit_val_batches=None if validate else 0, log_every_n_steps=cfg.log_every,
         logger=LossLogger(run_dir),
         enable_progress_bar=cfg.progress, enable_model_summary=False, default_root_dir=run_dir,
         use_distributed_sampler=False, deterministic=False,
         callbacks=[periodic, TrimOnStart(),
-                   SaveOnInterrupt(ckpt_dir / LAST), *([PhaseProgressBar(run_dir.name)] if cfg.progress else []),
+                   SaveOnInterrupt(ckpt_dir / LAST), *limit,
+                   *([PhaseProgressBar(run_dir.name)] if cfg.progress else []),
                    *callbacks],
     )
 
