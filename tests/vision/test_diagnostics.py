@@ -28,6 +28,7 @@ def test_stage_diagnostics_of_the_shipped_models() -> None:
         model, _, _ = load_model(name)
         d = stage_diagnostics(model, splits, classifier, per_class=10)
         assert 0 <= d["renderer_accuracy"] <= 1 and d["renderer_fd"] > 0 and 0 < d["converter_distinct"] <= 1
+        assert 0.5 < d["renderer_consistency"] <= 1
         assert 0.5 < d["converter_ceiling"] <= 1 and 0 <= d["abstraction_exact_pixels"] <= 1
     assert d["abstraction_codes_used"] <= d["abstraction_codebook"] == 16  # the VQ-VAE reports its code use
     broken = load_model("image/digits-vq-tiny")[0]
@@ -36,3 +37,4 @@ def test_stage_diagnostics_of_the_shipped_models() -> None:
             p.mul_(0.0)  # a renderer that ignores its input cannot draw the right digit
     worse = stage_diagnostics(broken, splits, classifier, per_class=10)
     assert worse["renderer_accuracy"] < 0.3 and worse["converter_accuracy"] == d["converter_accuracy"]
+    assert worse["renderer_consistency"] < d["renderer_consistency"] - 0.3

@@ -2,7 +2,8 @@
 
 - renderer alone: images rendered from the *true* abstractions of the test images (Y' = encode(y)),
   scored like samples (accuracy against the test labels, Frechet distance, diversity): what the
-  renderer gives when the converter is perfect.
+  renderer gives when the converter is perfect; and its consistency, the share of Y' cells that
+  encoding the rendered images gives back (does the renderer draw what Y' says?).
 - converter alone: the abstractions it draws per class, classified by a small classifier trained
   on real abstractions of the training images (how often the drawn Y' shows the requested digit),
   against that classifier's accuracy on real test abstractions (its ceiling); and the diversity of
@@ -72,6 +73,7 @@ def stage_diagnostics(model: Regenerator, splits: DigitSplits, classifier: Digit
     converter_acc = float((judge(drawn).argmax(-1) == labels).float().mean())
     distinct = len({tuple(t.flatten().tolist()) for t in drawn}) / len(drawn)
     out = {f"renderer_{k}": v for k, v in renderer.items()}
+    out["renderer_consistency"] = float((model.encode(rendered) == test_abs).float().mean())
     out.update({"converter_accuracy": converter_acc, "converter_ceiling": ceiling, "converter_distinct": distinct})
     try:
         decoded = model.abstraction.decode(test_abs)
