@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import append_results  # noqa: E402
 
 from regen.core.checkpoint import read_checkpoint  # noqa: E402
+from regen.core.files import atomic_write_text  # noqa: E402
 from regen.core.run_config import load_run_config  # noqa: E402
 from regen.core.task import get_task  # noqa: E402
 from regen.train.run import train_run  # noqa: E402
@@ -106,7 +107,7 @@ def cached(ckpt_dir: Path, name: str, compute: Any) -> dict[str, float]:
     if path.exists() and (saved := json.loads(path.read_text())).get("version") == version:
         return saved["scores"]
     result = compute(ckpt_dir)
-    path.write_text(json.dumps({"version": version, "scores": result}, indent=1))
+    atomic_write_text(path, json.dumps({"version": version, "scores": result}, indent=1))
     return result
 
 
@@ -140,7 +141,8 @@ def row(label: str, frac: float, runs: list[dict[str, float]]) -> str:
     temperatures = "/".join(f"{r['temperature']:g}" for r in runs)
     return (f"| {label} | {frac:g} | {len(runs)} | {temperatures} | "
             f"{cell('accuracy', 3)} | {cell('fd', 2)} | {cell('diversity', 3)} | {cell('nn_train', 3)} | "
-            f"{cell('accuracy_t1', 3)} | {cell('fd_t1', 2)} | {int(runs[0]['parameters']):,} | {int(runs[0]['steps'])} | "
+            f"{cell('accuracy_t1', 3)} | {cell('fd_t1', 2)} | {int(runs[0]['parameters']):,} | "
+            f"{int(runs[0]['steps'])} | "
             f"{statistics.fmean(r['seconds'] for r in runs):.0f} |")
 
 
@@ -171,8 +173,8 @@ def main() -> None:
                         help="train and score only these rows (the tables are appended only with all of them)")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    lines = ["| method | labels | seeds | temperature | accuracy ↑ | FD ↓ | diversity | nn-train | accuracy at T=1 | "
-             "FD at T=1 | parameters | steps | train s |",
+    lines = ["| method | labels | seeds | temperature | accuracy ↑ | FD ↓ | diversity | nn-train | "
+             "accuracy at T=1 | FD at T=1 | parameters | steps | train s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     splits = load_splits(0)
     real = score_samples(load_classifier(), splits.valid_images, splits.valid_labels, splits.test_images,
@@ -209,7 +211,8 @@ def main() -> None:
     lines += ["", f"Seeds: each seed sets the model initialisation and the labelled subset; cells give the mean and "
               f"(min-max) over the seeds. Temperature: each run samples (converter and renderer alike) at the "
               f"temperature of {', '.join(map(str, TEMPERATURES))} whose samples lie closest (FD) to the validation "
-              f"digits, one per seed; the T=1 columns give the model's own distribution. Accuracy: share of {10 * SAMPLES_PER_CLASS} samples ({SAMPLES_PER_CLASS} "
+              f"digits, one per seed; the T=1 columns give the model's own distribution. Accuracy: share of "
+              f"{10 * SAMPLES_PER_CLASS} samples ({SAMPLES_PER_CLASS} "
               "per class) that the shipped classifier (99.3 % on real test digits) assigns to the requested class. "
               "FD: Frechet distance between classifier features of the samples and of the 271 test images; the "
               "real row scores the 269 validation digits, so every row is on about the same count. Diversity: "

@@ -1,5 +1,6 @@
 """Logging and callbacks: a resumable CSV loss log, the phase progress bar, a checkpoint on Ctrl-C / SIGTERM,
-a time limit that checkpoints where it stops, snapshots at fixed training minutes, the weights at the lowest validation loss."""
+a time limit that checkpoints where it stops, snapshots at fixed training minutes, the weights at the
+lowest validation loss."""
 
 from __future__ import annotations
 
@@ -136,9 +137,15 @@ class TimeLimit(TrainClock):
     def __init__(self, minutes: float, path: Path) -> None:
         super().__init__()
         self.limit, self.path = 60.0 * minutes, Path(path)
+        self._step = 0
+
+    def on_train_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        super().on_train_start(trainer, pl_module)
+        self._step = trainer.global_step
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module: L.LightningModule, *args: Any) -> None:
-        if trainer.should_stop:
+        stepped, self._step = trainer.global_step != self._step, trainer.global_step
+        if trainer.should_stop or not stepped:  # stop only after an optimizer step (gradient accumulation)
             return
         if trainer.strategy.broadcast(self.seconds >= self.limit):  # every rank stops at the same step
             trainer.save_checkpoint(self.path)
