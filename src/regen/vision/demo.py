@@ -17,7 +17,7 @@ def demo_section(out_dir: Path) -> str:
     for name in SHIPPED:
         _, ckpt = open_checkpoint(f"image/{name}")
         cfg, model = task.load(ckpt)
-        files = task.sample(cfg, model, out_dir / "image" / name, n=10, seed=0, temperature=1.0)
+        files = task.sample(cfg, model, out_dir / "image" / name, n=10, seed=0, temperature=None)
         m = ckpt.meta.get("metrics", {})
         images = "".join(f'<img src="{f.relative_to(out_dir)}" alt="{html.escape(f.stem)}">' for f in files)
         rows.append(f"<tr><td><b>{name}</b><br>{cfg.model.method}</td>"
@@ -27,7 +27,8 @@ def demo_section(out_dir: Path) -> str:
     return ("<section><h2>Images: class &rarr; Y' &rarr; digit</h2>"
             "<p>Each row of a grid is one digit class. The regeneration models draw a 4&times;4 abstraction Y' "
             "(average-pooled grey levels, or VQ-VAE codes) from the class, then render the 8&times;8 digit from it; "
-            "the renderer never saw a label. Direct maps the class to pixels in one model. Metrics on 500 samples: "
+            "the renderer never saw a label. Direct maps the class to pixels in one model. Samples are drawn at "
+            "each checkpoint's sampling temperature (sample.temperature). Metrics on 500 samples: "
             "accuracy of a classifier trained on real digits, Fr&eacute;chet distance in its features against the "
             "test images (lower is better), and same-class diversity.</p>"
             "<table><tr><th>model</th><th>accuracy</th><th>FD</th><th>diversity</th><th>parameters</th>"
