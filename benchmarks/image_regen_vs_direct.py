@@ -17,14 +17,15 @@ converter's abstractions judged by a classifier of real ones, the abstraction's 
     python benchmarks/image_regen_vs_direct.py [--fractions 1 0.2 0.05 0.01 0.005] [--seeds 0 1 2] [--fresh]
 
 Finished runs are reused, so the trainings can be shared between two processes (one core each), e.g.
-`--methods regen/pool regen/vqvae extensions` beside `--methods direct`; a run with a subset prints its
-rows and appends nothing, and a last run with every method (all reused) appends the tables.
+`--methods regen/pool regen/vqvae extensions regen/pool-es` beside `--methods direct direct-es`; a run with a
+subset prints its rows and appends nothing, and a last run with every method (all reused) appends the tables.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import inspect
 import json
 import shutil
 import statistics
@@ -50,7 +51,19 @@ from regen.vision.metrics import score_samples  # noqa: E402
 from regen.vision.task import draw  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-CONFIGS = {"regen/pool": "digits-pool-tiny", "regen/vqvae": "digits-vq-tiny", "direct": "digits-direct-tiny"}
+
+def early_stopped(phase: str) -> list[str]:
+    """Overrides that end `phase` at its lowest validation loss (6 validations of 100 steps without a new best)."""
+    return [f"phases.{phase}.keep_best=true", f"phases.{phase}.patience=6", "trainer.val_every=100"]
+
+
+# method -> (config, overrides, run-folder suffix). The fixed step budgets let the labelled stages copy their
+# training images (see nn-train); the early-stopped rows (-es) are the comparison without copying (regen/pool-es
+# shares regen/pool's renderer: only the converter, which sees the labels, stops early).
+CONFIGS = {"regen/pool": ("digits-pool-tiny", [], ""), "regen/vqvae": ("digits-vq-tiny", [], ""),
+           "direct": ("digits-direct-tiny", [], ""),
+           "regen/pool-es": ("digits-pool-tiny", early_stopped("converter"), "-es"),
+           "direct-es": ("digits-direct-tiny", early_stopped("direct"), "-es")}
 # Paper extensions, run at the smallest label fraction.
 EXTRAS = {
     "regen/pool + noised Y' (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=noised", "model.options.mismatch_rate=0.1"]),
@@ -94,15 +107,22 @@ def chosen_temperature(cfg: Any, model: torch.nn.Module) -> float:
     return min(fd, key=fd.get)
 
 
-# The evaluation's code: cached scores are reused only while these files are unchanged.
-EVALUATION = [Path(__file__), *(ROOT / "src" / "regen" / "vision" / f for f in
-                                ("metrics.py", "diagnostics.py", "task.py", "classifier.py", "digits.py"))]
+# The evaluation's code: cached scores are reused only while it is unchanged.
+EVALUATION = [ROOT / "src" / "regen" / "vision" / f for f in
+              ("metrics.py", "diagnostics.py", "task.py", "classifier.py", "digits.py")]
+
+
+def evaluation_version() -> str:
+    """A hash of the scoring code: this file's scoring functions and settings, and the vision modules."""
+    own = "".join(inspect.getsource(f) for f in (chosen_temperature, scores, stage_scores))
+    own += f"{TEMPERATURES}{SAMPLES_PER_CLASS}"
+    return hashlib.sha256(own.encode() + b"".join(f.read_bytes() for f in EVALUATION)).hexdigest()[:16]
 
 
 def cached(ckpt_dir: Path, name: str, compute: Any) -> dict[str, float]:
     """`compute(ckpt_dir)`, kept in `ckpt_dir/../<name>.json` with a hash of the evaluation's code, so a
     later run with every method (or a rerun) reuses what the per-method runs scored."""
-    version = hashlib.sha256(b"".join(f.read_bytes() for f in EVALUATION)).hexdigest()[:16]
+    version = evaluation_version()
     path = ckpt_dir.parent / f"{name}.json"
     if path.exists() and (saved := json.loads(path.read_text())).get("version") == version:
         return saved["scores"]
@@ -185,15 +205,15 @@ def main() -> None:
               "ceiling (real test Y') | distinct Y' | abstraction exact pixels | codes used |",
               "|---|---|---|---|---|---|---|---|---|---|"]
     common = [f"sample.samples_per_class={SAMPLES_PER_CLASS}"]
-    for label, config in CONFIGS.items():
+    for label, (config, extra, suffix) in CONFIGS.items():
         if label not in args.methods:
             continue
         for frac in args.fractions:
             runs, diagnostics = [], []
             for seed in args.seeds:
-                run_dir = args.runs / f"{config}-seed{seed}-{frac:g}"
+                run_dir = args.runs / f"{config}{suffix}-seed{seed}-{frac:g}"
                 shared = args.runs / f"{config}-seed{seed}-{max(args.fractions):g}"
-                overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.label_seed={seed}", *common]
+                overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.label_seed={seed}", *extra, *common]
                 ckpt = train(config, overrides, run_dir, args.fresh, None if shared == run_dir else shared)
                 runs.append(cached(ckpt, "scores", scores))
                 if label.startswith("regen"):
@@ -220,7 +240,10 @@ def main() -> None:
               "from a sample to the nearest training image (near 0 = copying; real held-out digits set the level "
               "of generalisation). Train s: wall seconds of all phases, on a machine shared with other jobs "
               "(label-free phases are trained once per seed and shared across label fractions, but counted in "
-              "every row). The extension rows run one seed at the smallest fraction."]
+              "every row). -es rows: the stage that sees labels (the converter; Direct) ends at its lowest validation "
+              "loss (6 validations of 100 steps without a new best) instead of training its whole budget, so it "
+              "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer. The extension rows "
+              "run one seed at the smallest fraction."]
     if set(args.methods) != {*CONFIGS, "extensions"}:
         print("a subset of the methods: nothing appended to RESULTS.md")
         return
