@@ -53,17 +53,18 @@ from regen.core.errors import RegenError  # noqa: E402
 from regen.core.files import atomic_write_text  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
-from regen.speech.tts.speaker import Speaker  # noqa: E402
+from regen.speech.tts.speaker import NEURAL_VOCODERS, VOCODERS, Speaker  # noqa: E402
 from regen.speech.evaluation.tts import (EVAL_SETS, EvalRow, eval_items, format_rows,  # noqa: E402
                                          input_mode_table, recording_row, reranking_table, score, score_waves,
                                          synthesise, unseen_words_table)
 
-SYSTEMS = [("repmix-tiny", "gl"), ("repmix-tiny", "lbfgs"), ("repmix-tiny", "neural"),
-           ("rmelnet-tiny", "gl"), ("rmelnet-tiny", "lbfgs"), ("rmelnet-tiny", "neural"), ("direct-tiny", "gl")]
+SYSTEMS = [*((converter, renderer) for converter in ("repmix-tiny", "rmelnet-tiny") for renderer in VOCODERS),
+           ("direct-tiny", "gl")]
 
 
 def speaker(model: str, vocoder: str) -> Speaker:
-    return Speaker.from_checkpoints(asset_path("speech", model), vocoder, asset_path("speech", "vocoder-tiny"))
+    """A shipped converter with a renderer of `VOCODERS` (trained ones: the shipped checkpoint)."""
+    return Speaker.from_checkpoints(asset_path("speech", model), vocoder)
 
 
 def one_system(model: str, vocoder: str, items: list) -> dict:
@@ -82,14 +83,14 @@ def resynthesis_rows(items: list) -> list[EvalRow]:
     from regen.core.task import load_model
 
     mel = load_mel_config("logmel-ch4")
-    vocoder, _, _ = load_model("speech/vocoder-tiny", task="speech-vocoder")
+    trained = {name: load_model(shipped, task=task)[0] for name, (task, shipped) in NEURAL_VOCODERS.items()}
     rows = []
-    for name in ("gl", "lbfgs", "neural"):
+    for name in VOCODERS:
         waves, seconds = [], 0.0
         for item in items:
             lm = log_mel(load_audio(item, mel.sample_rate), mel)
             t0 = time.perf_counter()
-            est = vocoder.vocode(lm) if name == "neural" else invert_log_mel(lm, mel, name, 64)
+            est = trained[name].vocode(lm) if name in trained else invert_log_mel(lm, mel, name, 64)
             seconds += time.perf_counter() - t0
             waves.append(est.numpy())
         rows.append(score_waves(items, waves, mel.sample_rate, f"recording's log-mel + {name}", seconds))

@@ -117,9 +117,9 @@ def say(
     out: Path = typer.Option(..., "--out", help="Output WAV, or a folder with --text-file."),
     model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default), rmelnet or direct."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead of --model."),
-    vocoder: str = typer.Option("gl", "--vocoder", help="gl (Griffin-Lim), lbfgs or neural (WaveRNN)."),
+    vocoder: str = typer.Option("gl", "--vocoder", help="gl (Griffin-Lim), lbfgs, neural (WaveRNN) or istft (iSTFT vocoder)."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
-                                                      help="Own vocoder for --vocoder neural (default: shipped)."),
+                                                      help="Own vocoder for --vocoder neural or istft (default: shipped)."),
     input_mode: str = typer.Option("mixed", "--input-mode", help="mixed, chars or phones."),
     text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one WAV per non-empty line."),
     alignment: Optional[Path] = typer.Option(None, "--alignment", help="Also draw the attention alignment (PNG)."),
@@ -154,8 +154,7 @@ def say(
         refuse_output_file(target)
     if alignment is not None:
         refuse_output_file(alignment, "--alignment")
-    vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
-    speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_path, iterations)
+    speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_checkpoint, iterations)
     from tqdm.auto import tqdm
 
     for target, line in tqdm(lines, desc="lines", unit="line", disable=len(lines) < 2):
@@ -181,8 +180,8 @@ def evaluate(
     eval_set: str = typer.Option("held-out", "--eval-set", help="held-out (the corpus's) or everyday."),
     eval_corpus: Path = typer.Option(Path("data/eval-everyday"), "--eval-corpus",
                                      help="Recordings of the everyday sentences (corpus build --sentences everyday)."),
-    vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs or neural."),
-    vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural."),
+    vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs, neural or istft."),
+    vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural or istft."),
     limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N sentences of the set (0: all)."),
     modes: str = typer.Option("chars,phones,mixed", "--modes", help="Input modes to compare (RepMix / Direct)."),
     as_json: Optional[Path] = typer.Option(None, "--json", help="Also write the rows as JSON."),
@@ -211,8 +210,7 @@ def evaluate(
     if task.name == "speech-asr":
         _evaluate_recogniser(checkpoint, items, f"{eval_set} sentences", as_json)
         return
-    vocoder_path = vocoder_checkpoint or ("speech/vocoder-tiny" if vocoder == "neural" else None)
-    speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_path)
+    speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_checkpoint)
     tables = {"input modes": input_mode_table(speaker, items, chosen)}
     unseen = unseen_words_table(speaker, items, vocabulary, chosen)
     if unseen:

@@ -30,6 +30,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-rmelnet": "regen.speech.tts.task",
     "speech-direct": "regen.speech.tts.task",
     "speech-vocoder": "regen.speech.vocoder.task",
+    "speech-istft": "regen.speech.vocoder.task",
     "speech-asr": "regen.speech.asr.task",
     "text": "regen.text.task",
     "text-template": "regen.text.template_task",

@@ -5,10 +5,11 @@ and return waveforms (batch, samples):
 
     InversionRenderer   Griffin-Lim or L-BFGS (`regen.speech.features.inversion`): the explicit
                         inverse of the `LogMel` abstraction, nothing to train
-    NeuralRenderer      the WaveRNN vocoder (`regen.speech.vocoder.wavernn`), trained on audio
-                        alone; when its mel config differs from the converter's (R-MelNet
-                        makes 256-bin, hop-200 mels, the vocoder reads 80-bin, hop-128
-                        ones) the input is re-expressed with `convert_log_mel` first
+    NeuralRenderer      a vocoder trained on audio alone: the WaveRNN (`regen.speech.vocoder.wavernn`)
+                        or the iSTFT vocoder (`regen.speech.vocoder.istft`); when its mel config
+                        differs from the converter's (R-MelNet makes 256-bin, hop-200 mels, the
+                        vocoders read 80-bin, hop-128 ones) the input is re-expressed with
+                        `convert_log_mel` first
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from regen.core.space import Space
 from regen.core.stage import Stage
 from regen.speech.features.inversion import METHODS, convert_log_mel, invert_log_mel
 from regen.speech.features.mel import MelConfig, load_mel_config
+from regen.speech.vocoder.istft import ISTFTVocoder
 from regen.speech.vocoder.wavernn import WaveRNNVocoder
 
 
@@ -53,9 +55,9 @@ class InversionRenderer(Stage):
 
 
 class NeuralRenderer(Stage):
-    """Log-mel of config `source` -> waveform by a trained WaveRNN vocoder."""
+    """Log-mel of config `source` -> waveform by a trained vocoder (WaveRNN or iSTFT)."""
 
-    def __init__(self, vocoder: WaveRNNVocoder, source: MelConfig) -> None:
+    def __init__(self, vocoder: WaveRNNVocoder | ISTFTVocoder, source: MelConfig) -> None:
         super().__init__()
         self.vocoder, self.source = vocoder, source
         self.own = load_mel_config(f"logmel-{vocoder.mel_name}")
@@ -72,7 +74,7 @@ class NeuralRenderer(Stage):
         return self.vocoder.output_space
 
     def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """The vocoder's own loss (batch of its normalised mels and audio; see `WaveRNNVocoder.loss`)."""
+        """The vocoder's own loss (batch of its normalised mels and audio; see its `loss`)."""
         return self.vocoder.loss(batch)
 
     @torch.no_grad()

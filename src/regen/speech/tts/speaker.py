@@ -46,7 +46,9 @@ from regen.core.run_config import RunConfig
 from regen.core.task import load_model
 from regen.speech.tts.task import TTSModel, mel_config_of
 
-VOCODERS = ("gl", "lbfgs", "neural")
+VOCODERS = ("gl", "lbfgs", "neural", "istft")
+# the trained renderers: --vocoder name -> (task of its checkpoint, the shipped checkpoint)
+NEURAL_VOCODERS = {"neural": ("speech-vocoder", "speech/vocoder-tiny"), "istft": ("speech-istft", "speech/istft-tiny")}
 INPUT_MODES = ("mixed", "chars", "phones")
 WORD_PAUSE, PHRASE_PAUSE, SENTENCE_PAUSE = 0.05, 0.15, 0.3
 # festival:slt reads about 15.8 characters a second; the margin keeps cut pieces inside
@@ -166,17 +168,17 @@ class Speaker:
     @classmethod
     def from_checkpoints(cls, model: str | Path, vocoder: str = "gl", vocoder_path: str | Path | None = None,
                          iterations: int = 64) -> "Speaker":
-        """Load a converter checkpoint and build the renderer named by `vocoder` (gl | lbfgs | neural)."""
+        """Load a converter checkpoint and build the renderer named by `vocoder` (gl | lbfgs | neural |
+        istft); a trained renderer comes from `vocoder_path`, by default the shipped one."""
         if vocoder not in VOCODERS:
             raise RegenError(f"unknown vocoder '{vocoder}'; choose one of {', '.join(VOCODERS)}")
         converter, cfg, _ = load_model(model)
-        if not cfg.task.startswith("speech-") or cfg.task == "speech-vocoder":
+        if cfg.task not in ("speech-repmix", "speech-rmelnet", "speech-direct"):
             raise RegenError(f"{model} holds a '{cfg.task}' model, not a text -> speech converter")
         mel = mel_config_of(cfg)
-        if vocoder == "neural":
-            if vocoder_path is None:
-                raise RegenError("--vocoder neural needs a vocoder checkpoint")
-            vocoder_model, _, _ = load_model(vocoder_path, task="speech-vocoder")
+        if vocoder in NEURAL_VOCODERS:
+            task, shipped = NEURAL_VOCODERS[vocoder]
+            vocoder_model, _, _ = load_model(vocoder_path or shipped, task=task)
             renderer: Stage = NeuralRenderer(vocoder_model, mel)
         else:
             renderer = InversionRenderer(mel, vocoder, iterations)

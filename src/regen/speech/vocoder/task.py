@@ -1,5 +1,6 @@
-"""The vocoder task (`speech-vocoder`): the WaveRNN renderer Y' (log-mel) -> Y (waveform),
-trained on audio alone from `data.corpus`.
+"""The vocoder tasks: the neural renderers Y' (log-mel) -> Y (waveform), trained on audio alone
+from `data.corpus`: `speech-vocoder` (WaveRNN, `regen.speech.vocoder.wavernn`) and `speech-istft`
+(the iSTFT vocoder, `regen.speech.vocoder.istft`). Both read the same aligned (log-mel, audio) chunks.
 
 `regen sample` renders the log-mels that the shipped RepMix converter draws for held-out
 sentences (X -> Y' -> Y with this renderer); `regen evaluate` compares copy-synthesis of
@@ -27,6 +28,7 @@ from regen.speech.features.inversion import invert_log_mel
 from regen.speech.features.measures import compare_waveforms
 from regen.speech.features.mel import MelConfig, load_mel_config, log_mel
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats, segments, split_items
+from regen.speech.vocoder.istft import ISTFTVocoder, ISTFTVocoderConfig
 from regen.speech.vocoder.wavernn import VocoderConfig, VocoderDataConfig, WaveRNNVocoder
 from regen.train.config import PhaseConfig
 from regen.train.plan import Phase
@@ -34,7 +36,7 @@ from regen.train.plan import Phase
 CONVERTER = "speech/repmix-tiny"
 
 
-def vocoder_mel(model: VocoderConfig) -> MelConfig:
+def vocoder_mel(model: VocoderConfig | ISTFTVocoderConfig) -> MelConfig:
     """The model's mel config; ConfigError unless its bands and hop agree with the model."""
     mel = load_mel_config(model.mel)
     if (mel.n_mels, mel.hop_length) != (model.n_mels, model.hop):
@@ -117,7 +119,27 @@ class VocoderTask(Task):
         return evaluate_vocoder(model, held[: cfg.sample.eval_utterances], mel)
 
 
-def evaluate_vocoder(model: WaveRNNVocoder, items: Sequence[Item], mel: MelConfig, gl_iterations: int = 64,
+@register
+class ISTFTVocoderTask(VocoderTask):
+    """Vocos-style log-mel -> STFT -> waveform renderer, trained on audio alone (no autoregression)."""
+
+    name = "speech-istft"
+    model_config = ISTFTVocoderConfig
+
+    def default_phases(self) -> dict[str, PhaseConfig]:
+        return {"vocoder": PhaseConfig(max_steps=6000, batch_size=16, lr=1e-3)}
+
+    def check_config(self, cfg: RunConfig, where: str) -> None:
+        try:
+            vocoder_mel(cfg.model)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+
+    def build(self, cfg: RunConfig) -> nn.Module:
+        return ISTFTVocoder(cfg.model, vocoder_mel(cfg.model))
+
+
+def evaluate_vocoder(model: WaveRNNVocoder | ISTFTVocoder, items: Sequence[Item], mel: MelConfig, gl_iterations: int = 64,
                      seed: int = 0, **controls: float) -> dict[str, float]:
     """Mean MCD (dB) and spectral convergence of vocoder and Griffin-Lim output against the
     recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time)."""
