@@ -62,7 +62,7 @@ music-assets: install clean-tree
 # the asr-tiny recogniser 60 minutes.
 speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
-	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny asr-tiny; do \
+	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny istft-tiny asr-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \

@@ -117,7 +117,8 @@ def say(
     out: Path = typer.Option(..., "--out", help="Output WAV, or a folder with --text-file."),
     model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default), rmelnet or direct."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead of --model."),
-    vocoder: str = typer.Option("gl", "--vocoder", help="gl (Griffin-Lim), lbfgs, neural (WaveRNN) or istft (iSTFT vocoder)."),
+    vocoder: str = typer.Option("istft", "--vocoder", help="istft (iSTFT vocoder), gl (Griffin-Lim), lbfgs or "
+                                "neural (WaveRNN)."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
                                                       help="Own vocoder for --vocoder neural or istft (default: shipped)."),
     input_mode: str = typer.Option("mixed", "--input-mode", help="mixed, chars or phones."),
@@ -180,7 +181,7 @@ def evaluate(
     eval_set: str = typer.Option("held-out", "--eval-set", help="held-out (the corpus's) or everyday."),
     eval_corpus: Path = typer.Option(Path("data/eval-everyday"), "--eval-corpus",
                                      help="Recordings of the everyday sentences (corpus build --sentences everyday)."),
-    vocoder: str = typer.Option("gl", "--vocoder", help="gl, lbfgs, neural or istft."),
+    vocoder: str = typer.Option("istft", "--vocoder", help="istft, gl, lbfgs or neural."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint", help="For --vocoder neural or istft."),
     limit: int = typer.Option(0, "--limit", min=0, help="Use only the first N sentences of the set (0: all)."),
     modes: str = typer.Option("chars,phones,mixed", "--modes", help="Input modes to compare (RepMix / Direct)."),

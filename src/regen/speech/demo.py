@@ -18,6 +18,7 @@ from regen.speech.data.sentences import held_out_texts
 from regen.speech.tts.speaker import Speaker, Speech
 
 SYSTEMS = (("repmix-tiny", "gl", "RepMix TTS + Griffin-Lim"),
+           ("repmix-tiny", "istft", "RepMix TTS + iSTFT vocoder"),
            ("repmix-tiny", "neural", "RepMix TTS + WaveRNN vocoder"),
            ("rmelnet-tiny", "gl", "R-MelNet (4 candidates x 4 noisy copies, reranked) + Griffin-Lim"),
            ("direct-tiny", "gl", "Direct baseline: text -> waveform frames, no log-mel"))
@@ -43,10 +44,9 @@ def demo_section(out_dir: Path) -> str:
     out_dir = Path(out_dir)
     target = out_dir / "speech"
     texts = held_out_texts(2)
-    vocoder = asset_path("speech", "vocoder-tiny")
     rows = []
     for model, renderer, label in SYSTEMS:
-        speaker = Speaker.from_checkpoints(asset_path("speech", model), renderer, vocoder)
+        speaker = Speaker.from_checkpoints(asset_path("speech", model), renderer)
         cells = [_cell(speaker.say(text, seed=0), target, out_dir, f"{model}-{renderer}-{k + 1}", label)
                  for k, text in enumerate(texts)]
         rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
@@ -56,6 +56,6 @@ def demo_section(out_dir: Path) -> str:
     return (f"<section id=\"speech\"><h2>Speech: text &rarr; log-mel &rarr; waveform</h2>"
             f"<p>Two sentences held out of training, said by the shipped tiny models (trained on CPU on "
             f"festival's slt voice, corpus <code>{voice}</code>). The converter draws the log-mel Y' from "
-            f"representation-mixed text; the renderer (Griffin-Lim or the WaveRNN vocoder, trained on audio "
-            f"alone) draws the waveform. Alignments show each phrase's attention, block by block.</p>"
+            f"representation-mixed text; the renderer (Griffin-Lim, or the iSTFT or WaveRNN "
+            f"vocoder, trained on audio alone) draws the waveform. Alignments show each phrase's attention, block by block.</p>"
             f"<table><tr><th></th>{header}</tr>{''.join(rows)}</table></section>")
