@@ -67,6 +67,12 @@ speech-assets: install clean-tree
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \
 	done
+	# repmix-tiny ships after a second budget: 120 more training minutes from the first run's weights
+	rm -rf runs/assets/repmix-tiny-more
+	$(REGEN) train speech/repmix-tiny --set data.corpus=data/corpus-slt \
+		--set trainer.init_from=src/regen/assets/speech/repmix-tiny --set phases.converter.lr=0.001 \
+		--set phases.converter.warmup=100 --set phases.converter.max_steps=10000 \
+		--run-dir runs/assets/repmix-tiny-more --out src/regen/assets/speech/repmix-tiny
 
 # The text models: SUNMASK on King James sentences (about 2 hours on 2 cores; snapshots at 15/30/60/120
 # training minutes), then keywords -> sentence by template regeneration and by Direct (all sentences paired).

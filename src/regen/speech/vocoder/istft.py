@@ -30,10 +30,9 @@ import torch
 from torch import nn
 
 from regen.core.errors import RegenError
-from regen.core.space import Space
-from regen.core.stage import Stage
 from regen.speech.features.mel import MelConfig, check_log_mel, log_mel
 from regen.speech.features.stft_loss import multi_resolution_stft_loss
+from regen.speech.vocoder.base import MelVocoder
 
 MAX_MAGNITUDE = 100.0  # Vocos clips exp(log-magnitude) here: keeps early training finite
 
@@ -76,45 +75,24 @@ class ConvNeXtBlock(nn.Module):
         return x + self.scale * self.mlp(self.norm(y))
 
 
-class ISTFTVocoder(Stage):
+class ISTFTVocoder(MelVocoder):
     """Deterministic log-mel -> waveform by a predicted STFT; see the module docstring.
 
-    Like the WaveRNN, the mel statistics the inputs were normalised with travel with the
-    weights (buffers `mel_mean`, `mel_std`), so `vocode` takes raw log-mels.
+    `vocode` takes raw log-mels (the normalisation travels with the weights, see `MelVocoder`).
     """
 
     def __init__(self, cfg: ISTFTVocoderConfig, mel: MelConfig) -> None:
-        super().__init__()
         if (mel.n_mels, mel.hop_length) != (cfg.n_mels, cfg.hop):
             raise RegenError(f"model.n_mels/hop ({cfg.n_mels}, {cfg.hop}) disagree with mel config "
                              f"'{mel.name}' ({mel.n_mels}, {mel.hop_length})")
+        super().__init__(cfg.n_mels, mel.sample_rate, mel.name)
         self.cfg, self.mel = cfg, mel
-        self.sample_rate, self.mel_name = mel.sample_rate, mel.name
         self.embed = nn.Conv1d(cfg.n_mels, cfg.dim, 7, padding=3)
         self.embed_norm = nn.LayerNorm(cfg.dim)
         self.blocks = nn.ModuleList(ConvNeXtBlock(cfg.dim, cfg.hidden, 1.0 / cfg.blocks) for _ in range(cfg.blocks))
         self.out_norm = nn.LayerNorm(cfg.dim)
         self.head = nn.Linear(cfg.dim, cfg.n_fft + 2)
         self.register_buffer("window", torch.hann_window(cfg.n_fft), persistent=False)
-        self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
-        self.register_buffer("mel_std", torch.ones(cfg.n_mels))
-
-    @property
-    def input_space(self) -> Space:
-        return Space(f"logmel-{self.mel_name}", "continuous", (self.cfg.n_mels,))
-
-    @property
-    def output_space(self) -> Space:
-        return Space(f"waveform-{self.sample_rate}", "continuous", ())
-
-    def set_stats(self, mean: list[float], std: list[float]) -> None:
-        """Record the per-bin statistics the training log-mels were normalised with."""
-        self.mel_mean.copy_(torch.tensor(mean))
-        self.mel_std.copy_(torch.tensor(std))
-
-    def normalize(self, log_mel: torch.Tensor) -> torch.Tensor:
-        """Raw log-mel (…, n_mels) -> the normalised form the network consumes."""
-        return (log_mel - self.mel_mean) / self.mel_std
 
     def spectrum(self, cond: torch.Tensor) -> torch.Tensor:
         """Normalised log-mel (batch, frames, n_mels) -> complex STFT (batch, n_fft // 2 + 1, frames)."""

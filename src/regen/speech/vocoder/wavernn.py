@@ -39,9 +39,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from regen.core.errors import RegenError
-from regen.core.space import Space
-from regen.core.stage import Stage
 from regen.speech.features.mel import check_log_mel
+from regen.speech.vocoder.base import MelVocoder
 
 
 def mu_law_encode(wave: torch.Tensor, bits: int) -> torch.Tensor:
@@ -135,39 +134,21 @@ def upsample_frames(feats: torch.Tensor, hop: int) -> torch.Tensor:
     return up.reshape(feats.shape[0], -1, feats.shape[-1])
 
 
-class WaveRNNVocoder(Stage):
+class WaveRNNVocoder(MelVocoder):
     """P(waveform | normalised log-mel) with folded sampling; see the module docstring.
 
-    The mel statistics the inputs were normalised with travel with the weights
-    (buffers `mel_mean`, `mel_std`), so `vocode` accepts raw log-mels too.
+    `vocode` accepts raw log-mels too (the normalisation travels with the weights, see `MelVocoder`).
     """
 
     def __init__(self, cfg: VocoderConfig, sample_rate: int = 22050, mel_name: str = "ch4") -> None:
-        super().__init__()
+        super().__init__(cfg.n_mels, sample_rate, mel_name)
         self.cfg = cfg
-        self.sample_rate = sample_rate
-        self.mel_name = mel_name
         self.classes = 2**cfg.bits
         self.context = nn.Sequential(nn.Conv1d(cfg.n_mels, cfg.cond_dim, 5, padding=2),
                                      *(ResBlock(cfg.cond_dim) for _ in range(cfg.cond_blocks)))
         self.rnn = nn.GRU(1 + cfg.cond_dim, cfg.rnn_dim, batch_first=True)
         self.fc1 = nn.Linear(cfg.rnn_dim + cfg.cond_dim, cfg.fc_dim)
         self.fc2 = nn.Linear(cfg.fc_dim, self.classes)
-        self.register_buffer("mel_mean", torch.zeros(cfg.n_mels))
-        self.register_buffer("mel_std", torch.ones(cfg.n_mels))
-
-    @property
-    def input_space(self) -> Space:
-        return Space(f"logmel-{self.mel_name}", "continuous", (self.cfg.n_mels,))
-
-    @property
-    def output_space(self) -> Space:
-        return Space(f"waveform-{self.sample_rate}", "continuous", ())
-
-    def set_stats(self, mean: list[float], std: list[float]) -> None:
-        """Record the per-bin statistics the training log-mels were normalised with."""
-        self.mel_mean.copy_(torch.tensor(mean))
-        self.mel_std.copy_(torch.tensor(std))
 
     def check_cond(self, cond: torch.Tensor) -> torch.Tensor:
         """Validate a log-mel batch (batch, frames, n_mels); RegenError with one line otherwise."""
@@ -207,10 +188,6 @@ class WaveRNNVocoder(Stage):
         logits = self.logits(prev, cond_seq)
         nll = F.cross_entropy(logits.reshape(-1, self.classes), torch.gather(classes, 1, idx).reshape(-1))
         return {"loss": nll, "bits_per_sample": nll.detach() / math.log(2)}
-
-    def normalize(self, log_mel: torch.Tensor) -> torch.Tensor:
-        """Raw log-mel (…, n_mels) -> the normalised form the network consumes."""
-        return (log_mel - self.mel_mean) / self.mel_std
 
     @torch.no_grad()
     def vocode(self, log_mel: torch.Tensor, **controls: Any) -> torch.Tensor:
