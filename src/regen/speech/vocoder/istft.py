@@ -127,12 +127,10 @@ class ISTFTVocoder(MelVocoder):
     @torch.no_grad()
     def vocode(self, log_mel: torch.Tensor, **controls: Any) -> torch.Tensor:
         """Raw (unnormalised) log-mel (frames, n_mels) or (batch, frames, n_mels) -> waveform in [-1, 1]."""
-        if controls:
-            raise TypeError(f"the iSTFT vocoder is deterministic; it takes no sampling controls ({sorted(controls)})")
         x = torch.as_tensor(log_mel, dtype=torch.float32)
         single = x.dim() == 2
-        cond = check_log_mel(x[None] if single else x, self.cfg.n_mels, self.mel_name)
-        wave = self(self.normalize(cond)).clamp(-1.0, 1.0)
+        wave = self.sample(self.normalize(check_log_mel(x[None] if single else x, self.cfg.n_mels, self.mel_name)),
+                           **controls)
         return wave[0] if single else wave
 
     @torch.no_grad()
