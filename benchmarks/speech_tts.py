@@ -22,6 +22,9 @@ training transcript has, as a table of its own) and R-MelNet's reranking ablatio
     python benchmarks/speech_tts.py [--corpus data/corpus-slt] [--eval-set both|held-out|everyday]
                                     [--eval-corpus data/eval-everyday] [--limit 12]
 
+`--renderers` gives only the renderers' table: each renderer on the recordings' own log-mels and behind
+the shipped repmix-tiny, on the same sentences.
+
 Training runs get their own tables instead of the shipped systems': `--curve-run DIR` scores
 the timed snapshots of a run (`trainer.snapshot_minutes`, e.g. 15/30/60/120 training minutes)
 and its final checkpoint, the curve of WER and alignment success against training time;
@@ -129,6 +132,21 @@ def run_set(args: argparse.Namespace, eval_set: str) -> None:
                    f"--eval-corpus {args.eval_corpus} --limit {args.limit}")
 
 
+def run_renderers(args: argparse.Namespace, eval_set: str) -> None:
+    """Every renderer on the recordings' own log-mels and behind the shipped RepMix, on one set."""
+    items, _ = eval_items(eval_set, args.corpus, args.eval_corpus, args.limit)
+    name = {"held-out": "held-out King James sentences", "everyday": "everyday English sentences"}[eval_set]
+    rows = [recording_row(items), *resynthesis_rows(items)]
+    for vocoder in VOCODERS:
+        speeches, seconds = synthesise(speaker("repmix-tiny", vocoder), items)
+        rows.append(score(items, speeches, seconds, f"repmix-tiny + {vocoder}"))
+    append_results(f"Speech: renderers on {name} (festival:slt)",
+                   [format_rows(rows, f"Renderers on {len(items)} {name}, alone (recordings' log-mels) and behind "
+                                f"repmix-tiny (mixed input):")],
+                   f"python benchmarks/speech_tts.py --corpus {args.corpus} --eval-set {eval_set} --eval-corpus "
+                   f"{args.eval_corpus} --limit {args.limit} --renderers")
+
+
 def checkpoint_row(path: Path, items: list, label: str, eval_set: str) -> EvalRow:
     """A converter checkpoint (a run's checkpoint or snapshot folder) + Griffin-Lim, scored on items.
 
@@ -192,6 +210,8 @@ def main() -> None:
                         "instead of the shipped systems")
     parser.add_argument("--compare", type=Path, nargs="+", help="score these checkpoint folders side by side "
                         "instead of the shipped systems")
+    parser.add_argument("--renderers", action="store_true", help="only the renderers' table: each renderer on "
+                        "the recordings' log-mels and behind the shipped repmix-tiny")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "VOCODER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -206,7 +226,9 @@ def main() -> None:
     except RegenError as exc:
         sys.exit(f"error: {exc}")
     for eval_set in chosen:
-        if args.curve_run or args.compare:
+        if args.renderers:
+            run_renderers(args, eval_set)
+        elif args.curve_run or args.compare:
             run_training_tables(args, eval_set)
         else:
             run_set(args, eval_set)
