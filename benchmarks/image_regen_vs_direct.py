@@ -16,9 +16,13 @@ converter's abstractions judged by a classifier of real ones, the abstraction's 
 
     python benchmarks/image_regen_vs_direct.py [--fractions 1 0.2 0.05 0.01 0.005] [--seeds 0 1 2] [--fresh]
 
-Finished runs are reused, so the trainings can be shared between two processes (one core each), e.g.
-`--methods regen/pool regen/vqvae extensions regen/pool-es` beside `--methods direct direct-es`; a run with a
-subset prints its rows and appends nothing, and a last run with every method (all reused) appends the tables.
+Every finished run leaves a record, `benchmarks/records/image/<run>.json` (its configuration, overrides,
+training commit and scores), kept in the repository: a run whose record matches its configuration and the
+evaluation code is neither retrained nor rescored, so the table accumulates across sessions and machines
+(checkpoints under `--runs` are only needed to resume a run or to share its label-free stages). The trainings
+can be shared between two processes (one core each), e.g. `--methods regen/pool regen/vqvae extensions
+regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing,
+and a last run with every method (all recorded) appends the tables.
 """
 
 from __future__ import annotations
@@ -73,8 +77,9 @@ EXTRAS = {
 LABEL_FREE = ("abstraction", "renderer")
 
 
-def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_from: Path | None) -> Path:
-    """Train (or reuse) one configuration; label-free phases may be copied from `share_from`."""
+def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_from: list[Path]) -> Path:
+    """Train (or reuse) one configuration; its label-free phases are copied from the first run of
+    `share_from` that has finished them."""
     out = run_dir / "checkpoint"
     if fresh:
         shutil.rmtree(run_dir, ignore_errors=True)
@@ -82,10 +87,11 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
         return out
     cfg = load_run_config(f"image/{config}", overrides + ["trainer.progress=false"])
     run_dir.mkdir(parents=True, exist_ok=True)
-    if share_from is not None and cfg.model.options.joint_weight == 0:  # with eq. (1) the VQ-VAE sees labels
+    if cfg.model.options.joint_weight == 0:  # with eq. (1) the VQ-VAE sees labels
         for phase in LABEL_FREE:
-            if (share_from / phase / "weights.safetensors").exists() and not (run_dir / phase).exists():
-                shutil.copytree(share_from / phase, run_dir / phase)
+            done = [d / phase for d in share_from if (d / phase / "weights.safetensors").exists()]
+            if done and not (run_dir / phase).exists():
+                shutil.copytree(done[0], run_dir / phase)
     return train_run(cfg, run_dir, resume=any(run_dir.iterdir()), out=out)
 
 
@@ -107,7 +113,7 @@ def chosen_temperature(cfg: Any, model: torch.nn.Module) -> float:
     return min(fd, key=fd.get)
 
 
-# The evaluation's code: cached scores are reused only while it is unchanged.
+# The evaluation's code: recorded scores are reused only while it is unchanged.
 EVALUATION = [ROOT / "src" / "regen" / "vision" / f for f in
               ("metrics.py", "diagnostics.py", "task.py", "classifier.py", "digits.py")]
 
@@ -119,16 +125,28 @@ def evaluation_version() -> str:
     return hashlib.sha256(own.encode() + b"".join(f.read_bytes() for f in EVALUATION)).hexdigest()[:16]
 
 
-def cached(ckpt_dir: Path, name: str, compute: Any) -> dict[str, float]:
-    """`compute(ckpt_dir)`, kept in `ckpt_dir/../<name>.json` with a hash of the evaluation's code, so a
-    later run with every method (or a rerun) reuses what the per-method runs scored."""
+RECORDS = Path(__file__).resolve().parent / "records" / "image"
+
+
+def measured(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_from: list[Path],
+             stages: bool) -> dict[str, Any]:
+    """One run's `scores` (and `stages`, the per-stage diagnostics, when asked), read from its record when
+    the record holds the same configuration, overrides and evaluation code; otherwise the run is trained (or
+    resumed, or its checkpoint reused), scored, and its record written."""
     version = evaluation_version()
-    path = ckpt_dir.parent / f"{name}.json"
-    if path.exists() and (saved := json.loads(path.read_text())).get("version") == version:
-        return saved["scores"]
-    result = compute(ckpt_dir)
-    atomic_write_text(path, json.dumps({"version": version, "scores": result}, indent=1))
-    return result
+    path = RECORDS / f"{run_dir.name}.json"
+    key = {"config": config, "overrides": overrides, "evaluation": version}
+    if not fresh and path.exists():
+        record = json.loads(path.read_text())
+        if {k: record.get(k) for k in key} == key and (not stages or "stages" in record):
+            return record
+    ckpt = train(config, overrides, run_dir, fresh, share_from)
+    record = {**key, "git_commit": read_checkpoint(ckpt).meta.get("git_commit"), "scores": scores(ckpt)}
+    if stages:
+        record["stages"] = stage_scores(ckpt)
+    RECORDS.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, json.dumps(record, indent=1) + "\n")
+    return record
 
 
 def scores(ckpt_dir: Path) -> dict[str, float]:
@@ -212,12 +230,13 @@ def main() -> None:
             runs, diagnostics = [], []
             for seed in args.seeds:
                 run_dir = args.runs / f"{config}{suffix}-seed{seed}-{frac:g}"
-                shared = args.runs / f"{config}-seed{seed}-{max(args.fractions):g}"
+                # label-free stages come from any run of this configuration and seed (regen/pool-es: regen/pool's)
+                shared = [d for d in sorted(args.runs.glob(f"{config}-seed{seed}-*")) if d != run_dir]
                 overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.label_seed={seed}", *extra, *common]
-                ckpt = train(config, overrides, run_dir, args.fresh, None if shared == run_dir else shared)
-                runs.append(cached(ckpt, "scores", scores))
-                if label.startswith("regen"):
-                    diagnostics.append(cached(ckpt, "stages", stage_scores))
+                record = measured(config, overrides, run_dir, args.fresh, shared, stages=label.startswith("regen"))
+                runs.append(record["scores"])
+                if "stages" in record:
+                    diagnostics.append(record["stages"])
             lines.append(row(label, frac, runs))
             print(lines[-1], flush=True)
             if diagnostics:
@@ -225,8 +244,9 @@ def main() -> None:
     low = min(args.fractions)
     for label, (config, overrides) in EXTRAS.items() if "extensions" in args.methods else ():
         run_dir = args.runs / f"{config}-{low:g}-{'-'.join(o.split('=')[0].split('.')[-1] for o in overrides)}"
-        ckpt = train(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, None)
-        lines.append(row(label, low, [cached(ckpt, "scores", scores)]))
+        record = measured(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, [],
+                          stages=False)
+        lines.append(row(label, low, [record["scores"]]))
         print(lines[-1], flush=True)
     lines += ["", f"Seeds: each seed sets the model initialisation and the labelled subset; cells give the mean and "
               f"(min-max) over the seeds. Temperature: each run samples (converter and renderer alike) at the "
