@@ -45,6 +45,14 @@ def vocoder_mel(model: VocoderConfig | ISTFTVocoderConfig) -> MelConfig:
     return mel
 
 
+def check_vocoder_mel(cfg: RunConfig, where: str) -> None:
+    """`vocoder_mel`'s check as a config error that names where the config came from."""
+    try:
+        vocoder_mel(cfg.model)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
 @dataclass
 class VocoderSampleConfig:
     """eval_utterances: held-out recordings copy-synthesised by `regen evaluate`."""
@@ -74,10 +82,7 @@ class VocoderTask(Task):
         if cfg.data.chunk_frames < need:
             raise ConfigError(f"{where}: data.chunk_frames {cfg.data.chunk_frames} must be >= {need} "
                               "(train_frames plus the context network's frames on each side, plus one)")
-        try:
-            vocoder_mel(cfg.model)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+        check_vocoder_mel(cfg, where)
 
     def build(self, cfg: RunConfig) -> nn.Module:
         mel = vocoder_mel(cfg.model)
@@ -130,10 +135,7 @@ class ISTFTVocoderTask(VocoderTask):
         return {"vocoder": PhaseConfig(max_steps=6000, batch_size=16, lr=1e-3)}
 
     def check_config(self, cfg: RunConfig, where: str) -> None:
-        try:
-            vocoder_mel(cfg.model)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
+        check_vocoder_mel(cfg, where)
 
     def build(self, cfg: RunConfig) -> nn.Module:
         return ISTFTVocoder(cfg.model, vocoder_mel(cfg.model))
