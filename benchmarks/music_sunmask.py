@@ -8,7 +8,8 @@ appended to RESULTS.md as its own block (pick with --sections):
              (one seeded corruption for every model), training budget in seconds and forward
              passes, seconds per sample (batch 1 after a warm-up, and batched), grade median,
              quartiles and every feature.
-- curve:     the compute curve: the timed snapshots (15/30/60/120 training minutes) of a run.
+- curve:     the compute curve: the timed snapshots (15/30/60/120 training minutes) of a run; each
+             point's row is kept in its folder, so points can be scored while the run trains.
 - sampler:   sampler study on the shipped model: grade against seconds per sample over steps,
              temperature, top-k / top-p / typical filtering and the mask/accept schedules.
 - bestof:    best-of-N (the thesis' BEST-of selection): N candidates per output, the best kept.
@@ -26,6 +27,8 @@ appended to RESULTS.md as its own block (pick with --sections):
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import re
 import sys
 import time
@@ -38,6 +41,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import add_common_options, emit, run_sections  # noqa: E402
 
+from regen.core.files import atomic_write_text  # noqa: E402
 from regen.core.provenance import training_budget  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS  # noqa: E402
@@ -142,6 +146,28 @@ def section_models(b: Bench) -> None:
                                       "for all models; forward passes = steps x batch x unrolled passes."])
 
 
+GRADING = Path(grade.__code__.co_filename)
+
+
+def curve_point(b: Bench, path: Path) -> tuple[str, list[str]]:
+    """The config name and curve row of one snapshot or checkpoint. The row is kept in `path/curve-row.json`
+    with what it depends on (sample count, sampler, the grader's source), so snapshots can be scored while
+    the run still trains and a rerun only scores the new points."""
+    model, cfg, meta = load_model(path)
+    key = {"n": b.args.n, "sampler": repr(cfg.sample),
+           "grading": hashlib.sha256(GRADING.read_bytes()).hexdigest()[:16]}
+    kept = path / "curve-row.json"
+    if kept.exists() and (saved := json.loads(kept.read_text())).get("key") == key:
+        return cfg.name, saved["cells"]
+    seconds, steps, passes = budget(meta, cfg)
+    grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
+    label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
+    cells = [label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
+             *grade_cells(grids, b.ref)]
+    atomic_write_text(kept, json.dumps({"key": key, "cells": cells}, indent=1))
+    return cfg.name, cells
+
+
 def section_curve(b: Bench) -> None:
     run = b.args.curve_run
     snaps = sorted((run / "denoiser" / "snapshots").glob("*min"), key=lambda p: float(p.name[:-3]))
@@ -154,13 +180,9 @@ def section_curve(b: Bench) -> None:
              "| " + b.bach_row[2:].replace(" | ", " | - | - | - | - | ", 1)]
     name = ""
     for path in points:
-        model, cfg, meta = load_model(path)
-        name = cfg.name
-        seconds, steps, passes = budget(meta, cfg)
-        grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
-        label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
-        lines.append(row([label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M",
-                          f"{b.valid_nll(model, cfg):.3f}", *grade_cells(grids, b.ref)]))
+        name, cells = curve_point(b, path)
+        lines.append(row(cells))
+        print(lines[-1], flush=True)
     b.emit(f"Music: compute curve of {name} ({run})",
            lines + ["", f"{b.args.n} samples per point with the config's sampler; train minutes count time spent "
                         "in training batches (validation and checkpoints excluded). A point marked + belongs to a "
