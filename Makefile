@@ -57,9 +57,9 @@ music-assets: install clean-tree
 	done
 
 # The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
-# then each tiny model trains from its config: repmix-tiny 8,000 steps, under 2 hours (snapshots at
-# 15/30/60/120 training minutes), direct-tiny 30 minutes, rmelnet-tiny and vocoder-tiny 20-25 minutes,
-# the asr-tiny recogniser 60 minutes.
+# then each tiny model trains from its config on one core: repmix-tiny 8,000 steps, under 2 hours (snapshots
+# at 15/30/60/120 training minutes), rmelnet-tiny 2 hours, direct-tiny 30 minutes, vocoder-tiny (WaveRNN)
+# 35-50 minutes, istft-tiny 30 minutes, the asr-tiny recogniser 60 minutes.
 speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
 	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny istft-tiny asr-tiny; do \
