@@ -39,8 +39,11 @@ def git_commit() -> str:
 
 
 def command_line() -> str:
-    """The command that started this process, as a shell-quoted string."""
+    """The command that started this process, as a shell-quoted string (`python -m regen.cli.main` is
+    written as the `regen` command it is)."""
     name = Path(sys.argv[0]).name or "python"
+    if Path(sys.argv[0]).parts[-3:] == ("regen", "cli", "main.py"):
+        name = "regen"
     return " ".join(shlex.quote(a) for a in [name, *sys.argv[1:]])
 
 
