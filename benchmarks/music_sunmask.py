@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import re
 import sys
 import time
@@ -39,9 +38,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import add_common_options, emit, run_sections  # noqa: E402
+from results import add_common_options, emit, kept, run_sections  # noqa: E402
 
-from regen.core.files import atomic_write_text  # noqa: E402
 from regen.core.provenance import training_budget  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS  # noqa: E402
@@ -156,16 +154,15 @@ def curve_point(b: Bench, path: Path) -> tuple[str, list[str]]:
     model, cfg, meta = load_model(path)
     key = {"n": b.args.n, "sampler": repr(cfg.sample),
            "grading": hashlib.sha256(GRADING.read_bytes()).hexdigest()[:16]}
-    kept = path / "curve-row.json"
-    if kept.exists() and (saved := json.loads(kept.read_text())).get("key") == key:
-        return cfg.name, saved["cells"]
-    seconds, steps, passes = budget(meta, cfg)
-    grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
-    label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
-    cells = [label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
-             *grade_cells(grids, b.ref)]
-    atomic_write_text(kept, json.dumps({"key": key, "cells": cells}, indent=1))
-    return cfg.name, cells
+
+    def cells() -> list[str]:
+        seconds, steps, passes = budget(meta, cfg)
+        grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
+        label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
+        return [label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
+                *grade_cells(grids, b.ref)]
+
+    return cfg.name, kept(path / "curve-row.json", key, cells)
 
 
 def section_curve(b: Bench) -> None:
@@ -263,10 +260,10 @@ def section_harmonize(b: Bench) -> None:
     lines = ["| voices written | by | grade median [quartiles] | parallels /100 steps | crossings /100 steps | "
              + " | ".join(FEATURES) + " |", "|" + "---|" * (5 + len(FEATURES))]
     bach_cells = grade_cells(b.bach, b.ref)
-    for kept, label in (([0], "alto, tenor, bass (harmonize the soprano)"), ([0, 3], "alto, tenor (infill)")):
+    for given, label in (([0], "alto, tenor, bass (harmonize the soprano)"), ([0, 3], "alto, tenor (infill)")):
         lines.append(row([label, "Bach", bach_cells[0], f"{faults['parallels']:.2f}", f"{faults['crossings']:.2f}",
                           *bach_cells[1:]]))
-        grids = masked_fill(model, cfg.sample, b.bach, kept, seed=0)
+        grids = masked_fill(model, cfg.sample, b.bach, given, seed=0)
         mine, cells = per_100_steps(grids), grade_cells(grids, b.ref)
         lines.append(row([label, cfg.name, cells[0], f"{mine['parallels']:.2f}", f"{mine['crossings']:.2f}",
                           *cells[1:]]))

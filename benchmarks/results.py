@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import json
 import os
 import platform
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
+
+T = TypeVar("T")
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -38,6 +41,19 @@ def append_results(title: str, lines: list[str], command: str) -> None:
     header = "" if RESULTS.exists() else "# Benchmark results\n\nEach section is appended by the script named in its command line.\n\n"
     with RESULTS.open("a") as fh:
         fh.write(header + text)
+
+
+def kept(path: Path, key: dict[str, Any], compute: Callable[[], T]) -> T:
+    """A result kept beside what it measures: the JSON value in `path` when it was computed under the same
+    `key` (what it depends on: a weights digest, a sample count, the scoring code's hash), else `compute()`,
+    written there atomically. So a rerun, or a curve scored while its run trains, scores only what is new."""
+    from regen.core.files import atomic_write_text
+
+    if path.is_file() and (saved := json.loads(path.read_text())).get("key") == key:
+        return saved["value"]
+    value = compute()
+    atomic_write_text(path, json.dumps({"key": key, "value": value}, indent=1))
+    return value
 
 
 def emit(title: str, lines: list[str], print_only: bool = False) -> None:

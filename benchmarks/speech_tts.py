@@ -49,11 +49,10 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results  # noqa: E402
+from results import append_results, kept  # noqa: E402
 
 from regen.core.assets import asset_path  # noqa: E402
 from regen.core.errors import RegenError  # noqa: E402
-from regen.core.files import atomic_write_text  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
 from regen.speech.tts.speaker import NEURAL_VOCODERS, VOCODERS, Speaker  # noqa: E402
@@ -153,15 +152,15 @@ def checkpoint_row(path: Path, items: list, label: str, eval_set: str) -> EvalRo
     The row is kept in the folder (`scores/<set>-<n>.json`, keyed by the weights' digest), so a
     snapshot scored while its run still trains (`--compare` on it) is not scored again by the curve."""
     digest = hashlib.sha256(b"".join(f.read_bytes() for f in sorted(path.glob("*.safetensors")))).hexdigest()
-    kept = path / "scores" / f"{eval_set}-{len(items)}.json"
-    if kept.is_file() and (cached := json.loads(kept.read_text())).get("weights") == digest:
-        return EvalRow.from_dict({**cached["row"], "setting": label})
-    system = Speaker.from_checkpoints(path, "gl")
-    system.say("Warm up.")
-    speeches, seconds = synthesise(system, items)
-    row = score(items, speeches, seconds, label)
-    atomic_write_text(kept, json.dumps({"weights": digest, "row": asdict(row)}, indent=1))
-    return row
+
+    def scored() -> dict:
+        system = Speaker.from_checkpoints(path, "gl")
+        system.say("Warm up.")
+        speeches, seconds = synthesise(system, items)
+        return asdict(score(items, speeches, seconds, label))
+
+    row = kept(path / "scores" / f"{eval_set}-{len(items)}.json", {"weights": digest}, scored)
+    return EvalRow.from_dict({**row, "setting": label})
 
 
 def training_point(path: Path) -> str:
