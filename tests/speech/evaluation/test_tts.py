@@ -63,3 +63,15 @@ def test_no_unseen_words_table_when_it_would_repeat_or_be_empty(tmp_path: Path) 
     items = load_corpus(write_ljspeech(tmp_path / "lj", ["A1|a b c|a b c", "A2|d e|d e"])).items
     assert tts.unseen_words_table(None, items, vocabulary=set()) == []  # every sentence: the input-mode table
     assert tts.unseen_words_table(None, items, vocabulary=set("abcde")) == []  # none
+
+
+def test_mode_and_reranking_tables_reuse_rows_already_scored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    heard: list[str] = []
+    monkeypatch.setattr(tts, "hear", lambda wave, rate: heard.append("x") or "a b c")
+    items = load_corpus(write_ljspeech(tmp_path / "lj", ["A1|a b c|a b c"])).items
+    mixed = EvalRow("repmix-tiny + gl", 1, 2.0, 1.0, 1.0, 0.1, 0.5, 1, 0, 0, 3)
+    rows = tts.input_mode_table(None, items, modes=("mixed",), scored={"mixed": mixed})  # no speaker: nothing said
+    assert [r.setting for r in rows] == ["the recordings themselves", "mixed"] and rows[1].wer == 0.5
+    assert mixed.setting == "repmix-tiny + gl"  # relabelled copy, the given row untouched
+    tts.input_mode_table(None, items, modes=("mixed",), scored={"mixed": mixed})
+    assert len(heard) == 1  # the recordings of the same items are heard once per process

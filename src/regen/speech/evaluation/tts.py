@@ -32,9 +32,10 @@ characters or as phonemes), as a table of its own.
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -211,16 +212,25 @@ def _mean(values: Sequence[float]) -> float:
 
 def recording_row(items: Sequence[Item]) -> EvalRow:
     """The recordings scored as if synthesised: MCD 0, length ratio 1, and the recogniser's
-    corpus-level WER on them (the floor for the other rows)."""
+    corpus-level WER on them (the floor for the other rows). Heard once per process for the same items."""
+    return replace(_recording_row(tuple(items)))
+
+
+@functools.lru_cache(maxsize=8)
+def _recording_row(items: tuple[Item, ...]) -> EvalRow:
     errors = word_errors([i.normalized for i in items], [hear(load_audio(i), i.sample_rate) for i in items])
     return EvalRow("the recordings themselves", len(items), 0.0, 1.0, 1.0, float("nan"), errors.wer,
                    errors.substitutions, errors.deletions, errors.insertions, errors.reference_words)
 
 
-def input_mode_table(speaker: Speaker, items: Sequence[Item],
-                     modes: Sequence[str] = ("chars", "phones", "mixed")) -> list[EvalRow]:
-    """The thesis's question: the same model fed chars, phones or mixed input; the recordings first."""
-    return [recording_row(items), *(score_items(speaker, items, mode, mode) for mode in modes)]
+def input_mode_table(speaker: Speaker, items: Sequence[Item], modes: Sequence[str] = ("chars", "phones", "mixed"),
+                     scored: Mapping[str, EvalRow] | None = None) -> list[EvalRow]:
+    """The thesis's question: the same model fed chars, phones or mixed input; the recordings first.
+    `scored` holds rows already measured for some modes (this speaker, these items, `synthesise`'s
+    default seeds: the same speech), which are relabelled instead of synthesised again."""
+    scored = scored or {}
+    return [recording_row(items), *(replace(scored[mode], setting=mode) if mode in scored
+                                     else score_items(speaker, items, mode, mode) for mode in modes)]
 
 
 def unseen_words_table(speaker: Speaker, items: Sequence[Item], vocabulary: set[str],
@@ -233,14 +243,16 @@ def unseen_words_table(speaker: Speaker, items: Sequence[Item], vocabulary: set[
     return [recording_row(unseen), *(score_items(speaker, unseen, f"{m}, unseen words", m) for m in modes)]
 
 
-def reranking_table(speaker: Speaker, items: Sequence[Item]) -> list[EvalRow]:
+def reranking_table(speaker: Speaker, items: Sequence[Item], reranked: EvalRow | None = None) -> list[EvalRow]:
     """R-MelNet: plain single-sample inference against noisy multi-sample generation with
     attention reranking (the model's configured candidates x copies over its noise range);
-    the recordings first."""
+    the recordings first. `reranked`: the latter already measured (this speaker with its defaults,
+    these items, `synthesise`'s default seeds), relabelled instead of synthesised again."""
     cfg = speaker.converter.cfg
     plain = score_items(speaker, items, "single sample, no noise, no reranking", candidates=1, copies=1,
                         noise=(0.0, 0.0))
-    noisy = score_items(speaker, items, f"{cfg.candidates} candidates x {cfg.copies} noisy copies, reranked")
+    label = f"{cfg.candidates} candidates x {cfg.copies} noisy copies, reranked"
+    noisy = replace(reranked, setting=label) if reranked is not None else score_items(speaker, items, label)
     return [recording_row(items), plain, noisy]
 
 
