@@ -68,11 +68,13 @@ CONFIGS = {"regen/pool": ("digits-pool-tiny", [], ""), "regen/vqvae": ("digits-v
            "direct": ("digits-direct-tiny", [], ""),
            "regen/pool-es": ("digits-pool-tiny", early_stopped("converter"), "-es"),
            "direct-es": ("digits-direct-tiny", early_stopped("direct"), "-es")}
-# Paper extensions, run at the smallest label fraction.
+# Paper extensions, run with seed 0 at the smallest label fraction: label -> (config, overrides, whether the
+# label-free stages are regen's own; the noised-Y' renderer trains on other inputs, so it has its own).
 EXTRAS = {
-    "regen/pool + noised Y' (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=noised", "model.options.mismatch_rate=0.1"]),
-    "regen/pool + converter fine-tune (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=converter"]),
-    "regen/vqvae + eq. (1)": ("digits-vq-tiny", ["model.options.joint_weight=0.5"]),
+    "regen/pool + noised Y' (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=noised",
+                                                           "model.options.mismatch_rate=0.1"], False),
+    "regen/pool + converter fine-tune (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=converter"], True),
+    "regen/vqvae + eq. (1)": ("digits-vq-tiny", ["model.options.joint_weight=0.5"], True),
 }
 LABEL_FREE = ("abstraction", "renderer")
 
@@ -113,14 +115,17 @@ def chosen_temperature(cfg: Any, model: torch.nn.Module) -> float:
     return min(fd, key=fd.get)
 
 
-# The evaluation's code: recorded scores are reused only while it is unchanged.
+# The evaluation's code: recorded scores are reused only while it is unchanged (model building is not part
+# of it: a run's configuration and overrides are its key).
 EVALUATION = [ROOT / "src" / "regen" / "vision" / f for f in
-              ("metrics.py", "diagnostics.py", "task.py", "classifier.py", "digits.py")]
+              ("metrics.py", "diagnostics.py", "classifier.py", "digits.py")]
 
 
 def evaluation_version() -> str:
-    """A hash of the scoring code: this file's scoring functions and settings, and the vision modules."""
-    own = "".join(inspect.getsource(f) for f in (chosen_temperature, scores, stage_scores))
+    """A hash of the scoring code: this file's scoring functions and settings, the task's sampling and
+    evaluation, and the vision modules that score."""
+    own = "".join(inspect.getsource(f) for f in (chosen_temperature, scores, stage_scores, draw,
+                                                 type(get_task("image")).evaluate))
     own += f"{TEMPERATURES}{SAMPLES_PER_CLASS}"
     return hashlib.sha256(own.encode() + b"".join(f.read_bytes() for f in EVALUATION)).hexdigest()[:16]
 
@@ -242,9 +247,10 @@ def main() -> None:
             if diagnostics:
                 stages.append(stage_row(label, frac, diagnostics))
     low = min(args.fractions)
-    for label, (config, overrides) in EXTRAS.items() if "extensions" in args.methods else ():
+    for label, (config, overrides, shares) in EXTRAS.items() if "extensions" in args.methods else ():
         run_dir = args.runs / f"{config}-{low:g}-{'-'.join(o.split('=')[0].split('.')[-1] for o in overrides)}"
-        record = measured(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, [],
+        shared = sorted(args.runs.glob(f"{config}-seed0-*")) if shares else []
+        record = measured(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, shared,
                           stages=False)
         lines.append(row(label, low, [record["scores"]]))
         print(lines[-1], flush=True)

@@ -48,6 +48,15 @@ def test_pool_abstraction_shapes_and_levels():
     assert torch.equal(pool.decode(y_abs), y)
 
 
+def test_pool_abstraction_without_pooling_quantises_grey_levels():
+    pool = PoolAbstraction(1, 3)
+    y = torch.tensor([[0, 4, 5, 8, 11, 12, 16, 16]]).repeat(8, 1).unsqueeze(0)
+    y_abs = pool.encode(y)
+    assert y_abs.shape == (1, 8, 8) and pool.space.shape == (8, 8) and pool.space.vocab == 3
+    assert y_abs[0, 0].tolist() == [0, 0, 1, 1, 1, 2, 2, 2]
+    assert pool.decode(y_abs)[0, 0].tolist() == [0, 0, 8, 8, 8, 16, 16, 16]
+
+
 def test_vqvae_codes_and_loss():
     vq = VQVAEAbstraction(codebook=8, dim=4, hidden=8)
     y = torch.randint(0, 17, (6, 8, 8))

@@ -32,15 +32,22 @@ class DataConfig:
 
 @dataclass
 class AbstractionConfig:
-    """kind: pool (explicit 2x2 average pooling, `levels` grey levels) or
+    """kind: pool (explicit `factor` x `factor` average pooling, `levels` grey levels) or
     vqvae (learned, `codebook` codes of `dim` dimensions, `hidden` channels)."""
 
     kind: Literal["pool", "vqvae"] = "pool"
+    factor: int = 2
     levels: int = 9
     codebook: int = 16
     dim: int = 16
     hidden: int = 32
     beta: float = 0.25
+
+    def __post_init__(self) -> None:
+        if self.factor not in (1, 2, 4, 8):
+            raise ValueError(f"factor must divide the 8-pixel side (1, 2, 4 or 8), got {self.factor}")
+        if not 2 <= self.levels <= 17:
+            raise ValueError(f"levels must lie in [2, 17] (the digits have 17 grey levels), got {self.levels}")
 
 
 @dataclass

@@ -32,7 +32,7 @@ def build(model: ModelConfig) -> nn.Module:
         return Direct(token_stage(CLASS_SPACE, IMAGE_SPACE, model.direct), IMAGE_SPACE)
     a = model.abstraction
     if a.kind == "pool":
-        abstraction = PoolAbstraction(2, a.levels)
+        abstraction = PoolAbstraction(a.factor, a.levels)
     else:
         abstraction = VQVAEAbstraction(a.codebook, a.dim, a.hidden, a.beta)
     joint = None
