@@ -21,8 +21,9 @@ training commit and scores), kept in the repository: a run whose record matches 
 evaluation code is neither retrained nor rescored, so the table accumulates across sessions and machines
 (checkpoints under `--runs` are only needed to resume a run or to share its label-free stages). The trainings
 can be shared between two processes (one core each), e.g. `--methods regen/pool regen/vqvae extensions
-regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing,
-and a last run with every method (all recorded) appends the tables.
+regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing
+(unless `--append`: then its tables are appended, titled partial), and a last run with every method (all
+recorded) appends the tables.
 """
 
 from __future__ import annotations
@@ -214,6 +215,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
     parser.add_argument("--methods", nargs="+", choices=[*CONFIGS, "extensions"], default=[*CONFIGS, "extensions"],
                         help="train and score only these rows (the tables are appended only with all of them)")
+    parser.add_argument("--append", action="store_true",
+                        help="append the tables to RESULTS.md also for a subset of the methods (a partial table, "
+                             "titled as such)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     lines = ["| method | labels | seeds | temperature | accuracy ↑ | FD ↓ | diversity | nn-train | "
@@ -270,13 +274,18 @@ def main() -> None:
               "loss (6 validations of 100 steps without a new best) instead of training its whole budget, so it "
               "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer. The extension rows "
               "run one seed at the smallest fraction."]
-    if set(args.methods) != {*CONFIGS, "extensions"}:
-        print("a subset of the methods: nothing appended to RESULTS.md")
+    complete = set(args.methods) == {*CONFIGS, "extensions"}
+    if not complete and not args.append:
+        print("a subset of the methods: nothing appended to RESULTS.md (--append appends a partial table)")
         return
     command = (f"python benchmarks/image_regen_vs_direct.py --fractions {' '.join(f'{f:g}' for f in args.fractions)} "
                f"--seeds {' '.join(map(str, args.seeds))}")
-    append_results("Images: regeneration vs Direct on the digits", lines, command)
-    append_results("Images: per-stage diagnostics of the regeneration rows", stages + [
+    partial = ""
+    if not complete:
+        command += f" --methods {' '.join(args.methods)} --append"
+        partial = f" (partial: {', '.join(args.methods)})"
+    append_results(f"Images: regeneration vs Direct on the digits{partial}", lines, command)
+    append_results(f"Images: per-stage diagnostics of the regeneration rows{partial}", stages + [
         "", "Renderer on true Y': test images encoded, rendered back (temperature 1), scored like samples against "
             "the test labels; Y' kept: share of Y' cells that encoding the rendered images gives back. Converter's "
             "Y': 50 abstractions per class, classified by an MLP trained on the real "

@@ -25,8 +25,9 @@ def demo_section(out_dir: Path) -> str:
                     f"<td>{m.get('diversity', 0):.3f}</td><td>{ckpt.meta.get('parameters', 0):,}</td>"
                     f"<td>{images}</td></tr>")
     return ("<section><h2>Images: class &rarr; Y' &rarr; digit</h2>"
-            "<p>Each row of a grid is one digit class. The regeneration models draw a 4&times;4 abstraction Y' "
-            "(average-pooled grey levels, or VQ-VAE codes) from the class, then render the 8&times;8 digit from it; "
+            "<p>Each row of a grid is one digit class. The regeneration models draw an abstraction Y' "
+            "(the digit at 3 grey levels, or a 4&times;4 grid of VQ-VAE codes) from the class, then render the "
+            "8&times;8 digit at its 17 grey levels from it; "
             "the renderer never saw a label. Direct maps the class to pixels in one model. Samples are drawn at "
             "each checkpoint's sampling temperature (sample.temperature). Metrics on 500 samples: "
             "accuracy of a classifier trained on real digits, Fr&eacute;chet distance in its features against the "
