@@ -80,8 +80,11 @@ EXTRAS = {
 # Ablations, run with seed 0 at all labels (with the extensions): label -> (config, overrides, run-folder suffix).
 # The renderers' validation loss is lowest at 400-600 steps and then climbs (they fit the 1,257 training
 # images' fine detail); these rows stop them there instead of training all 3,000 steps.
+# The former pooled abstraction (4x4, 9 grey levels) is the third: it loses the class (see its stage row).
 ABLATIONS = {"regen/pool, renderer early-stopped": ("digits-pool-tiny", early_stopped("renderer"), "-renderer-es"),
-             "regen/vqvae, renderer early-stopped": ("digits-vq-tiny", early_stopped("renderer"), "-renderer-es")}
+             "regen/vqvae, renderer early-stopped": ("digits-vq-tiny", early_stopped("renderer"), "-renderer-es"),
+             "regen/pool, Y' pooled to 4x4 at 9 levels": ("digits-pool-tiny", ["model.abstraction.factor=2",
+                                                                          "model.abstraction.levels=9"], "-pool4x4")}
 LABEL_FREE = ("abstraction", "renderer")
 
 
