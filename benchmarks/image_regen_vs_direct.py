@@ -21,7 +21,7 @@ training commit and scores), kept in the repository: a run whose record matches 
 evaluation code is neither retrained nor rescored, so the table accumulates across sessions and machines
 (checkpoints under `--runs` are only needed to resume a run or to share its label-free stages). The trainings
 can be shared between two processes (one core each), e.g. `--methods regen/pool regen/vqvae extensions
-regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing
+ablations regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing
 (unless `--append`: then its tables are appended, titled partial), and a last run with every method (all
 recorded) appends the tables.
 """
@@ -77,7 +77,7 @@ EXTRAS = {
     "regen/pool + converter fine-tune (RQ10)": ("digits-pool-tiny", ["model.options.mismatch=converter"], True),
     "regen/vqvae + eq. (1)": ("digits-vq-tiny", ["model.options.joint_weight=0.5"], True),
 }
-# Ablations, run with seed 0 at all labels (with the extensions): label -> (config, overrides, run-folder suffix).
+# Ablations (method "ablations"), run with seed 0 at all labels: label -> (config, overrides, run-folder suffix).
 # The renderers' validation loss is lowest at 400-600 steps and then climbs (they fit the 1,257 training
 # images' fine detail); these rows stop them there instead of training all 3,000 steps.
 # The former pooled abstraction (4x4, 9 grey levels) is the third: it loses the class (see its stage row).
@@ -221,7 +221,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--runs", type=Path, default=ROOT / "runs" / "bench-image")
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
-    parser.add_argument("--methods", nargs="+", choices=[*CONFIGS, "extensions"], default=[*CONFIGS, "extensions"],
+    groups = [*CONFIGS, "extensions", "ablations"]
+    parser.add_argument("--methods", nargs="+", choices=groups, default=groups,
                         help="train and score only these rows (the tables are appended only with all of them)")
     parser.add_argument("--append", action="store_true",
                         help="append the tables to RESULTS.md also for a subset of the methods (a partial table, "
@@ -266,7 +267,7 @@ def main() -> None:
                           stages=False)
         lines.append(row(label, low, [record["scores"]]))
         print(lines[-1], flush=True)
-    for label, (config, extra, suffix) in ABLATIONS.items() if "extensions" in args.methods else ():
+    for label, (config, extra, suffix) in ABLATIONS.items() if "ablations" in args.methods else ():
         overrides = [f"data.label_fraction={1.0}", "seed=0", "data.label_seed=0", *extra, *common]
         record = measured(config, overrides, args.runs / f"{config}{suffix}-seed0-1", args.fresh, [], stages=True)
         lines.append(row(label, 1.0, [record["scores"]]))
@@ -288,7 +289,7 @@ def main() -> None:
               "loss (6 validations of 100 steps without a new best) instead of training its whole budget, so it "
               "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer. The extension rows "
               "run one seed at the smallest fraction; the ablation rows (renderer early-stopped) one seed at all labels."]
-    complete = set(args.methods) == {*CONFIGS, "extensions"}
+    complete = set(args.methods) == set(groups)
     if not complete and not args.append:
         print("a subset of the methods: nothing appended to RESULTS.md (--append appends a partial table)")
         return
