@@ -29,6 +29,7 @@ recorded) appends the tables.
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import inspect
 import json
@@ -130,9 +131,11 @@ EVALUATION = [ROOT / "src" / "regen" / "vision" / f for f in
               ("metrics.py", "diagnostics.py", "classifier.py", "digits.py")]
 
 
+@functools.cache
 def evaluation_version() -> str:
     """A hash of the scoring code: this file's scoring functions and settings, the task's sampling and
-    evaluation, and the vision modules that score."""
+    evaluation, and the vision modules that score. Computed once per process: `inspect` rereads a source
+    file that changed on disk, so a later call in a long run would hash edited text, not the running code."""
     own = "".join(inspect.getsource(f) for f in (chosen_temperature, scores, stage_scores, draw,
                                                  type(get_task("image")).evaluate))
     own += f"{TEMPERATURES}{SAMPLES_PER_CLASS}"
@@ -229,6 +232,7 @@ def main() -> None:
                              "titled as such)")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    evaluation_version()  # hashed now, from the code this process runs
     lines = ["| method | labels | seeds | temperature | accuracy ↑ | FD ↓ | diversity | nn-train | "
              "accuracy at T=1 | FD at T=1 | parameters | steps | train s |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
