@@ -97,7 +97,8 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
         shutil.rmtree(run_dir, ignore_errors=True)
     if out.exists():
         return out
-    cfg = load_run_config(f"image/{config}", overrides + ["trainer.progress=false"])
+    # float32 weights whatever a config ships with (storage rounding is not what the table compares)
+    cfg = load_run_config(f"image/{config}", overrides + ["trainer.progress=false", "trainer.weights_dtype=float32"])
     run_dir.mkdir(parents=True, exist_ok=True)
     if cfg.model.options.joint_weight == 0:  # with eq. (1) the VQ-VAE sees labels
         for phase in LABEL_FREE:
