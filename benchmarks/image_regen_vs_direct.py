@@ -108,6 +108,12 @@ def train(config: str, overrides: list[str], run_dir: Path, fresh: bool, share_f
     return train_run(cfg, run_dir, resume=any(run_dir.iterdir()), out=out)
 
 
+def same_seed_runs(runs: Path, config: str, seed: int, other_than: Path) -> list[Path]:
+    """The benchmark's run folders of `config` and `seed` (at any label fraction), whose label-free stages
+    a new run of them may share."""
+    return [d for d in sorted(runs.glob(f"{config}-seed{seed}-*")) if d != other_than]
+
+
 SAMPLES_PER_CLASS = 27  # 270 samples: the count of the 269 real validation digits
 
 
@@ -254,7 +260,7 @@ def main() -> None:
             for seed in args.seeds:
                 run_dir = args.runs / f"{config}{suffix}-seed{seed}-{frac:g}"
                 # label-free stages come from any run of this configuration and seed (regen/pool-es: regen/pool's)
-                shared = [d for d in sorted(args.runs.glob(f"{config}-seed{seed}-*")) if d != run_dir]
+                shared = same_seed_runs(args.runs, config, seed, run_dir)
                 overrides = [f"data.label_fraction={frac}", f"seed={seed}", f"data.label_seed={seed}", *extra, *common]
                 record = measured(config, overrides, run_dir, args.fresh, shared, stages=label.startswith("regen"))
                 runs.append(record["scores"])
@@ -267,7 +273,7 @@ def main() -> None:
     low = min(args.fractions)
     for label, (config, overrides, shares) in EXTRAS.items() if "extensions" in args.methods else ():
         run_dir = args.runs / f"{config}-{low:g}-{'-'.join(o.split('=')[0].split('.')[-1] for o in overrides)}"
-        shared = sorted(args.runs.glob(f"{config}-seed0-*")) if shares else []
+        shared = same_seed_runs(args.runs, config, 0, run_dir) if shares else []
         record = measured(config, [f"data.label_fraction={low}", *overrides, *common], run_dir, args.fresh, shared,
                           stages=False)
         lines.append(row(label, low, [record["scores"]]))
@@ -293,7 +299,7 @@ def main() -> None:
               "every row). -es rows: the stage that sees labels (the converter; Direct) ends at its lowest validation "
               "loss (6 validations of 100 steps without a new best) instead of training its whole budget, so it "
               "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer. The extension rows "
-              "run one seed at the smallest fraction; the ablation rows (renderer early-stopped) one seed at all labels."]
+              "run one seed at the smallest fraction; the ablation rows (renderers early-stopped; the former 4x4 Y') one seed at all labels."]
     complete = set(args.methods) == set(groups)
     if not complete and not args.append:
         print("a subset of the methods: nothing appended to RESULTS.md (--append appends a partial table)")

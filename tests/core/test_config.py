@@ -75,6 +75,8 @@ def test_shipped_configs_validate_and_typo_in_override_is_caught():
         load_run_config("image/digits-vq-tinny")
     with pytest.raises(ConfigError, match="factor must divide the 8-pixel side"):
         load_run_config("image/digits-pool-tiny", ["model.abstraction.factor=3"])
+    with pytest.raises(ConfigError, match="levels must lie in"):
+        load_run_config("image/digits-pool-tiny", ["model.abstraction.levels=1"])
 
 
 def test_bad_files(tmp_path):
