@@ -77,8 +77,6 @@ def draw(model: nn.Module, labels: torch.Tensor, temperature: float, seed: int) 
     return images, y_abs
 
 
-
-
 @register
 class DigitsTask(Task):
     """class -> Y' -> 8x8 digit, with the pooled or VQ-VAE abstraction, or Direct."""
