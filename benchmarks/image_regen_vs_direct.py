@@ -21,9 +21,9 @@ training commit and scores), kept in the repository: a run whose record matches 
 evaluation code is neither retrained nor rescored, so the table accumulates across sessions and machines
 (checkpoints under `--runs` are only needed to resume a run or to share its label-free stages). The trainings
 can be shared between two processes (one core each), e.g. `--methods regen/pool regen/vqvae extensions
-ablations regen/pool-es` beside `--methods direct direct-es`; a run with a subset prints its rows and appends nothing
-(unless `--append`: then its tables are appended, titled partial), and a last run with every method (all
-recorded) appends the tables.
+ablations regen/pool-es` beside `--methods direct direct-es`; a run without all five methods prints its rows and
+appends nothing (unless `--append`: then its tables are appended, titled partial), and a last run with the five
+methods (all recorded) appends the tables, with the extension and ablation rows when they are asked for too.
 """
 
 from __future__ import annotations
@@ -233,7 +233,8 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="retrain instead of reusing finished runs")
     groups = [*CONFIGS, "extensions", "ablations"]
     parser.add_argument("--methods", nargs="+", choices=groups, default=groups,
-                        help="train and score only these rows (the tables are appended only with all of them)")
+                        help="train and score only these rows (the tables are appended only with all five "
+                             "methods; extensions and ablations add rows)")
     parser.add_argument("--append", action="store_true",
                         help="append the tables to RESULTS.md also for a subset of the methods (a partial table, "
                              "titled as such)")
@@ -298,17 +299,20 @@ def main() -> None:
               "(label-free phases are trained once per seed and shared across label fractions, but counted in "
               "every row). -es rows: the stage that sees labels (the converter; Direct) ends at its lowest validation "
               "loss (6 validations of 100 steps without a new best) instead of training its whole budget, so it "
-              "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer. The extension rows "
-              "run one seed at the smallest fraction; the ablation rows (renderers early-stopped; the former 4x4 Y') one seed at all labels."]
-    complete = set(args.methods) == set(groups)
+              "cannot copy its few labelled images; regen/pool-es shares regen/pool's renderer."
+              + (" The extension rows run one seed at the smallest fraction." if "extensions" in args.methods else "")
+              + (" The ablation rows (renderers early-stopped; the former 4x4 Y') run one seed at all labels."
+                 if "ablations" in args.methods else "")]
+    complete = set(CONFIGS) <= set(args.methods)
     if not complete and not args.append:
-        print("a subset of the methods: nothing appended to RESULTS.md (--append appends a partial table)")
+        print("not all five methods: nothing appended to RESULTS.md (--append appends a partial table)")
         return
     command = (f"python benchmarks/image_regen_vs_direct.py --fractions {' '.join(f'{f:g}' for f in args.fractions)} "
                f"--seeds {' '.join(map(str, args.seeds))}")
     partial = ""
+    if set(args.methods) != set(groups):
+        command += f" --methods {' '.join(args.methods)}" + ("" if complete else " --append")
     if not complete:
-        command += f" --methods {' '.join(args.methods)} --append"
         partial = f" (partial: {', '.join(args.methods)})"
     append_results(f"Images: regeneration vs Direct on the digits{partial}", lines, command)
     append_results(f"Images: per-stage diagnostics of the regeneration rows{partial}", stages + [
