@@ -110,9 +110,9 @@ def main() -> None:
                         help="train and score only these (rows are printed; the table is appended only with all)")
     add_common_options(parser)
     args = parser.parse_args()
-    import torch
+    from regen.core.threads import apply_threads
 
-    torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     task = get_task("music-melody")
     header = ("| method | paired share | paired songs | " + " | ".join(title for _, title, _ in COLUMNS)
               + " | params | steps | train s | segments |")

@@ -66,16 +66,16 @@ def emit(title: str, lines: list[str], print_only: bool = False) -> None:
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:
     """--threads and --no-append, which every sectioned benchmark takes."""
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", default="auto", help="a count or 'auto' (regen.core.threads; see threads.py)")
     parser.add_argument("--no-append", action="store_true", help="print only (smoke runs)")
 
 
 def run_sections(args: argparse.Namespace, make_bench: Callable[[argparse.Namespace], Any],
                  sections: dict[str, Callable[[Any], None]]) -> None:
     """Set the thread count, build the shared state, then run `args.sections` in order."""
-    import torch
+    from regen.core.threads import apply_threads
 
-    torch.set_num_threads(args.threads)
+    apply_threads(args.threads)
     bench = make_bench(args)
     for name in args.sections:
         sections[f"section_{name}"](bench)

@@ -42,3 +42,20 @@ def test_info_and_sample_on_shipped_checkpoint(tmp_path):
     done = run("sample", ck, "--out", str(tmp_path), "--n", "2")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "samples.png").stat().st_size > 1000
+
+
+def test_configs_is_a_table_of_every_config_and_checkpoint():
+    from regen.core.assets import asset_names
+    from regen.core.config import config_names
+
+    done = run("configs", "--threads", "1")
+    assert done.returncode == 0, done.stderr
+    rows = {line.split()[0]: line.split()[1:] for line in done.stdout.splitlines()[1:] if line.strip()
+            and not line.startswith(tuple("0123456789"))}
+    for name in config_names():
+        if "/logmel-" not in name:
+            assert rows[name][0] != "-", name  # its task
+    for name in asset_names():
+        assert rows[name][-1].startswith("shipped") or rows[name][1] == "shipped", name
+    assert rows["image/digits-pool-tiny"] == ["image", "shipped"] and rows["music/melody-paper"] == ["music-melody", "-"]
+    assert all(len(line) < 120 for line in done.stdout.splitlines()[:-1])  # one row a line, not one long line

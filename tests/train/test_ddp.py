@@ -23,3 +23,4 @@ def test_two_process_ddp_on_cpu(tmp_path):
         summary = json.loads((tmp_path / "run" / phase / "summary.json").read_text())
         assert summary["world_size"] == 2 and summary["steps"] == 4
     assert (tmp_path / "ck" / "model.safetensors").exists()
+    assert done.stdout.count("checkpoint written") == 1, done.stdout  # rank zero alone says so

@@ -3,6 +3,7 @@
 import os
 import signal
 import time
+from dataclasses import replace
 
 import lightning as L
 import pytest
@@ -161,3 +162,23 @@ def test_a_phase_that_reached_max_steps_under_a_time_limit_continues_when_max_st
     longer, _ = run_phases(net, [Phase("p", objective, data, replace(PHASE, max_steps=6))], capped, tmp_path,
                            seed=0, resume=True)
     assert longer["p"]["steps"] == 6
+
+
+def _bar_lines(text: str) -> list[str]:
+    return [line.strip() for line in text.replace("\r", "\n").splitlines() if "|" in line and "Validation" not in line]
+
+
+def test_bar_after_resume_names_the_phase_and_counts_from_the_phase_start(tmp_path, capsys):
+    data = _data()
+    trainer = replace(TRAINER, progress=True)
+    _, objective = _objective()
+    fit_objective(objective, data, replace(PHASE, max_steps=10), trainer, tmp_path / "renderer", seed=3,
+                  valid_data=data)
+    capsys.readouterr()
+    _, objective = _objective()
+    fit_objective(objective, data, replace(PHASE, max_steps=20), trainer, tmp_path / "renderer", seed=3,
+                  valid_data=data, resume=True)
+    lines = _bar_lines(capsys.readouterr().out)  # Lightning draws its bars on stdout
+    assert lines and all(line.startswith("renderer:") for line in lines), lines[:3]
+    counted = [line for line in lines if " 0/" not in line]  # past the bar's creation
+    assert any("11/20" in line for line in counted) and all("/20" in line for line in counted)

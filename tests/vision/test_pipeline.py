@@ -43,3 +43,8 @@ def test_resume_skips_finished_phases(tmp_path):
     assert (tmp_path / "run" / "renderer" / "weights.safetensors").stat().st_mtime == weights
     a, b = read_checkpoint(tmp_path / "a"), read_checkpoint(tmp_path / "b")
     assert all(torch.equal(a.tensors[k], b.tensors[k]) for k in a.tensors)
+    # the training time is the phases' time across resumes, not the resumed call's (which trained nothing)
+    phases = sum(json.loads((tmp_path / "run" / p / "summary.json").read_text())["seconds"]
+                 for p in ("renderer", "converter"))
+    assert b.meta["train_seconds"] == a.meta["train_seconds"] == round(phases, 2) > 0
+    assert b.meta["wall_seconds"] < b.meta["train_seconds"]

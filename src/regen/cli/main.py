@@ -25,16 +25,31 @@ from regen.core.errors import RegenError
 
 app = App(help="Regeneration learning: X -> Y' -> Y. Train with a config, then sample, evaluate or compare.")
 
-OverrideOpt = typer.Option(None, "--set", help="Override a config field, e.g. --set trainer.threads=2 (repeatable).")
+OverrideOpt = typer.Option(None, "--set", help="Override a config field, e.g. --set phases.model.max_steps=50 "
+                                                "(repeatable).")
 
 
 @app.callback()
 def _options(cache_dir: Optional[Path] = typer.Option(
         None, "--cache-dir", help="Folder for prepared data (default $REGEN_CACHE_DIR, $XDG_CACHE_HOME/regen or "
-                                  "~/.cache/regen).")) -> None:
+                                  "~/.cache/regen)."),
+        threads: Optional[str] = typer.Option(
+            None, "--threads", help="CPU threads: a count or 'auto' (default $REGEN_THREADS, else auto: the free "
+                                    "cores, one beside another regen process). Also accepted after any command.")
+        ) -> None:
+    from regen.core.threads import ENV, explicit_threads, parse_threads, resolve_threads, set_thread_environment
+
+    if threads is not None:
+        count = parse_threads(threads)
+        if count is None:
+            os.environ.pop(ENV, None)
+        else:
+            os.environ[ENV] = str(count)
     if cache_dir is not None:
         refuse_output_dir(cache_dir, "--cache-dir")
         os.environ["REGEN_CACHE_DIR"] = str(cache_dir)
+    # before any command imports torch: OpenMP reads these when it starts
+    set_thread_environment(resolve_threads(), "explicit" if explicit_threads() is not None else "auto")
 
 
 @app.command()
@@ -52,7 +67,9 @@ def train(config: str = typer.Argument(..., help="A shipped config name (e.g. im
 
     cfg = load_run_config(config, overrides)
     run_dir = run_dir or Path("runs") / cfg.name
-    typer.echo(f"checkpoint written to {train_run(cfg, run_dir, resume, out, evaluate)}")
+    written = train_run(cfg, run_dir, resume, out, evaluate)
+    if written is not None:  # DDP: only rank zero writes, and says so
+        typer.echo(f"checkpoint written to {written}")
 
 
 @app.command()
@@ -144,10 +161,19 @@ def info(checkpoint: str = typer.Argument(..., help="A checkpoint directory or a
 def configs() -> None:
     """List the shipped configs (for `regen train`) and checkpoints (for sample/evaluate/info)."""
     from regen.core.assets import asset_names
-    from regen.core.config import config_names
+    from regen.core.config import config_names, find_config, read_yaml
 
-    typer.echo("configs:     " + " ".join(n for n in config_names() if "/logmel-" not in n))
-    typer.echo("checkpoints: " + " ".join(asset_names()))
+    names = [n for n in config_names() if "/logmel-" not in n]
+    shipped = asset_names()
+    rows = [(name, str(read_yaml(find_config(name)).get("task", "-")),
+             "shipped" if name in shipped else "-") for name in names]
+    rows += [(name, "-", "shipped (made by a command, not a config)") for name in shipped if name not in names]
+    widths = [max(len(row[i]) for row in [("config", "task", "checkpoint"), *rows]) for i in range(2)]
+    typer.echo(f"{'config':<{widths[0]}}  {'task':<{widths[1]}}  checkpoint")
+    for name, task, ckpt in rows:
+        typer.echo(f"{name:<{widths[0]}}  {task:<{widths[1]}}  {ckpt}")
+    typer.echo(f"\n{len(names)} configs (`regen train NAME`; *-tiny train on this CPU, *-paper use the papers' sizes), "
+               f"{len(shipped)} shipped checkpoints (`regen sample/evaluate/info NAME`)")
 
 
 @app.command()
@@ -180,10 +206,22 @@ def image_classifier(out: Optional[Path] = typer.Option(None, help="Checkpoint f
     typer.echo(f"classifier written to {build_classifier_asset(out, seed)}")
 
 
+def _threads_first(argv: list[str]) -> list[str]:
+    """`--threads N` (or `--threads=N`) given after a command, moved to the front where the root
+    option reads it; the text after a `--` is left alone."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    for i, arg in enumerate(argv[:end]):
+        if arg.startswith("--threads="):
+            return [arg, *argv[:i], *argv[i + 1:]]
+        if arg == "--threads" and i + 1 < end:
+            return [arg, argv[i + 1], *argv[:i], *argv[i + 2:]]
+    return argv
+
+
 def main() -> None:
     """Entry point: run the CLI (every command already turns user mistakes into one line)."""
     try:
-        app()
+        app(args=_threads_first(sys.argv[1:]))
     except RegenError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)

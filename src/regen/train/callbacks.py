@@ -80,6 +80,19 @@ class PhaseProgressBar(TQDMProgressBar):
         super().__init__()
         self.label = label
 
+    @property
+    def train_description(self) -> str:
+        return self.label
+
+    def on_train_start(self, trainer: L.Trainer, *args: Any) -> None:
+        """A resumed run enters its epoch part-way, without an epoch start: the bar gets the phase's
+        total and label here too, so it reads e.g. 'converter: 440/1000', not 'Training: 440/?'."""
+        super().on_train_start(trainer, *args)
+        bar = self.train_progress_bar
+        bar.reset(self.total_train_batches)
+        bar.n = bar.initial = trainer.global_step * trainer.accumulate_grad_batches  # the rate counts new batches
+        bar.set_description(self.label)
+
     def on_train_epoch_start(self, trainer: L.Trainer, *args: Any) -> None:
         super().on_train_epoch_start(trainer, *args)
         self.train_progress_bar.set_description(self.label)

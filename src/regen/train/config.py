@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from regen.core.threads import parse_threads
+
 WEIGHT_DTYPES = ("float32", "float16", "bfloat16")
 
 
@@ -22,6 +24,8 @@ class TrainerConfig:
     `weights_dtype` (float32 | float16 | bfloat16) is how checkpoints store their floating-point
     weights; float16 halves a shipped checkpoint, and the model is rounded to it before its final
     evaluation, so the recorded metrics are those of the stored weights.
+    `threads` is the CPU threads of training: 'auto' (the default; the free cores, see
+    `regen.core.threads`) or a count; `--threads`/`REGEN_THREADS` override it.
     `init_from` (a checkpoint folder or shipped name of the same task and model config) starts the
     run from that checkpoint's weights instead of a fresh initialisation (fine-tuning, or a second
     training budget on a shipped model); optimiser and schedule start afresh.
@@ -41,7 +45,7 @@ class TrainerConfig:
     ckpt_every: int = 200
     log_every: int = 10
     progress: bool = True
-    threads: int = 0
+    threads: int | str = "auto"
     snapshot_minutes: tuple[float, ...] = ()
     max_minutes: float = 0.0
     weights_dtype: str = "float32"
@@ -56,6 +60,8 @@ class TrainerConfig:
             raise ValueError("max_minutes must be >= 0 (0: no time limit)")
         if self.weights_dtype not in WEIGHT_DTYPES:
             raise ValueError(f"weights_dtype must be one of {', '.join(WEIGHT_DTYPES)}")
+        if parse_threads(self.threads, "trainer.threads") is None:
+            self.threads = "auto"
         if self.devices < 1 or self.num_nodes < 1 or self.accumulate < 1:
             raise ValueError("devices, num_nodes and accumulate must be >= 1")
         if min(self.val_every, self.ckpt_every, self.log_every) < 1:

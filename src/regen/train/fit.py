@@ -14,6 +14,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 
 from regen.core.errors import RegenError
 from regen.core.objective import Objective
+from regen.core.threads import apply_threads
 from regen.train.callbacks import LossLogger, PhaseProgressBar, SaveOnInterrupt, TimeLimit, TrimOnStart
 from regen.train.config import PhaseConfig, TrainerConfig
 from regen.train.data import Mixture
@@ -73,8 +74,8 @@ def fit_objective(objective: Objective, train_data: dict[str, torch.Tensor] | Mi
     _quiet_lightning()
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    if trainer_cfg.threads > 0:
-        torch.set_num_threads(trainer_cfg.threads)
+    on_cpu = trainer_cfg.accelerator == "cpu" or (trainer_cfg.accelerator == "auto" and not torch.cuda.is_available())
+    apply_threads(trainer_cfg.threads, processes=trainer_cfg.devices if on_cpu else 1)
     ckpt = run_dir / "checkpoints" / LAST
     ckpt_path = None
     if resume:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ def run_phases(model: nn.Module, phases: list[Phase], trainer_cfg: TrainerConfig
         if resume and weights.exists() and summary_file.exists():
             done = json.loads(summary_file.read_text())
             if _finished(done, phase.config, trainer_cfg):
+                print(f"phase {phase.name}: finished earlier ({done.get('steps', 0)} steps, "
+                      f"{done.get('seconds', 0.0):.0f} s); its weights are loaded", file=sys.stderr, flush=True)
                 _restore(model, load_file(str(weights)), phase_dir)
                 summaries[phase.name] = done
                 continue

@@ -7,6 +7,7 @@ then evaluates it and adds the metrics to its meta.json.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -24,9 +25,11 @@ from regen.train.phases import run_phases
 
 
 def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: str | Path | None = None,
-              evaluate: bool = True) -> Path:
+              evaluate: bool = True) -> Path | None:
     """Train every phase of `cfg` under `run_dir` and write the checkpoint to `out`
-    (default `run_dir/checkpoint`); returns the checkpoint directory."""
+    (default `run_dir/checkpoint`); returns the checkpoint directory (None on the other ranks of a
+    DDP run, which write nothing). meta.json's `train_seconds` is the phases' training time summed
+    across every resume, `wall_seconds` this invocation's."""
     task = get_task(cfg.task)
     run_dir = Path(run_dir)
     out = Path(out) if out is not None else run_dir / "checkpoint"
@@ -53,8 +56,10 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
 
     summaries, is_zero = run_phases(model, plan.phases, cfg.trainer, run_dir, cfg.seed, resume, snapshot)
     if not is_zero:
-        return out
-    meta = {**provenance, "phases": summaries, "train_seconds": round(time.perf_counter() - started, 2)}
+        return None
+    meta = {**provenance, "phases": summaries,
+            "train_seconds": round(sum(float(s.get("seconds", 0.0)) for s in summaries.values()), 2),
+            "wall_seconds": round(time.perf_counter() - started, 2)}
     if dtype != torch.float32:
         with torch.no_grad():  # evaluate the weights as stored
             for tensor in model.state_dict().values():
@@ -62,6 +67,7 @@ def train_run(cfg: RunConfig, run_dir: str | Path, resume: bool = False, out: st
                     tensor.copy_(tensor.to(dtype))
     path = save_checkpoint(out, model, to_dict(cfg), meta, dtype)
     if evaluate:
+        print(f"evaluating {cfg.name} (regen train --no-evaluate skips this)", file=sys.stderr, flush=True)
         seed_everything(cfg.seed)
         update_meta(path, {"metrics": task.evaluate(cfg, model.eval())})
     return path
