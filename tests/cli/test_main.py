@@ -39,6 +39,9 @@ def test_info_and_sample_on_shipped_checkpoint(tmp_path):
     ck = "image/digits-pool-tiny"
     done = run("info", ck)
     assert done.returncode == 0 and "git_commit" in done.stdout and "metrics" in done.stdout
+    # a checkpoint finished by a resume: its training time is its phases', not the resumed call's
+    seconds = float(next(line for line in done.stdout.splitlines() if line.startswith("train_seconds:")).split()[1])
+    assert seconds > 1000
     done = run("sample", ck, "--out", str(tmp_path), "--n", "2")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "samples.png").stat().st_size > 1000

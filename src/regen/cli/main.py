@@ -149,9 +149,12 @@ def info(checkpoint: str = typer.Argument(..., help="A checkpoint directory or a
     ckpt = read_checkpoint(resolve_checkpoint(checkpoint))
     typer.echo(f"checkpoint: {ckpt.path}")
     typer.echo(f"task: {ckpt.task}   name: {ckpt.config.get('name', '-')}")
+    meta = dict(ckpt.meta)
+    if isinstance(meta.get("phases"), dict):  # the phases' training time, summed across resumes
+        meta["train_seconds"] = round(sum(float(p.get("seconds", 0.0)) for p in meta["phases"].values()), 2)
     for key in ("parameters", "command", "git_commit", "seed", "created", "train_seconds"):
-        if key in ckpt.meta:
-            typer.echo(f"{key}: {ckpt.meta[key]}")
+        if key in meta:
+            typer.echo(f"{key}: {meta[key]}")
     for key in ("data", "metrics", "phases"):
         if key in ckpt.meta:
             typer.echo(f"{key}: {json.dumps(ckpt.meta[key])}")
