@@ -230,7 +230,8 @@ ONE_LINE_CASES = [
     # speech say
     ("say-out-is-folder", [*SAY, "--out", "adir"]),
     ("say-out-is-folder-named-wav", [*SAY, "--out", "adir.wav"]),
-    ("say-out-not-wav", [*SAY, "--out", "light.mp3"]),
+    ("say-out-not-audio", [*SAY, "--out", "light.txt"]),
+    ("say-out-format-unknown", [*SAY, "--out", "light.ogg"]),
     ("say-out-below-file", [*SAY, "--out", BELOW_FILE_WAV]),
     ("say-model-nope", [*SAY, "--out", "light.wav", "--model", "nope"]),
     ("say-model-nope-new-folder", [*SAY, "--out", "new/light.wav", "--model", "nope"]),

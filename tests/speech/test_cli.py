@@ -121,10 +121,67 @@ def test_say_end_to_end_with_the_default_shipped_model(tmp_path: Path) -> None:
 def test_say_text_file_writes_one_wav_per_non_empty_line(tmp_path: Path) -> None:
     lines = tmp_path / "lines.txt"
     lines.write_text("Hear ye.\n\n   \nAnd the evening and the morning were the first day.\n", encoding="utf-8")
-    result = invoke("say", "--text-file", lines, "--out", tmp_path / "wavs", "--model", "rmelnet",
-                    "--iterations", "4")
+    result = invoke("say", "--text-file", lines, "--out", tmp_path / "said", "--model", "rmelnet",
+                    "--iterations", "4", "--format", "flac")
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "wavs").iterdir()) == ["0001.wav", "0004.wav"]
+    assert sorted(p.name for p in (tmp_path / "said").iterdir()) == ["0001.flac", "0004.flac"]
+
+
+def test_say_text_file_reports_a_bad_line_and_says_the_others(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Hear ye.\n!!! ?\nAmen.\n", encoding="utf-8")
+    result = invoke("say", "--text-file", lines, "--out", tmp_path / "said")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert sorted(p.name for p in (tmp_path / "said").iterdir()) == ["0001.wav", "0003.wav"]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {lines}:2: nothing speakable")
+    assert "wrote 2 line(s) as WAV files" in result.stdout
+
+
+def test_say_to_stdout_writes_a_wav_and_nothing_else(tmp_path: Path) -> None:
+    import io
+
+    import soundfile as sf
+
+    result = invoke("say", "Blessed are the meek.", "--out", "-", "--seed", "1")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes[:4] == b"RIFF" and "wrote WAV to stdout" in result.stderr
+    wave, rate = sf.read(io.BytesIO(result.stdout_bytes))
+    assert rate == 22050 and 0.5 < len(wave) / rate < 5.0 and np.abs(wave).max() > 0.01
+    assert not list(tmp_path.iterdir())
+
+
+def test_say_text_file_to_stdout_is_one_stream_with_pauses(tmp_path: Path) -> None:
+    import io
+
+    import soundfile as sf
+
+    from regen.speech.data.audio import writable_formats
+    from regen.speech.tts.output import PAUSE_SECONDS
+
+    lines = tmp_path / "lines.txt"
+    lines.write_text("Hear ye.\nAmen.\n", encoding="utf-8")
+    alone = [sf.info(io.BytesIO(invoke("say", text, "--out", "-").stdout_bytes)).duration
+             for text in ("Hear ye.", "Amen.")]
+    fmt = "mp3" if "mp3" in writable_formats() else "wav"
+    result = invoke("say", "--text-file", lines, "--out", "-", "--format", fmt)
+    assert result.exit_code == 0, result.stderr
+    info = sf.info(io.BytesIO(result.stdout_bytes))
+    assert info.format == fmt.upper() and "wrote 2 line(s) as one" in result.stderr
+    assert abs(info.duration - (sum(alone) + PAUSE_SECONDS)) < 0.1  # an MP3 adds a frame or two of padding
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["lines.txt"]
+
+
+def test_say_writes_mp3_by_the_suffix(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from regen.speech.data.audio import writable_formats
+
+    if "mp3" not in writable_formats():
+        pytest.skip("this libsndfile cannot write MP3")
+    result = invoke("say", "Amen.", "--out", tmp_path / "amen.mp3")
+    assert result.exit_code == 0, result.output
+    assert sf.info(str(tmp_path / "amen.mp3")).format == "MP3" and sorted(tmp_path.iterdir()) == [tmp_path / "amen.mp3"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -133,7 +190,9 @@ def test_say_text_file_writes_one_wav_per_non_empty_line(tmp_path: Path) -> None
     (["Amen.", "--out", "{tmp}/a.wav", "--model", "tacotron"], "unknown model"),
     (["Amen.", "--out", "{tmp}/a.wav", "--vocoder", "wavenet"], "unknown vocoder"),
     (["Amen.", "--out", "{tmp}/a.wav", "--input-mode", "ipa"], "unknown input mode"),
-    (["Amen.", "--out", "{tmp}/a.mp3"], "must end in .wav"),
+    (["Amen.", "--out", "{tmp}/a.ogg"], "must end in .wav, .flac"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--format", "mp3"], "leave --format out for a file"),
+    (["Amen.", "--out", "-", "--format", "aiff"], "not an audio format regen writes"),
     (["Amen.", "--out", "/proc/nope/a.wav"], "cannot write"),
     (["Amen.", "--out", "{tmp}/a.wav", "--checkpoint", "{tmp}"], "checkpoint"),
     (["--out", "{tmp}/a.wav"], "give the text"),
@@ -141,7 +200,8 @@ def test_say_text_file_writes_one_wav_per_non_empty_line(tmp_path: Path) -> None
 def test_say_bad_input_is_one_line_error_and_writes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     result = invoke("say", *[a.replace("{tmp}", str(tmp_path)) for a in args])
     assert_one_line_error(result, message)
-    assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob("*.mp3"))
+    assert not list(tmp_path.glob("*.wav")) and not list(tmp_path.glob("*.ogg"))
+    assert result.stdout_bytes == b""
 
 
 def test_evaluate_prints_the_input_mode_table(tmp_path: Path, espeak_corpus: Path) -> None:

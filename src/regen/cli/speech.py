@@ -114,7 +114,11 @@ def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path | str:
 @app.command("say")
 def say(
     text: Optional[str] = typer.Argument(None, help="What to say (or use --text-file)."),
-    out: Path = typer.Option(..., "--out", help="Output WAV, or a folder with --text-file."),
+    out: Path = typer.Option(..., "--out", help="Output file: .wav, .flac or .mp3 (by its suffix); '-' writes "
+                             "the audio to stdout (WAV, or --format); with --text-file, a folder (one file per "
+                             "line) or '-' (all lines in one stream, 0.5 s of silence between them)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="wav (default), flac or mp3: the format of the stream "
+                                      "of --out - and of the files of --text-file (a file's suffix says its own)."),
     model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default), rmelnet or direct."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead of --model."),
     vocoder: str = typer.Option("istft", "--vocoder", help="istft (iSTFT vocoder), gl (Griffin-Lim), lbfgs or "
@@ -122,54 +126,73 @@ def say(
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
                                                       help="Own vocoder for --vocoder neural or istft (default: shipped)."),
     input_mode: str = typer.Option("mixed", "--input-mode", help="mixed, chars or phones."),
-    text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one WAV per non-empty line."),
+    text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one audio file per non-empty "
+                                             "line (or one stream with --out -)."),
     alignment: Optional[Path] = typer.Option(None, "--alignment", help="Also draw the attention alignment (PNG)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (prenet dropout, mixing, noise)."),
     iterations: int = typer.Option(64, "--iterations", min=1, help="Griffin-Lim / L-BFGS iterations."),
 ) -> None:
-    """Synthesise speech: text -> log-mel (converter) -> waveform (renderer)."""
-    from regen.speech.data.audio import save_wav
+    """Synthesise speech: text -> log-mel (converter) -> waveform (renderer). With --out -, stdout holds
+    the audio alone (e.g. `regen speech say "Amen." --out - | aplay`); messages go to stderr."""
+    from regen.core.progress import progress
     from regen.speech.features.figures import save_alignment_png
+    from regen.speech.tts.output import plan_output
     from regen.speech.tts.speaker import INPUT_MODES, Speaker
 
     if (text is None) == (text_file is None):
         raise RegenError("give the text to say, or --text-file FILE (not both)")
     if input_mode not in INPUT_MODES:
         raise RegenError(f"unknown input mode '{input_mode}'; choose one of {', '.join(INPUT_MODES)}")
-    lines = [(out, text or "")]
+    lines, numbers = [text or ""], None
     if text_file is not None:
         try:
             raw = text_file.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise RegenError(f"cannot read --text-file {text_file}: {exc}") from None
-        lines = [(out / f"{n:04d}.wav", line) for n, line in enumerate(raw, start=1) if line.strip()]
+        numbers = [n for n, line in enumerate(raw, start=1) if line.strip()]
+        lines = [raw[n - 1] for n in numbers]
         if not lines:
             raise RegenError(f"{text_file} has no non-empty line to say")
-        if out.suffix.lower() == ".wav" or (out.exists() and not out.is_dir()):
-            raise RegenError(f"with --text-file, --out must be a folder, got {out}")
         if alignment is not None:
             raise RegenError("--alignment draws one text's attention; leave it out with --text-file")
-    elif out.suffix.lower() != ".wav":
-        raise RegenError(f"--out must end in .wav, got {out}")
-    for target, _ in lines:  # checks that create nothing: a later mistake leaves no empty folder behind
+    output = plan_output(out, fmt, numbers)
+    for target in output.targets or []:  # checks that create nothing: a later mistake leaves no empty folder behind
         refuse_output_file(target)
     if alignment is not None:
         refuse_output_file(alignment, "--alignment")
     speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_checkpoint, iterations)
-    from tqdm.auto import tqdm
-
-    for target, line in tqdm(lines, desc="lines", unit="line", disable=len(lines) < 2):
-        speech = speaker.say(line, input_mode=input_mode, seed=seed, progress=len(lines) < 2 and len(line) > 200)
-        save_wav(target, speech.wave, speech.sample_rate)
-        if len(lines) < 2:
-            ok = sum(p.success for p in speech.phrases)
-            typer.echo(f"wrote {target}: {speech.seconds:.2f} s, {len(speech.phrases)} phrase(s), "
-                       f"{ok} with a clean alignment")
-    if text_file is not None:
-        typer.echo(f"wrote {len(lines)} WAV file(s) to {out}")
+    waves, failed = [], 0
+    with progress(lines, desc="saying lines", unit="line", enabled=len(lines) > 1) as bar:
+        for k, line in enumerate(bar):
+            try:
+                speech = speaker.say(line, input_mode=input_mode, seed=seed,
+                                     progress=len(lines) < 2 and len(line) > 200)
+            except RegenError as exc:  # one bad line of a text file: reported, the others still said
+                if numbers is None:
+                    raise
+                failed += 1
+                with bar.external_write_mode():
+                    typer.echo(f"error: {text_file}:{numbers[k]}: {exc}", err=True)
+                continue
+            if output.to_stdout:
+                waves.append(speech.wave)
+            else:
+                output.save(k, speech.wave, speech.sample_rate)
+    where = f"{output.fmt.upper()} to stdout" if output.to_stdout else str(out)
+    if output.to_stdout and waves:
+        output.write_stdout(waves, speech.sample_rate)
+    if text_file is None:
+        ok = sum(p.success for p in speech.phrases)
+        typer.echo(f"wrote {where}: {speech.seconds:.2f} s, {len(speech.phrases)} phrase(s), {ok} with a clean "
+                   "alignment", err=output.to_stdout)
+    elif len(lines) > failed:
+        typer.echo(f"wrote {len(lines) - failed} line(s) as " + (f"one {where}" if output.to_stdout else
+                   f"{output.fmt.upper()} files to {out}"), err=output.to_stdout)
     if alignment is not None:
         save_alignment_png(alignment, speech.alignment(), "attention alignment (phrases block-diagonal)")
-        typer.echo(f"wrote {alignment}")
+        typer.echo(f"wrote {alignment}", err=output.to_stdout)
+    if failed:
+        raise typer.Exit(2)
 
 
 @app.command("evaluate")
@@ -204,10 +227,14 @@ def evaluate(
         raise RegenError(f"--eval-set takes {' or '.join(EVAL_SETS)}, got '{eval_set}'")
     if as_json is not None:
         refuse_output_file(as_json, "--json")  # now, not after the whole evaluation
-    items, vocabulary = eval_items(eval_set, str(corpus), eval_corpus, limit)
     from regen.core.task import open_checkpoint
 
     task, _ = open_checkpoint(checkpoint)
+    if not corpus.is_dir():
+        raise RegenError(f"corpus folder {corpus} does not exist; build it (`regen speech corpus build --voice "
+                         f"festival:slt --out {corpus} --limit 6000`, ~30 min) or run `regen evaluate {checkpoint}`, "
+                         "which records a small held-out set on first use")
+    items, vocabulary = eval_items(eval_set, str(corpus), eval_corpus, limit)
     if task.name == "speech-asr":
         _evaluate_recogniser(checkpoint, items, f"{eval_set} sentences", as_json)
         return
@@ -324,42 +351,49 @@ def _read_mel(path: Path, n_mels: int) -> "torch.Tensor":  # noqa: F821
 
 @app.command("transcribe")
 def transcribe(
-    files: List[Path] = typer.Argument(..., help="WAV files to transcribe (any rate; resampled)."),
+    files: List[Path] = typer.Argument(..., help="Recordings to transcribe (WAV, FLAC, MP3 or OGG; any rate, "
+                                       "resampled)."),
     model: Optional[str] = typer.Option(None, "--model", help="ASR checkpoint folder or shipped name "
                                         "(default: the shipped speech/asr-tiny)."),
     phones: bool = typer.Option(False, "--phones", help="Also print the phones heard (phone models)."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per file instead of plain lines."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per file (file, text, silent[, phones]) "
+                                 "instead of plain lines."),
 ) -> None:
-    """Speech -> phonemes (CTC acoustic model) -> words (P2G learned from text alone): one transcript per file."""
+    """Speech -> phonemes (CTC acoustic model) -> words (P2G learned from text alone): one transcript per file.
+
+    A file that cannot be read is reported as one `error:` line on stderr and the others are still
+    transcribed; the exit status is then 2. A silent file gets an empty transcript and a note on stderr."""
     from regen.core.assets import asset_names
+    from regen.core.progress import progress
     from regen.core.task import load_model
+    from regen.speech.asr.files import FileTranscriber
     from regen.speech.asr.task import SHIPPED as SHIPPED_ASR
-    from regen.speech.asr.task import asr_mel, transcriber
-    from regen.speech.data.audio import load_wav, resample
 
     if model is None and SHIPPED_ASR not in asset_names():
         raise RegenError(f"no shipped {SHIPPED_ASR} checkpoint yet; train it with `regen train {SHIPPED_ASR} --out "
                          f"src/regen/assets/{SHIPPED_ASR}` or pass --model DIR")
     net, cfg, _ = load_model(model or SHIPPED_ASR, task="speech-asr")
-    rate = asr_mel(cfg.model).sample_rate
-    waves = []
-    for path in files:
-        if not path.is_file():
-            raise RegenError(f"{path} does not exist; give WAV files to transcribe")
-        wave, original = load_wav(path)
-        if original != rate:
-            typer.echo(f"{path}: {original} Hz resampled to the model's {rate} Hz", err=True)
-        waves.append(resample(wave, original, rate))
-    system = transcriber(cfg, net)
-    for path, wave in zip(files, waves):  # every file is checked before any work
-        try:
-            system.check(wave)
-        except RegenError as exc:
-            raise RegenError(f"{path}: {exc}") from None
-    heard = system.transcribe(waves)
-    for path, h in zip(files, heard):
-        if as_json:
-            extra = {"phones": " ".join(h.units)} if phones else {}
-            typer.echo(json.dumps({"file": str(path), "text": h.text, **extra}))
-        else:
-            typer.echo(f"{path}\t{h.text}" + (f"\t{' '.join(h.units)}" if phones else ""))
+    transcribe_file, failed = FileTranscriber(cfg, net), 0
+    with progress(files, desc="transcribing", unit="file", enabled=len(files) > 1) as bar:
+        for path in bar:
+            done = transcribe_file(path)
+            with bar.external_write_mode():
+                if done.resampled_from is not None:
+                    typer.echo(f"{path}: {done.resampled_from} Hz resampled to the model's {transcribe_file.rate} Hz",
+                               err=True)
+                if done.heard is None:
+                    failed += 1
+                    typer.echo(f"error: {done.error}", err=True)
+                    continue
+                if done.silent_dbfs is not None:
+                    typer.echo(f"note: {path}: no speech found (the file is silent: loudest 20 ms at "
+                               f"{done.silent_dbfs:.0f} dBFS); empty transcript", err=True)
+                units = " ".join(done.heard.units)
+                if as_json:
+                    extra = {"phones": units} if phones else {}
+                    typer.echo(json.dumps({"file": str(path), "text": done.heard.text,
+                                           "silent": done.silent_dbfs is not None, **extra}))
+                else:
+                    typer.echo(f"{path}\t{done.heard.text}" + (f"\t{units}" if phones else ""))
+    if failed:
+        raise typer.Exit(2)

@@ -80,19 +80,76 @@ def test_transcribe_prints_one_line_per_file_and_resamples(checkpoints: dict[str
     assert "16000 Hz resampled" in result.output
 
 
-@pytest.mark.parametrize("kind, message", [("missing", "does not exist"), ("silent", "silent"),
-                                           ("text", "cannot read audio"), ("short", "at least")])
-def test_bad_audio_is_a_one_line_error(kind: str, message: str, checkpoints: dict[str, Path], tmp_path: Path) -> None:
-    path = tmp_path / "in.wav"
-    if kind == "silent":
-        save_wav(path, np.zeros(22050, dtype=np.float32), 22050)
-    elif kind == "short":
+def _bad_file(kind: str, folder: Path) -> Path:
+    """A recording nobody can transcribe, of the given kind."""
+    path = folder / f"{kind}.wav"
+    if kind == "short":
         save_wav(path, np.random.default_rng(0).normal(0, 0.1, 200).astype(np.float32), 22050)
     elif kind == "text":
-        path = tmp_path / "notes.txt"
+        path = folder / "notes.txt"
         path.write_text("not audio")
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "corrupt":
+        save_wav(path, np.random.default_rng(0).normal(0, 0.1, 22050).astype(np.float32), 22050)
+        path.write_bytes(path.read_bytes()[:5000])
+    return path
+
+
+BAD = [("missing", "no such file"), ("text", "cannot read audio"), ("short", "at least"),
+       ("empty", "empty (0 bytes)"), ("corrupt", "truncated")]
+
+
+@pytest.mark.parametrize("kind, message", BAD)
+def test_bad_audio_is_a_one_line_error(kind: str, message: str, checkpoints: dict[str, Path], tmp_path: Path) -> None:
+    path = _bad_file(kind, tmp_path)
     result = CliRunner().invoke(app, ["speech", "transcribe", str(path), "--model", str(checkpoints["asr-tiny"])])
-    assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.output
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith(f"error: {path}: ") and message in result.stderr and "; " in result.stderr
+
+
+def test_bad_files_among_good_ones_are_reported_and_the_rest_transcribed(checkpoints: dict[str, Path],
+                                                                         espeak_corpus: Path, tmp_path: Path) -> None:
+    good = sorted(espeak_corpus.glob("*/wavs/*.wav"))[:2]
+    bad = [_bad_file(kind, tmp_path) for kind, _ in BAD]
+    files = [good[0], *bad[:3], good[1], *bad[3:]]
+    result = CliRunner().invoke(app, ["speech", "transcribe", *map(str, files), "--model",
+                                      str(checkpoints["asr-tiny"]), "--json"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["file"] for row in rows] == [str(good[0]), str(good[1])]
+    assert all(set(row) == {"file", "text", "silent"} and not row["silent"] for row in rows)
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert [e.split(": ")[1] for e in errors] == [str(p) for p in bad]
+    for error, (_, message) in zip(errors, BAD):
+        assert message in error
+
+
+def test_silence_is_reported_at_once_without_the_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Silent and near-silent files get an empty transcript and a note; the transcriber (and its P2G,
+    about ten seconds to build) is never made for them."""
+    import time
+
+    from regen.speech.asr import files
+
+    def never(*args: object) -> None:
+        raise AssertionError("the transcriber was built for silent files")
+
+    monkeypatch.setattr(files, "transcriber", never)
+    silent = save_wav(tmp_path / "silent.wav", np.zeros(22050 * 30, dtype=np.float32), 22050)
+    hiss = save_wav(tmp_path / "hiss.wav", np.random.default_rng(0).normal(0, 3e-4, 16000 * 30).astype(np.float32),
+                    16000)
+    started = time.perf_counter()
+    result = CliRunner().invoke(app, ["speech", "transcribe", str(silent), str(hiss)])
+    seconds = time.perf_counter() - started
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [f"{silent}\t", f"{hiss}\t"]
+    notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 2 and all("no speech found (the file is silent" in n for n in notes)
+    as_json = CliRunner().invoke(app, ["speech", "transcribe", str(silent), "--json", "--phones"])
+    assert json.loads(as_json.stdout) == {"file": str(silent), "text": "", "silent": True, "phones": ""}
+    assert seconds < 10, f"{seconds:.1f} s for two silent files (model loading included)"
 
 
 def test_demo_section_transcribes_each_clip(checkpoints: dict[str, Path], tmp_path: Path,

@@ -38,9 +38,12 @@ class ASRDataConfig:
     normalisation statistics; valid_utterances: held-out utterances for the validation loss and
     `regen evaluate`; text_sentences: how many sentences text injection reads; text_source: whose
     ('bible': King James sentences no recording reads; 'austen': Lady Susan, a second domain, for
-    text-only adaptation; its sentences also join the P2G's text)."""
+    text-only adaptation; its sentences also join the P2G's text); voice: the synthesiser voice that
+    reads `corpus`, which records `regen evaluate`'s held-out sentences when `corpus` is not here
+    (`regen.speech.data.eval_corpus`)."""
 
     corpus: str = "data/corpus-slt"
+    voice: str = "festival:slt"
     max_seconds: float = 12.0
     max_utterances: int = 0
     stats_utterances: int = 200
@@ -52,6 +55,8 @@ class ASRDataConfig:
         if self.max_seconds <= 0 or min(self.max_utterances, self.stats_utterances, self.valid_utterances,
                                         self.text_sentences) < 0:
             raise ValueError("max_seconds must be > 0 and the utterance and sentence counts >= 0")
+        if ":" not in self.voice:
+            raise ValueError(f"voice must be a voice spec such as festival:slt or espeak:en-us, got '{self.voice}'")
         if self.text_source not in TEXT_SOURCES:
             raise ValueError(f"text_source must be one of {', '.join(TEXT_SOURCES)}")
 

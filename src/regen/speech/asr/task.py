@@ -8,8 +8,10 @@ speech-text matching head (SLAM-lite).
 
 `regen evaluate` transcribes the corpus's held-out utterances (`sample.eval_utterances`) and
 reports the corpus-level word error rate (jiwer: substitutions, deletions, insertions), the
-phone error rate for phone models and the real-time factor; `regen sample` writes the
-transcripts of the first `n` held-out utterances beside their references as JSON.
+phone error rate for phone models, the real-time factor and `eval_set`, the set it used: when
+`data.corpus` is not on this machine (a fresh clone), the same held-out sentences read by
+`data.voice`, recorded once into the cache (`regen.speech.data.eval_corpus`). `regen sample`
+writes the transcripts of the first `n` held-out utterances beside their references as JSON.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from regen.speech.asr.p2g import build_p2g
 from regen.speech.data.sentences import text_sentences
 from regen.speech.asr.transcriber import Heard, Transcriber
 from regen.speech.asr.units import transcript
+from regen.speech.data.eval_corpus import evaluation_items
 from regen.speech.data.load import Item, load_audio
 from regen.speech.features.mel import MelConfig, load_mel_config
 from regen.speech.text.mixing import TextFrontEnd
@@ -92,9 +95,10 @@ def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
     return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
 
 
-def held_out_items(cfg: RunConfig, mel: MelConfig) -> list[Item]:
-    """The corpus's held-out utterances (never trained on)."""
-    return tts_split(load_items(cfg.data.corpus, mel))[1]
+def held_out_items(cfg: RunConfig, mel: MelConfig, n: int) -> tuple[list[Item], str]:
+    """The first `n` held-out utterances (never trained on) of `data.corpus`, or, when that corpus is
+    not here, held-out sentences read by `data.voice` (`regen.speech.data.eval_corpus`); and the set's name."""
+    return evaluation_items(cfg.data.corpus, cfg.data.voice, mel, n, lambda report: tts_split(report)[1])
 
 
 def phone_string(text: str, front_end: TextFrontEnd) -> str:
@@ -170,19 +174,23 @@ class ASRTask(Task):
                temperature: float | None) -> list[Path]:
         """Transcripts of the first `n` held-out utterances, beside their references (transcripts.json)."""
         mel = asr_mel(cfg.model)
-        items = held_out_items(cfg, mel)[:n]
+        items, _ = held_out_items(cfg, mel, n)
         heard = transcriber(cfg, model).transcribe([load_audio(i, mel.sample_rate) for i in items])
         rows = [{"id": i.id, "reference": i.normalized, "heard": h.text, "phones": " ".join(h.units)}
                 for i, h in zip(items, heard)]
         return [atomic_write_text(out_dir / "transcripts.json", json.dumps(rows, indent=1))]
 
-    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float | str]:
+        """Scores on the first `sample.eval_utterances` held-out utterances of `data.corpus`, or, when
+        that corpus is not here, on held-out sentences read by `data.voice` (built once into the cache);
+        `eval_set` names the set."""
         mel = asr_mel(cfg.model)
-        items = held_out_items(cfg, mel)[: cfg.sample.eval_utterances]
+        items, eval_set = held_out_items(cfg, mel, cfg.sample.eval_utterances)
         waves = [load_audio(i, mel.sample_rate) for i in items]
         system = transcriber(cfg, model)
         started = time.perf_counter()
-        heard = system.transcribe(waves)
+        heard = system.transcribe(waves, desc="evaluating: transcribing held-out utterances")
         seconds = time.perf_counter() - started
         scores = score_transcripts([i.normalized for i in items], heard, cfg.model.units)
-        return {**scores, "rtf": seconds / max(sum(len(w) for w in waves) / mel.sample_rate, 1e-9)}
+        return {**scores, "rtf": seconds / max(sum(len(w) for w in waves) / mel.sample_rate, 1e-9),
+                "eval_set": eval_set}

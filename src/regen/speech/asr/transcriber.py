@@ -15,14 +15,15 @@ import numpy as np
 import torch
 
 from regen.core.errors import RegenError
+from regen.core.progress import progress
 from regen.speech.asr.acoustic import CTCRecognizer
 from regen.speech.asr.decode import best_path, prefix_beam_search
 from regen.speech.asr.p2g import P2G
 from regen.speech.asr.units import phone_words
+from regen.speech.data.audio import SILENCE_DBFS, loudest_dbfs
 from regen.speech.features.mel import MelConfig, log_mel
 
 MIN_SECONDS = 0.1
-SILENCE_RMS = 1e-4
 BATCH = 16  # waves per forward pass
 
 
@@ -53,30 +54,38 @@ class Transcriber:
         return [o[:n] for o, n in zip(out, out_lengths.tolist())]
 
     def check(self, wave: np.ndarray) -> None:
-        """RegenError for audio too short or silent to transcribe."""
+        """RegenError for audio too short or silent to transcribe (`regen.speech.data.audio.is_silent`)."""
         if len(wave) < MIN_SECONDS * self.mel.sample_rate:
             raise RegenError(f"the audio lasts {len(wave) / self.mel.sample_rate:.3f} s; give at least {MIN_SECONDS} s")
-        if float(np.sqrt(np.mean(np.square(wave, dtype=np.float64)))) < SILENCE_RMS:
-            raise RegenError("the audio is silent; nothing to transcribe")
+        level = loudest_dbfs(wave, self.mel.sample_rate)
+        if level < SILENCE_DBFS:
+            raise RegenError(f"no speech found: the audio is silent (loudest 20 ms at {level:.0f} dBFS, "
+                             f"below {SILENCE_DBFS:.0f}); nothing to transcribe")
 
-    def transcribe(self, waves: list[np.ndarray]) -> list[Heard]:
-        """Transcripts of waves (samples,) float in [-1, 1] at the mel config's sample rate."""
+    def transcribe(self, waves: list[np.ndarray], desc: str | None = None) -> list[Heard]:
+        """Transcripts of waves (samples,) float in [-1, 1] at the mel config's sample rate; with
+        `desc`, under a progress bar of that label."""
         for wave in waves:
             self.check(wave)
-        units = self.model.units
         out = []
-        posteriors = [lp for k in range(0, len(waves), BATCH) for lp in self.log_probs(waves[k: k + BATCH])]
-        for lp in posteriors:
-            if self.p2g is None:
-                ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
-                out.append(Heard(" ".join("".join(units.decode(ids)).split()), ()))
-                continue
-            best: tuple[float, list[str], tuple[str, ...]] | None = None
-            for ids, score in prefix_beam_search(lp, self.beam):
-                symbols = tuple(units.decode(ids))
-                words, word_score = self.p2g.decode(phone_words(symbols))
-                if best is None or score + word_score > best[0]:
-                    best = (score + word_score, words, symbols)
-            assert best is not None
-            out.append(Heard(" ".join(best[1]), best[2]))
+        with progress(desc=desc or "transcribing", total=len(waves), unit="utt", enabled=desc is not None) as bar:
+            for k in range(0, len(waves), BATCH):
+                for lp in self.log_probs(waves[k: k + BATCH]):
+                    out.append(self.decode(lp))
+                    bar.update(1)
         return out
+
+    def decode(self, lp: torch.Tensor) -> Heard:
+        """The transcript of one wave's unit log-probabilities (frames, units)."""
+        units = self.model.units
+        if self.p2g is None:
+            ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
+            return Heard(" ".join("".join(units.decode(ids)).split()), ())
+        best: tuple[float, list[str], tuple[str, ...]] | None = None
+        for ids, score in prefix_beam_search(lp, self.beam):
+            symbols = tuple(units.decode(ids))
+            words, word_score = self.p2g.decode(phone_words(symbols))
+            if best is None or score + word_score > best[0]:
+                best = (score + word_score, words, symbols)
+        assert best is not None
+        return Heard(" ".join(best[1]), best[2])

@@ -27,6 +27,7 @@ import numpy as np
 
 from regen.core.errors import RegenError
 from regen.core.files import atomic_write_text
+from regen.core.progress import progress as progress_bar
 from regen.speech.data.audio import SILENCE_PEAK, resample, save_wav
 from regen.speech.data.load import CARD, METADATA, TEST_IDS, LoadReport, load_audio, read_ljspeech
 from regen.speech.features.mel import MelConfig, MelStats, compute_stats
@@ -98,14 +99,12 @@ def _resume(folder: Path, sample_rate: int) -> set[str]:
 
 def _build_voice(folder: Path, voice: Voice, sentences: Sequence[Sentence], sample_rate: int,
                  batch_size: int, progress: bool) -> None:
-    from tqdm import tqdm
-
     (folder / "wavs").mkdir(parents=True, exist_ok=True)
     (folder / "durations").mkdir(exist_ok=True)
     done = _resume(folder, sample_rate)
     todo = [s for s in sentences if s.id not in done]
-    bar = tqdm(total=len(sentences), initial=len(sentences) - len(todo), desc=voice.spec, unit="utt",
-               disable=not progress)
+    bar = progress_bar(desc=f"recording {voice.spec}", total=len(sentences), initial=len(sentences) - len(todo),
+                       unit="utt", enabled=progress)
     with (folder / METADATA).open("a", encoding="utf-8") as rows:
         for start in range(0, len(todo), batch_size):
             batch = todo[start : start + batch_size]
@@ -133,10 +132,8 @@ def voice_stats(report: LoadReport, cfg: MelConfig, progress: bool = False) -> M
         stats = MelStats.load(path)
         if stats.utterances == len(train) and stats.config == cfg.name:
             return stats
-    from tqdm import tqdm
-
-    waves = (load_audio(item, cfg.sample_rate) for item in tqdm(train, desc=f"mel stats {cfg.name}",
-                                                                 disable=not progress))
+    waves = (load_audio(item, cfg.sample_rate) for item in progress_bar(train, desc=f"mel stats {cfg.name}",
+                                                                         enabled=progress))
     stats = compute_stats(waves, cfg)
     stats.save(path)
     return stats

@@ -20,6 +20,7 @@ user's text file.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -110,14 +111,19 @@ def select(texts: list[str], min_words: int = MIN_WORDS, max_words: int = MAX_WO
 
 def sentences(limit: int | None = None) -> list[Sentence]:
     """The fixed, shuffled KJV sentence list (ids S00000, S00001, …), first `limit`."""
+    return list(_kjv_sentences()[:limit])
+
+
+@functools.lru_cache(maxsize=1)
+def _kjv_sentences() -> tuple[Sentence, ...]:
+    """The whole list, read and normalised once per process (a few seconds)."""
     texts = []
     with kjv_path().open(encoding="utf-8") as fh:
         for line in fh:
             texts += split_sentences(json.loads(line)["text"])
     pairs = select(texts)
     order = np.random.default_rng(0).permutation(len(pairs))
-    picked = [pairs[i] for i in order[: limit if limit is not None else len(pairs)]]
-    return [Sentence(f"S{int(i):05d}", text, norm) for i, (text, norm) in zip(order, picked)]
+    return tuple(Sentence(f"S{int(i):05d}", *pairs[i]) for i in order)
 
 
 def from_text_file(path: str | Path, limit: int | None = None) -> list[Sentence]:
@@ -202,4 +208,9 @@ def choose(spec: str, limit: int | None = None) -> tuple[list[Sentence], str, st
 
 def held_out_texts(n: int) -> list[str]:
     """The first `n` held-out sentences of the builder's list (normalised text): never trained on."""
-    return [s.normalized for s in sentences() if s.held_out][:n]
+    return [s.normalized for s in held_out_sentences(n)]
+
+
+def held_out_sentences(n: int) -> list[Sentence]:
+    """The first `n` held-out sentences of the builder's list: never in any training list."""
+    return [s for s in _kjv_sentences() if s.held_out][:n]

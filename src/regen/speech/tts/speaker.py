@@ -221,14 +221,14 @@ class Speaker:
         encoded = [e for e in encoded if e[1] is not None]
         if not encoded:
             raise RegenError(f"nothing speakable in {text[:40]!r}: it holds no word (letters) to say")
-        from tqdm.auto import tqdm
+        from regen.core.progress import progress as progress_bar
 
         rate = self.mel.sample_rate
         fps, scale = self._frames_per_step(), self._output_per_length_unit()
         chunks: list[torch.Tensor] = []
         phrases: list[Phrase] = []
         groups = range(0, len(encoded), PHRASES_PER_CALL)
-        for first in tqdm(groups, desc="say", unit="batch", disable=not progress or len(groups) < 2, leave=False):
+        for first in progress_bar(groups, desc="saying phrases", unit="batch", enabled=progress and len(groups) > 1):
             group = encoded[first: first + PHRASES_PER_CALL]
             limits = [{**self._converter_controls(len(seq)), **converter_controls}["max_frames"] for _, seq, _ in group]
             controls = {**self._converter_controls(1), **converter_controls, "max_frames": max(limits)}

@@ -159,13 +159,16 @@ class TTSTask(Task):
             files.append(save_alignment_png(out_dir / f"{k:04d}-alignment.png", speech.alignment(), text))
         return files
 
-    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Corpus-level recogniser WER, alignment success and real-time factor on held-out sentences."""
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float | str]:
+        """Corpus-level recogniser WER, alignment success and real-time factor on held-out sentences
+        (text only: no recording needed); `eval_set` names them."""
+        from regen.core.progress import progress
         from regen.speech.evaluation.recognizer import recognizer
         from regen.speech.features.measures import word_error_rate
 
         speaker, refs, hyps, ok, seconds, audio = self._speaker(cfg, model), [], [], 0, 0.0, 0.0
-        for k, text in enumerate(held_out_texts(cfg.sample.eval_sentences)):
+        texts = held_out_texts(cfg.sample.eval_sentences)
+        for k, text in enumerate(progress(texts, desc="evaluating: saying held-out sentences", unit="sentence")):
             started = time.perf_counter()
             speech = speaker.say(text, input_mode=cfg.sample.input_mode, seed=k)
             seconds += time.perf_counter() - started
@@ -173,7 +176,9 @@ class TTSTask(Task):
             ok += all(p.success for p in speech.phrases)
             refs.append(text)
             hyps.append(recognizer().transcribe(speech.wave, speech.sample_rate))
-        return {"wer": word_error_rate(refs, hyps), "success": ok / len(refs), "rtf": seconds / max(audio, 1e-9)}
+        return {"wer": word_error_rate(refs, hyps), "success": ok / len(refs), "rtf": seconds / max(audio, 1e-9),
+                "eval_set": f"{len(refs)} held-out King James sentences ({cfg.sample.input_mode} input, "
+                            f"{cfg.sample.renderer} renderer), heard by PocketSphinx"}
 
 
 @register

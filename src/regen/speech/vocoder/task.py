@@ -4,7 +4,9 @@ from `data.corpus`: `speech-vocoder` (WaveRNN, `regen.speech.vocoder.wavernn`) a
 
 `regen sample` renders the log-mels that the shipped RepMix converter draws for held-out
 sentences (X -> Y' -> Y with this renderer); `regen evaluate` compares copy-synthesis of
-held-out recordings with Griffin-Lim (MCD, spectral convergence) and measures speed.
+held-out recordings with Griffin-Lim (MCD, spectral convergence) and measures speed; when
+`data.corpus` is not on this machine (a fresh clone), the held-out sentences are read by
+`data.voice` into the cache once (`regen.speech.data.eval_corpus`), and `eval_set` says which set.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from regen.core.errors import ConfigError
 from regen.core.objective import Objective
 from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
+from regen.core.progress import progress as progress_bar
 from regen.core.task import Task, TrainingPlan, register
+from regen.speech.data.eval_corpus import evaluation_items
 from regen.speech.data.load import Item, load_audio
 from regen.speech.features.inversion import invert_log_mel
 from regen.speech.features.measures import compare_waveforms
@@ -118,10 +122,14 @@ class VocoderTask(Task):
         return [save_wav(out_dir / f"{k:04d}.wav", (s := speaker.say(text, seed=seed + k)).wave, s.sample_rate)
                 for k, text in enumerate(held_out_texts(n), start=1)]
 
-    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
+    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float | str]:
+        """`evaluate_vocoder` on the first `sample.eval_utterances` held-out recordings of `data.corpus`,
+        or, when that corpus is not here, on held-out sentences read by `data.voice` (built once into
+        the cache, `regen.speech.data.eval_corpus`); `eval_set` names the set."""
         mel = vocoder_mel(cfg.model)
-        _, held = split_items(load_items(cfg.data.corpus, mel), cfg.data.valid_utterances)
-        return evaluate_vocoder(model, held[: cfg.sample.eval_utterances], mel)
+        held, eval_set = evaluation_items(cfg.data.corpus, cfg.data.voice, mel, cfg.sample.eval_utterances,
+                                          lambda report: split_items(report, cfg.data.valid_utterances)[1])
+        return {**evaluate_vocoder(model, held, mel, progress=True), "eval_set": eval_set}
 
 
 @register
@@ -142,13 +150,15 @@ class ISTFTVocoderTask(VocoderTask):
 
 
 def evaluate_vocoder(model: WaveRNNVocoder | ISTFTVocoder, items: Sequence[Item], mel: MelConfig, gl_iterations: int = 64,
-                     seed: int = 0, **controls: float) -> dict[str, float]:
+                     seed: int = 0, progress: bool = False, **controls: float) -> dict[str, float]:
     """Mean MCD (dB) and spectral convergence of vocoder and Griffin-Lim output against the
-    recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time)."""
+    recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time);
+    `progress` draws a bar over the items."""
     torch.manual_seed(seed)
     rows: dict[str, list[float]] = {k: [] for k in ("vocoder_mcd_db", "vocoder_sc", "gl_mcd_db", "gl_sc")}
     gen_seconds = audio_seconds = 0.0
-    for item in items:
+    for item in progress_bar(items, desc="evaluating: copy synthesis of held-out recordings", unit="utt",
+                             enabled=progress):
         wave = load_audio(item, mel.sample_rate)
         lm = log_mel(wave, mel)
         t0 = time.time()

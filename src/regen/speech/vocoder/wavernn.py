@@ -93,9 +93,12 @@ class VocoderConfig:
 
 @dataclass
 class VocoderDataConfig:
-    """How an LJSpeech-layout corpus (`corpus`) becomes training segments (`regen.speech.vocoder.data`)."""
+    """How an LJSpeech-layout corpus (`corpus`) becomes training segments (`regen.speech.vocoder.data`);
+    `voice` reads `corpus` and records `regen evaluate`'s held-out sentences when `corpus` is not here
+    (`regen.speech.data.eval_corpus`)."""
 
     corpus: str = "data/corpus-slt"
+    voice: str = "festival:slt"
     chunk_frames: int = 32
     chunks_per_utterance: int = 8
     max_utterances: int = 0
@@ -107,6 +110,8 @@ class VocoderDataConfig:
             raise ValueError("chunk_frames, chunks_per_utterance and stats_utterances must be >= 1")
         if self.max_utterances < 0 or self.valid_utterances < 0:
             raise ValueError("max_utterances and valid_utterances must be >= 0")
+        if ":" not in self.voice:
+            raise ValueError(f"voice must be a voice spec such as festival:slt or espeak:en-us, got '{self.voice}'")
 
 
 class ResBlock(nn.Module):

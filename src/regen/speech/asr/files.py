@@ -1,0 +1,64 @@
+"""Transcribe users' audio files one at a time (`regen speech transcribe`).
+
+Each file is read and checked on its own, so a missing, empty, corrupt or non-audio file among
+several is reported (a one-line `error`) while the others are still transcribed. A silent or
+near-silent file (`regen.speech.data.audio.is_silent`: its loudest 20 ms below -55 dBFS) is found
+from its samples before any model runs and gets an empty transcript with `silent_dbfs` set. The
+transcriber (and, for phone models, its P2G, about ten seconds to build) is made on the first file
+that holds speech, so a run over silent or bad files alone never waits for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from regen.core.errors import RegenError
+from regen.core.run_config import RunConfig
+from regen.speech.asr.acoustic import CTCRecognizer
+from regen.speech.asr.task import asr_mel, transcriber
+from regen.speech.asr.transcriber import MIN_SECONDS, Heard, Transcriber
+from regen.speech.data.audio import is_silent, loudest_dbfs, read_recording
+
+
+@dataclass(frozen=True)
+class FileTranscript:
+    """One file's outcome: `heard` (None when it could not be transcribed), or `error`, a one-line
+    'path: what is wrong; how to fix it'; `silent_dbfs`, the loudest level of a file that holds no
+    speech (its transcript is empty); `resampled_from`, the file's own rate when it was resampled."""
+
+    path: Path
+    heard: Heard | None = None
+    error: str = ""
+    silent_dbfs: float | None = None
+    resampled_from: int | None = None
+
+
+class FileTranscriber:
+    """path -> `FileTranscript`, with an ASR checkpoint's model and config."""
+
+    def __init__(self, cfg: RunConfig, model: CTCRecognizer) -> None:
+        self.cfg, self.model = cfg, model
+        self.rate = asr_mel(cfg.model).sample_rate
+        self._system: Transcriber | None = None
+
+    @property
+    def system(self) -> Transcriber:
+        """The transcriber, made on first use."""
+        if self._system is None:
+            self._system = transcriber(self.cfg, self.model)
+        return self._system
+
+    def __call__(self, path: Path) -> FileTranscript:
+        try:
+            wave, rate = read_recording(path, self.rate)
+        except RegenError as exc:
+            return FileTranscript(path, error=str(exc))
+        resampled = rate if rate != self.rate else None
+        if len(wave) < MIN_SECONDS * self.rate:
+            return FileTranscript(path, error=f"{path}: the recording lasts {len(wave) / self.rate:.3f} s; give "
+                                              f"at least {MIN_SECONDS} s of speech", resampled_from=resampled)
+        if is_silent(wave, self.rate):
+            return FileTranscript(path, Heard("", ()), silent_dbfs=loudest_dbfs(wave, self.rate),
+                                  resampled_from=resampled)
+        return FileTranscript(path, self.system.transcribe([wave])[0], resampled_from=resampled)
