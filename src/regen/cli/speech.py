@@ -20,7 +20,8 @@ from regen.core.errors import RegenError
 if TYPE_CHECKING:
     from regen.speech.data.load import Item
 
-app = App(help="Speech: corpora, log-mel inversion, text-to-speech (say) and its evaluation on recordings.")
+app = App(help="Speech: corpora, text-to-speech (say), speech recognition (transcribe), log-mel inversion, evaluation "
+          "on recordings.")
 corpus_app = App(help="Build, check and describe LJSpeech-layout corpora.")
 app.add_typer(corpus_app, name="corpus")
 
