@@ -1,6 +1,7 @@
 """Tiny train -> checkpoint -> sample -> MIDI/MusicXML, plus harmonize/infill/CLI on CPU."""
 
 import json
+import re
 
 import numpy as np
 import torch
@@ -61,8 +62,9 @@ def test_cli_grade_and_errors(tiny_ckpt, corpus, tmp_path):
     bad = runner.invoke(app, ["infill", str(path), "--bars", "9-2", "--out", str(tmp_path), "--model", str(tiny_ckpt)])
     assert bad.exit_code == 2 and "--bars" in bad.output and "Traceback" not in bad.output
     harm = runner.invoke(app, ["harmonize", str(path), "--steps", "2", "--out", str(tmp_path / "h"),
-                               "--model", str(tiny_ckpt)])
+                               "--model", str(tiny_ckpt)], env={"REGEN_PROGRESS": "1"})
     assert harm.exit_code == 0 and (tmp_path / "h" / "harmonized.mid").exists()
+    assert "harmonize: " in harm.stderr and "0/2" in harm.stderr and "kept grade" not in harm.output
 
 
 def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus, ref):
@@ -87,20 +89,55 @@ def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus, ref):
     assert np.array_equal(res.grid[0], chorale[0]) and res.grid.shape == chorale.shape and res.grade is not None
 
 
-def test_best_of_on_the_command_line(tiny_ckpt, corpus, tmp_path):
+def _best_of_lines(stderr: str, label: str) -> list[tuple[float, list[float]]]:
+    """(kept grade, candidate grades) of each best-of line for `label` on stderr."""
+    out = []
+    for kept, n, shown in re.findall(rf"{label}: kept grade (\S+) of (\d+) candidates \(([^)]*)\)", stderr):
+        grades = [float(g) for g in shown.split()]
+        assert len(grades) == int(n)
+        out.append((float(kept), grades))
+    return out
+
+
+def test_best_of_on_the_command_line(tiny_ckpt, corpus, tmp_path, monkeypatch):
     from regen.cli.main import app as main_app
 
+    monkeypatch.setenv("REGEN_PROGRESS", "1")
     runner = CliRunner()
-    out = runner.invoke(main_app, ["sample", str(tiny_ckpt), "--n", "1", "--best-of", "2", "--out", str(tmp_path / "s")])
+    out = runner.invoke(main_app, ["sample", str(tiny_ckpt), "--n", "2", "--best-of", "2",
+                                   "--out", str(tmp_path / "s")])
     assert out.exit_code == 0, out.output
-    assert len(list((tmp_path / "s").glob("*.mid"))) == 1
+    assert len(list((tmp_path / "s").glob("*.mid"))) == 2
+    # a bar over the sampler's steps (2 in the tiny config), one over the grading, one over the writing
+    assert "sample (4 drawn)" in out.stderr and "0/2" in out.stderr and "grade" in out.stderr, out.stderr
+    assert "write" in out.stderr and "wrote" not in out.stderr
+    for i in range(2):
+        (kept, grades), = _best_of_lines(out.stderr, f"sample-00{i}")
+        assert len(grades) == 2 and kept == min(grades) and grades == sorted(grades)
     bad = runner.invoke(main_app, ["sample", "image/digits-vq-tiny", "--best-of", "2", "--out", str(tmp_path / "i")])
     assert bad.exit_code != 0 and "--best-of" in bad.output and "Traceback" not in bad.output
     assert not (tmp_path / "i").exists()
     path = write_musicxml(corpus.chorales("test")[0][:, :64], tmp_path / "m.musicxml")
-    out = runner.invoke(app, ["harmonize", str(path), "--best-of", "2", "--steps", "2", "--model", str(tiny_ckpt),
-                              "--out", str(tmp_path / "h")])
-    assert out.exit_code == 0 and "grade" in out.output, out.output
+    for command, label, extra in (("harmonize", "harmonization", []), ("infill", "infill", ["--bars", "2-3"])):
+        out = runner.invoke(app, [command, str(path), *extra, "--best-of", "2", "--steps", "2", "--model",
+                                  str(tiny_ckpt), "--out", str(tmp_path / command)])
+        assert out.exit_code == 0 and f"{command} (2 drawn)" in out.stderr and "0/2" in out.stderr, out.output
+        (kept, grades), = _best_of_lines(out.stderr, label)
+        written = float(re.search(r"grade (\S+)$", out.stdout.strip()).group(1))
+        assert len(grades) == 2 and kept == grades[0] and abs(written - kept) <= 0.05
+
+
+def test_evaluate_shows_its_sampling_and_grading(tiny_ckpt, capsys, monkeypatch):
+    from regen.music.task import MusicTask
+
+    monkeypatch.setenv("REGEN_PROGRESS", "1")
+    model, cfg, _ = load_model(tiny_ckpt)
+    metrics = MusicTask().evaluate(cfg, model)
+    err = capsys.readouterr().err
+    assert metrics["grade_median"] > 0 and "sample" in err and "grade" in err and "0/1" in err, err
+    monkeypatch.setenv("REGEN_PROGRESS", "0")
+    MusicTask().evaluate(cfg, model)
+    assert capsys.readouterr().err == ""
 
 
 def test_init_from_starts_at_the_checkpoints_weights(tiny_ckpt, tmp_path):
@@ -173,3 +210,12 @@ def test_augment_writes_the_best_graded_samples_and_training_reads_them(tiny_ckp
     np.savez(tmp_path / "foreign.npz", grids=np.zeros((2, 3, 5), dtype=np.int16))
     with pytest.raises(RegenError, match="expected"):
         load_augmentation(tmp_path / "foreign.npz")
+
+
+def test_the_step_callback_counts_steps_and_leaves_the_samples_alone(tiny_ckpt):
+    model, _, _ = load_model(tiny_ckpt)
+    sampler, init = SamplerConfig(steps=3), torch.zeros(1, 4, 128, dtype=torch.long)
+    plain = model.sample(init, sampler=sampler, seed=3)
+    counted = []
+    barred = model.sample(init, sampler=sampler, seed=3, callback=counted.append)
+    assert torch.equal(plain, barred) and len(counted) == 3

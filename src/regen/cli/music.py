@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import List, Optional
+from typing import TYPE_CHECKING, List, Optional
 
 import numpy as np
 import typer
 
 from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
+
+if TYPE_CHECKING:
+    from regen.music.tasks import Result
 
 app = App(help="Bach chorales with SUNMASK (masked, step-unrolled denoising): harmonize, infill, grade; "
                "melodies for lyrics (melody).")
@@ -38,8 +41,15 @@ def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[f
     return net, sampler_with(cfg.sample, steps, temperature, best_of), meta
 
 
-def _report(name: str, paths: dict, grade: dict) -> None:
-    typer.echo(f"{name}: {', '.join(str(p) for p in paths.values())}  grade {grade['grade']:.2f}")
+def _report(name: str, result: Result, paths: dict) -> None:
+    """The written files and the result's grade; with best-of, first the grades it was chosen from (stderr)."""
+    from regen.music.grading import grade, reference
+    from regen.music.tasks import best_of_line
+
+    if result.candidates:
+        typer.echo(best_of_line(name, result), err=True)
+    score = grade(result.grid, reference())["grade"] if result.grade is None else result.grade
+    typer.echo(f"{name}: {', '.join(str(p) for p in paths.values())}  grade {score:.2f}")
 
 
 @app.command()
@@ -58,7 +68,6 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
               best_of: Optional[int] = BestOfOpt) -> None:
     """Keep the soprano of SCORE and write alto, tenor and bass."""
     from regen.core.files import check_output_dir
-    from regen.music.grading import grade, reference
     from regen.music.scores import read_score
     from regen.music.tasks import harmonize as run, write_outputs
 
@@ -69,8 +78,7 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
     net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
-    _report("harmonization", write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"),
-            grade(res.grid, reference()))
+    _report("harmonization", res, write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"))
 
 
 @app.command()
@@ -84,7 +92,6 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
            best_of: Optional[int] = BestOfOpt) -> None:
     """Rewrite some voices in some bars of SCORE, keeping everything else."""
     from regen.core.files import check_output_dir
-    from regen.music.grading import grade, reference
     from regen.music.scores import read_score
     from regen.music.grid import STEPS_PER_BAR
     from regen.music.tasks import infill as run, parse_bars, parse_voices, write_outputs
@@ -98,8 +105,7 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
     net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, bars, voices, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
-    _report("infill", write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"),
-            grade(res.grid, reference()))
+    _report("infill", res, write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"))
 
 
 @app.command("grade")
@@ -151,7 +157,9 @@ def melody(lyrics: Optional[str] = typer.Option(None, "--lyrics", help="the lyri
            key: str = typer.Option("C", "--key", help="key: a tonic with an optional 'm' for minor (G, F#m, Bb)"),
            meter: str = typer.Option("4/4", "--meter", help="time signature, e.g. 3/4 or 6/8"),
            language: str = typer.Option("en", "--language",
-                                        help="lyric language code (en: CMU stress; others: a stress rule)"),
+                                        help="lyric language code (en: CMU stress; others: a stress rule); "
+                                             "Chinese, Japanese and Korean are split by their script whatever "
+                                             "the code: a note per Han character, kana mora, Hangul block"),
            n: int = typer.Option(1, "--n", min=1, max=100, help="melodies to write"),
            model: Optional[str] = typer.Option(None, "--model", help="checkpoint directory (default: the shipped "
                                                                      "music/melody-tiny)"),

@@ -48,13 +48,14 @@ class MaskedDenoiser(Stage):
     @torch.no_grad()
     def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:
         """Complete cond (batch, *shape) -> (batch * n, *shape). controls: `keep`/`focus` (batch, *shape)
-        bool (see regen.iterative.sampler), `sampler` (SamplerConfig), `seed` (int)."""
+        bool (see regen.iterative.sampler), `sampler` (SamplerConfig), `seed` (int), `callback` (called
+        with the SamplerState after every step, e.g. to advance a progress bar)."""
         was_training = self.training
         self.eval()
         cfg: SamplerConfig = controls.get("sampler") or self.default_sampler()
         keep, focus = controls.get("keep"), controls.get("focus")
         rep = (lambda m: None if m is None else m.repeat_interleave(n, 0))
         out = run_sampler(self, cfg, self.vocab, cond.repeat_interleave(n, 0), rep(keep), rep(focus),
-                          seed=int(controls.get("seed", 0)))
+                          seed=int(controls.get("seed", 0)), callback=controls.get("callback"))
         self.train(was_training)
         return out

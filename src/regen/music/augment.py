@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from regen.core.errors import RegenError
 from regen.core.files import atomic_path
+from regen.core.progress import progress as bar
 from regen.iterative import SamplerConfig
 from regen.music.grading import grade, reference
 from regen.music.grid import VOCAB, VOICES, WINDOW
@@ -34,13 +34,13 @@ def best_samples(model: Any, sampler: SamplerConfig, n: int, keep: int, seed: in
     best first. Draws whose score cannot be graded (no notes) are never kept."""
     if not 1 <= keep <= n:
         raise RegenError(f"--keep must lie between 1 and --n ({n}), got {keep}")
-    ref, grids, grades = reference(), [], []
-    with tqdm(total=n, desc="draw and grade", unit="sample", disable=not progress) as bar:
+    ref, grids, grades = reference(progress=progress), [], []
+    with bar(total=n, desc="draw and grade", unit="sample", enabled=progress) as drawn:
         for start in range(0, n, batch):
             for result in unconditional(model, sampler, min(batch, n - start), seed + start):
                 grids.append(result.grid)
                 grades.append(grade(result.grid, ref)["grade"])
-                bar.update()
+                drawn.update()
     order = [i for i in np.argsort(grades, kind="stable") if np.isfinite(grades[i])][:keep]
     if len(order) < keep:
         raise RegenError(f"only {len(order)} of {n} draws could be graded; draw more (--n) or keep fewer (--keep)")

@@ -10,6 +10,7 @@ change the fingerprint changes and the cache is rebuilt.
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,10 +103,10 @@ def build_corpus(names: list[str], fingerprint: str, progress: bool = True) -> C
     """Parse the chorales with music21 (a minute or two) and keep the four-part ones."""
     from music21 import corpus
 
-    from tqdm.auto import tqdm
+    from regen.core.progress import progress as bar
 
     kept, grids, skipped = [], [], 0
-    for name in tqdm(names, desc="chorales", unit="chorale", disable=not progress):
+    for name in bar(names, desc="chorales", unit="chorale", enabled=progress):
         try:
             read = score_to_grid(corpus.parse(name), name, parts_needed=(4,))
         except ScoreError:
@@ -147,7 +148,8 @@ def load_corpus(progress: bool = True) -> ChoraleCorpus:
         corp = _load(path, fp)
     else:
         if progress:
-            print(f"preparing {len(names)} Bach chorales from music21 (once; cached at {path})", flush=True)
+            print(f"preparing {len(names)} Bach chorales from music21 (once; cached at {path})", file=sys.stderr,
+                  flush=True)
         corp = build_corpus(names, fp, progress)
         _save(corp, path)
     _MEMO[fp] = corp

@@ -271,24 +271,27 @@ def _training_chorale_histograms(job: tuple[str, int]) -> tuple[dict[str, Counte
     return chorale_histograms(corpus.parse(corp.names[index]) if kind == "scores" else grid_to_score(corp.grids[index]))
 
 
-def reference(kind: ReferenceKind = "grids", progress: bool = False) -> Reference:
-    """Bach's distributions over the training chorales (cached; built once on every CPU core):
-    from the music21 scores (`scores`) or from the same chorales rebuilt through the grid (`grids`)."""
+def reference(kind: ReferenceKind = "grids", progress: bool = True) -> Reference:
+    """Bach's distributions over the training chorales (cached; built once on every CPU core, minutes,
+    under a progress bar unless `progress` is False): from the music21 scores (`scores`) or from the
+    same chorales rebuilt through the grid (`grids`)."""
     import multiprocessing
     import os
+    import sys
 
-    from tqdm.auto import tqdm
-
+    from regen.core.progress import progress as bar
     from regen.music.corpus import load_corpus
 
     corp = load_corpus(progress)
     path = cache_dir("music") / f"bach-mock-{kind}-{corp.fingerprint}-v{GRADER_VERSION}.json"
     if path.is_file():
         return Reference.from_json(path.read_text())
+    if progress:
+        print(f"building the Bach-or-Mock grading reference (once; cached at {path})", file=sys.stderr, flush=True)
     jobs = [(kind, int(i)) for i in corp.split["train"]]
     with multiprocessing.get_context("fork").Pool(max(1, min(4, os.cpu_count() or 1))) as pool:
-        chorales = list(tqdm(pool.imap(_training_chorale_histograms, jobs, chunksize=8), total=len(jobs),
-                             desc=f"Bach reference ({kind})", disable=not progress))
+        chorales = list(bar(pool.imap(_training_chorale_histograms, jobs, chunksize=8), total=len(jobs),
+                            desc=f"Bach reference ({kind})", unit="chorale", enabled=progress))
     ref = Reference.from_histograms(chorales, kind)
     atomic_write_text(path, ref.to_json())
     return ref

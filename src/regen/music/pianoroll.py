@@ -1,12 +1,15 @@
-"""Piano-roll PNG of a chorale grid, marking fixed (given) versus generated notes."""
+"""Piano-roll PNG of a chorale grid, marking fixed (given) versus generated notes; the title in the
+fonts of `regen.music.fonts` (a CJK file name draws in a CJK font, or is left out)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from regen.core.files import save_figure
+from regen.music.fonts import drawable, figure_fonts
 from regen.music.grid import REST, STEPS_PER_BAR, VOICES, notes_of_voice, token_to_pitch
 
 COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd")
@@ -19,11 +22,20 @@ def write_pianoroll(grid: np.ndarray, path: str | Path, fixed: np.ndarray | None
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch, Rectangle
 
     grid = np.asarray(grid)
     fixed = np.zeros(grid.shape, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
-    fig, ax = plt.subplots(figsize=(max(6.0, grid.shape[1] / 16), 4), dpi=110)
+    with figure_fonts():
+        fig, ax = plt.subplots(figsize=(max(6.0, grid.shape[1] / 16), 4), dpi=110)
+        _draw(ax, grid, fixed, drawable(title))
+        fig.tight_layout()
+        return save_figure(fig, path)
+
+
+def _draw(ax: Any, grid: np.ndarray, fixed: np.ndarray, title: str) -> None:
+    """The notes of grid (4, time), the bar lines, axes and legend on `ax`."""
+    from matplotlib.patches import Patch, Rectangle
+
     lo, hi = 127, 0
     for v, row in enumerate(grid):
         for start, length, token in notes_of_voice(row):
@@ -45,5 +57,3 @@ def write_pianoroll(grid: np.ndarray, path: str | Path, fixed: np.ndarray | None
     if fixed.any():
         handles.append(Patch(facecolor="#bbbbbb", edgecolor="black", label="given (fixed)"))
     ax.legend(handles=handles, loc="upper right", fontsize=7, ncol=len(handles))
-    fig.tight_layout()
-    return save_figure(fig, path)

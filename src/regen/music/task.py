@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -66,21 +67,32 @@ class MusicTask(Task):
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:
-        from regen.music.tasks import sampler_with, unconditional, write_outputs
+        """`n` unconditional chorales as MIDI, MusicXML and PNG; with best-of, one line per kept sample on
+        stderr names the grades of its candidates."""
+        from regen.core.progress import progress
+        from regen.music.tasks import best_of_line, sampler_with, unconditional, write_outputs
 
         sampler = sampler_with(cfg.sample, temperature=temperature)
+        results = unconditional(model, sampler, n, seed)
+        for i, res in enumerate(results):
+            if res.candidates:
+                print(best_of_line(f"sample-{i:03d}", res), file=sys.stderr, flush=True)
         files: list[Path] = []
-        for i, res in enumerate(unconditional(model, sampler, n, seed)):
+        for i, res in enumerate(progress(results, desc="write", unit="sample")):
             files += write_outputs(res, out_dir, f"sample-{i:03d}", f"{cfg.name} sample {i}").values()
         return files
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Validation NLL and the Bach-likeness grade (median) of `data.eval_samples` free samples."""
+        """Validation NLL and the Bach-likeness grade (median) of `data.eval_samples` free samples (a bar
+        over the sampler's steps, then one over the grading)."""
+        from regen.core.progress import progress
         from regen.music.grading import grade, reference
         from regen.music.tasks import unconditional
 
         corp = load_corpus(progress=False)
         _, valid = training_windows(cfg.data, corp)
         ref = reference()
-        grades = [grade(r.grid, ref)["grade"] for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
+        drawn = unconditional(model, cfg.sample, cfg.data.eval_samples, 0)
+        grades = [grade(r.grid, ref)["grade"] if r.grade is None else r.grade
+                  for r in progress(drawn, desc="grade", unit="sample")]
         return {"valid_nll": validation_nll(model, valid, cfg.seed), "grade_median": float(np.median(grades))}

@@ -2,8 +2,9 @@
 
 Each task builds an initial grid plus keep/focus masks (batch, 4, time) and lets the
 model's sampler fill in the rest; with `best_of` > 1 it draws that many candidates per
-output and keeps the best graded. `write_outputs` writes MIDI, MusicXML and a piano
-roll for each result.
+output and keeps the best graded (`best_of_line` says which grades it chose from).
+`write_outputs` writes MIDI, MusicXML and a piano roll for each result. Sampling shows a
+progress bar over the sampler's steps (labelled by the task), grading one over the candidates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import torch
 
 from regen.core.errors import RegenError
+from regen.core.progress import progress
 from regen.iterative.sampler import SamplerConfig
 from regen.music.config import ChoraleSampling
 from regen.music.grading import grade, reference
@@ -28,11 +30,13 @@ MAX_STEPS = 1024
 
 @dataclass
 class Result:
-    """One generated grid (4, time) and which positions were given (4, time) bool."""
+    """One generated grid (4, time) and which positions were given (4, time) bool; with best-of, its
+    grade and the grades of every candidate it was chosen from (best first)."""
 
     grid: np.ndarray
     fixed: np.ndarray
     grade: float | None = None
+    candidates: tuple[float, ...] = ()
 
 
 def sampler_with(base: SamplerConfig, steps: int | None = None, temperature: float | None = None,
@@ -54,9 +58,19 @@ def keep_best(candidates: list[Result], per_output: int) -> list[Result]:
     if per_output == 1:
         return candidates
     ref = reference()
-    graded = [replace(c, grade=grade(c.grid, ref)["grade"]) for c in candidates]
-    return [min(graded[i:i + per_output], key=lambda r: r.grade)
-            for i in range(0, len(graded), per_output)]
+    graded = [replace(c, grade=grade(c.grid, ref)["grade"])
+              for c in progress(candidates, desc="grade", unit="candidate")]
+    kept = []
+    for i in range(0, len(graded), per_output):
+        group = graded[i:i + per_output]
+        kept.append(replace(min(group, key=lambda r: r.grade), candidates=tuple(sorted(r.grade for r in group))))
+    return kept
+
+
+def best_of_line(label: str, result: Result) -> str:
+    """'sample-000: kept grade 14.2 of 4 candidates (14.2 18.9 25.0 31.7)' for a best-of result."""
+    shown = " ".join(f"{g:.1f}" for g in result.candidates)
+    return f"{label}: kept grade {result.grade:.1f} of {len(result.candidates)} candidates ({shown})"
 
 
 def _best_of(sampler: SamplerConfig) -> int:
@@ -72,9 +86,12 @@ def _trim(result: Result, length: int) -> Result:
 
 
 def _run(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.ndarray, sampler: SamplerConfig,
-         seed: int, n: int = 1) -> list[Result]:
-    out = model.sample(torch.from_numpy(init).long()[None], n=n, keep=torch.from_numpy(keep)[None],
-                       focus=torch.from_numpy(focus)[None], sampler=sampler, seed=seed).numpy()
+         seed: int, n: int, desc: str) -> list[Result]:
+    """`n` draws completing init (4, time) under the keep/focus masks (4, time), under a bar labelled `desc`."""
+    with progress(desc=desc if n == 1 else f"{desc} ({n} drawn)", total=sampler.steps, unit="step") as bar:
+        out = model.sample(torch.from_numpy(init).long()[None], n=n, keep=torch.from_numpy(keep)[None],
+                           focus=torch.from_numpy(focus)[None], sampler=sampler, seed=seed,
+                           callback=lambda _: bar.update()).numpy()
     fixed = keep | ~focus
     return [Result(g, fixed) for g in out]
 
@@ -85,7 +102,7 @@ def unconditional(model: ChoraleDenoiser, sampler: SamplerConfig, n: int, seed: 
     init = np.zeros((len(VOICES), length), dtype=np.int64)
     none = np.zeros(init.shape, dtype=bool)
     per = _best_of(sampler)
-    return keep_best(_run(model, init, none, ~none, sampler, seed, n * per), per)
+    return keep_best(_run(model, init, none, ~none, sampler, seed, n * per, "sample"), per)
 
 
 def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig, seed: int = 0) -> Result:
@@ -100,7 +117,7 @@ def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig
     keep = np.zeros(init.shape, dtype=bool)
     keep[0] = True
     keep[:, length:] = True
-    drawn = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed, _best_of(sampler))
+    drawn = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed, _best_of(sampler), "harmonize")
     return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
 
 
@@ -145,7 +162,7 @@ def infill(model: ChoraleDenoiser, grid: np.ndarray, bars: str, voices: str | No
     init[:, :length] = grid
     focus = np.zeros(init.shape, dtype=bool)
     focus[parse_voices(voices), start:min(end, length)] = True
-    drawn = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed, _best_of(sampler))
+    drawn = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed, _best_of(sampler), "infill")
     return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
 
 

@@ -3,7 +3,8 @@
 - `melodies`: one monophonic voice line (notes, rests, syllables, bars, key) read from music21.
 - `sources`: which collections of music21's bundled corpus are read, languages, held-out split.
 - `extraction`: extraction of every collection, cached as JSON, with a summary of what was kept.
-- `syllables`: lyrics -> syllables with word, punctuation, line and stress features.
+- `syllables`: lyrics -> syllables with word, punctuation, line and stress features; `cjk`: Chinese,
+  Japanese and Korean split by script (a syllable per Han character, kana mora, Hangul block).
 - `template`: the rule-based template Y' (rhythm, cadences, tonality, scale degrees, chords).
 - `segments`, `tokens`: melodies on a 1/12-quarter grid and the token rows of lyrics, template, melody.
 - `stages`, `model`: the grammar-bound token stages and the Regenerator / Direct models.

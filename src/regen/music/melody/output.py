@@ -9,15 +9,22 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from regen.core.files import atomic_path, save_figure
+from regen.music.fonts import default_family, drawable, figure_fonts
+from regen.music.melody.cjk import unspaced
 from regen.music.melody.segments import TICKS, TONIC_NAMES, Segment, bar_ticks
 from regen.music.melody.syllables import Syllable
-from regen.music.melody.template import CADENCE_FULL, CADENCE_HALF, melody_template
+from regen.music.melody.template import CADENCE_FULL, CADENCE_HALF, TemplateNote, melody_template
 
 
 def lyric_line(syllables: Sequence[Syllable]) -> str:
-    """The words the syllables spell, punctuation kept: "Amazing grace, how sweet"."""
-    return "".join(s.text + s.punctuation + ("" if s.position in ("begin", "middle") else " ")
-                   for s in syllables).strip()
+    """The words the syllables spell, punctuation kept: "Amazing grace, how sweet"; Han and kana
+    without spaces between them, as written: "床前明月光，疑是地上霜。"."""
+    out = []
+    for s, after in zip(syllables, [*syllables[1:], None]):
+        joined = s.position in ("begin", "middle") or (after is not None and unspaced(s.text[-1:])
+                                                        and unspaced(after.text[:1]))
+        out.append(s.text + s.punctuation + ("" if joined else " "))
+    return "".join(out).strip()
 
 
 def melody_score(segment: Segment, title: str) -> Any:
@@ -79,7 +86,7 @@ def _draw_roll(ax: Any, segment: Segment) -> float:
         if segment.syllables is not None:
             syllable = segment.syllables[k]
             hyphen = "-" if syllable.position in ("begin", "middle") else ""
-            ax.text(t / TICKS, pitch + 0.7, syllable.text + hyphen, fontsize=7, va="bottom")
+            ax.text(t / TICKS, pitch + 0.7, drawable(syllable.text + hyphen), fontsize=7, va="bottom")
     bar = bar_ticks(segment.meter) / TICKS
     for line in range(int(end // bar) + 2):
         ax.axvline(line * bar, color="#dddddd", linewidth=0.8, zorder=0)
@@ -95,19 +102,20 @@ def _key_label(segment: Segment) -> str:
 
 def write_pianoroll(segment: Segment, path: str | Path, title: str) -> Path:
     """Draw the melody as a piano roll (x: quarters from the first bar line, y: MIDI pitch) with bar
-    lines and each note's syllable above it."""
+    lines and each note's syllable above it (CJK in a CJK font, `regen.music.fonts`)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     end = (segment.onsets()[-1] + segment.durations[-1]) / TICKS
-    fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, end / 1.5)), 3.8), dpi=110)
-    _draw_roll(ax, segment)
-    ax.set_xlabel(f"quarter notes ({_key_label(segment)})")
-    ax.set_title(title)
-    fig.tight_layout()
-    return save_figure(fig, path)
+    with figure_fonts():
+        fig, ax = plt.subplots(figsize=(min(24.0, max(6.0, end / 1.5)), 3.8), dpi=110)
+        _draw_roll(ax, segment)
+        ax.set_xlabel(f"quarter notes ({_key_label(segment)})")
+        ax.set_title(drawable(title))
+        fig.tight_layout()
+        return save_figure(fig, path)
 
 
 ROMAN = {"major": ("", "I", "ii", "iii", "IV", "V", "vi", "vii°"),
@@ -129,10 +137,18 @@ def write_template_figure(segment: Segment, path: str | Path, title: str) -> Pat
     template = [n for n in melody_template(segment.to_melody()).notes if not n.rest]
     onsets = [t / TICKS for t in segment.onsets()]
     end = (segment.onsets()[-1] + segment.durations[-1]) / TICKS
-    fig, (roll, lanes) = plt.subplots(2, 1, sharex=True, figsize=(min(24.0, max(7.0, end / 1.3)), 5.6), dpi=110,
-                                      gridspec_kw={"height_ratios": [3, 2]})
-    _draw_roll(roll, segment)
-    roll.set_title(title)
+    with figure_fonts():
+        fig, (roll, lanes) = plt.subplots(2, 1, sharex=True, figsize=(min(24.0, max(7.0, end / 1.3)), 5.6),
+                                          dpi=110, gridspec_kw={"height_ratios": [3, 2]})
+        _draw_roll(roll, segment)
+        roll.set_title(drawable(title))
+        _draw_lanes(lanes, segment, template, onsets, end)
+        fig.tight_layout()
+        return save_figure(fig, path)
+
+
+def _draw_lanes(lanes: Any, segment: Segment, template: list[TemplateNote], onsets: list[float], end: float) -> None:
+    """The template lanes under the roll: beat strength bars, scale degrees, chords and cadences per note."""
     widths = [d / TICKS - 0.05 for d in segment.durations]
     lanes.bar(onsets, [0.25 + 0.75 * n.beat_strength for n in template], width=widths, align="edge",
               color="#9ecae1", edgecolor="#3182bd", linewidth=0.5)
@@ -145,15 +161,13 @@ def write_template_figure(segment: Segment, path: str | Path, title: str) -> Pat
             previous = note.chord
         if note.cadence in CADENCE_MARK:
             lanes.text(x + 0.05, 1.95, CADENCE_MARK[note.cadence], fontsize=8, va="center", color="#a50f15",
-                       fontweight="bold")
+                       fontweight="bold", fontfamily=default_family())
     bar = bar_ticks(segment.meter) / TICKS
     for line in range(int(end // bar) + 2):
         lanes.axvline(line * bar, color="#dddddd", linewidth=0.8, zorder=0)
     lanes.set_ylim(0, 2.2)
     lanes.set_yticks([0.5, 1.15, 1.55, 1.95], ["rhythm\n(beat strength)", "scale degree", "chord", "cadence"])
     lanes.set_xlabel(f"quarter notes ({_key_label(segment)})")
-    fig.tight_layout()
-    return save_figure(fig, path)
 
 
 def write_melody(segment: Segment, out_dir: Path, stem: str, title: str) -> list[Path]:

@@ -1,8 +1,10 @@
 """Lyrics -> syllables with the features any language gives: word boundaries, syllables per word,
 punctuation, line ends and stress.
 
-Words are runs of letters (inner apostrophes kept); a text line is a lyric line. Syllables come
-from a small orthographic syllabifier (`split_syllables`): one nucleus per run of vowels,
+Words are runs of letters (inner apostrophes kept); a text line is a lyric line. Chinese, Japanese
+and Korean are split by their script (`regen.music.melody.cjk`): a syllable per Han character, per
+kana mora, per Hangul block; their full-width punctuation (，。、！？；：) counts like the Latin marks.
+Other syllables come from a small orthographic syllabifier (`split_syllables`): one nucleus per run of vowels,
 consonants between nuclei split by the maximal-onset rule over a short list of onsets. For
 English, the CMU dictionary gives the syllable count and the stress of words it knows; the
 split is then merged or split until it has that many syllables. Stress otherwise follows a
@@ -10,6 +12,8 @@ stated rule per language (`STRESS_RULES`): German and English on the first sylla
 on the last, Italian, Latin and the rest on the penult; monosyllables are stressed. The rules are
 approximations, and known to miss: Latin stresses the antepenult when the penult is light
 (DO-mi-nus), German words with an unstressed prefix (ge-, be-, ver-) stress their second syllable.
+Korean, without lexical stress, takes the first syllable (the rise that opens its accentual phrase);
+every Han character and kana mora is a stressed monosyllable.
 Stress is primary stress only (the CMU dictionary's secondary stress counts as unstressed), as the
 rules give it.
 """
@@ -23,10 +27,14 @@ from functools import lru_cache
 from typing import Sequence
 
 from regen.core.errors import RegenError
+from regen.music.melody.cjk import HANGUL, LATIN, script_runs, sung_units
 
-PUNCTUATION = ",.;:!?"
+PAUSES, STOPS = ",;:，、；：､", ".!?。！？．｡"
+"""A pause and a stop, in ASCII and in the full-width (CJK) forms."""
+PUNCTUATION = PAUSES + STOPS
 """Punctuation kept as a feature (on the last syllable of the word it follows)."""
-STRESS_RULES = {"en": "first", "de": "first", "fr": "last", "it": "penult", "la": "penult", "es": "penult"}
+STRESS_RULES = {"en": "first", "de": "first", "fr": "last", "it": "penult", "la": "penult", "es": "penult",
+                "ko": "first"}
 """Where a word's stress falls without a dictionary entry; languages not listed use the penult."""
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 _ONSETS = frozenset("bl br cl cr dr fl fr gl gr pl pr tr ch sh th ph wh qu gn sc sk sl sm sn sp st sw tw "
@@ -167,6 +175,21 @@ def word_syllables(word: str, language: str) -> tuple[list[str], list[int]]:
     return parts, _rule_stress(len(parts), language)
 
 
+def sung_words(letters: str, language: str) -> list[tuple[str, list[str], list[int]]]:
+    """(word, syllables, stress per syllable) of each sung word in a run of letters: Latin-script parts by
+    `word_syllables`; each Han character and kana mora a one-syllable word; a Hangul run one word of its
+    blocks ('Tokyoの空' -> Tokyo, の, 空)."""
+    out: list[tuple[str, list[str], list[int]]] = []
+    for name, text in script_runs(letters):
+        if name == LATIN:
+            out.append((text, *word_syllables(text, language)))
+        elif name == HANGUL:
+            out.append((text, sung_units(name, text), _rule_stress(len(text), language)))
+        else:
+            out.extend((unit, [unit], [1]) for unit in sung_units(name, text))
+    return out
+
+
 def _positions(count: int) -> list[str]:
     if count == 1:
         return ["single"]
@@ -181,20 +204,22 @@ def lyric_syllables(text: str, language: str = "en") -> list[Syllable]:
     """The syllables of a lyric, one text line per lyric line; raises RegenError when there is none.
 
     `language` is a code ("en", "de", "it", "la", "fr", ...): English uses the CMU dictionary,
-    every language its `STRESS_RULES` rule for words without an entry.
+    every language its `STRESS_RULES` rule for words without an entry. Chinese, Japanese and Korean
+    text is split by its script whatever the code (`sung_words`).
     """
     out: list[Syllable] = []
-    for line in text.splitlines():
-        words = list(_WORD.finditer(line))
-        for k, match in enumerate(words):
-            after = line[match.end():words[k + 1].start()] if k + 1 < len(words) else line[match.end():]
-            parts, stress = word_syllables(match.group(), language)
+    for line in unicodedata.normalize("NFC", text).splitlines():
+        runs = list(_WORD.finditer(line))
+        for k, match in enumerate(runs):
+            after = line[match.end():runs[k + 1].start()] if k + 1 < len(runs) else line[match.end():]
             marks = _punctuation(after)
-            for i, (part, position) in enumerate(zip(parts, _positions(len(parts)))):
-                last = i == len(parts) - 1
-                # a line ends at the line's last word or at punctuation, the rule of `sung_syllables`
-                out.append(Syllable(part, match.group(), position, len(parts), stress[i], marks if last else "",
-                                    last and (k == len(words) - 1 or bool(marks))))
+            words = sung_words(match.group(), language)
+            for w, (word, parts, stress) in enumerate(words):
+                for i, (part, position) in enumerate(zip(parts, _positions(len(parts)))):
+                    last = w == len(words) - 1 and i == len(parts) - 1
+                    # a line ends at the line's last word or at punctuation, the rule of `sung_syllables`
+                    out.append(Syllable(part, word, position, len(parts), stress[i], marks if last else "",
+                                        last and (k == len(runs) - 1 or bool(marks))))
     if not out:
         raise RegenError(f"no syllable found in the lyrics {text[:40]!r}; give words with letters")
     return out

@@ -4,7 +4,8 @@ Every sequence starts with a two-token prefix, the key (tonic x mode) and the me
 
 - **lyrics** (X), one token per syllable: its position in the word (single/begin/middle/end, which
   also marks word boundaries), stress (0/1/2), punctuation after it (none, a pause `,;:`, a stop
-  `.!?`), whether it ends a lyric line, and the syllables in its word (1, 2, 3, 4 or more).
+  `.!?`, or their full-width forms `，、；：` `。！？`), whether it ends a lyric line, and the syllables
+  in its word (1, 2, 3, 4 or more).
   No word itself is encoded, so any language works.
 - **template** (Y'), four tokens per note: the rest before it, its position in the bar, its
   duration (ticks of 1/12 quarter, `regen.music.melody.segments`), and its harmony: the root
@@ -29,7 +30,7 @@ import torch
 from regen.core.space import Space
 from regen.music.melody.segments import (MAX_BAR, MAX_DURATION, MAX_REST, METERS, PITCH_HIGH, PITCH_LOW, Segment,
                                          reference_pitch)
-from regen.music.melody.syllables import Syllable
+from regen.music.melody.syllables import PAUSES, STOPS, Syllable
 
 PREFIX = 2
 """Key and meter tokens before the notes or syllables."""
@@ -37,7 +38,6 @@ SLOTS = 4
 """Tokens per note in the template and the melody."""
 PAD = 0
 POSITIONS = ("single", "begin", "middle", "end")
-PAUSES, STOPS = ",;:", ".!?"
 CADENCES = 3
 SIZES = {"pad": 1, "key": 24, "meter": len(METERS), "syllable": 4 * 3 * 3 * 2 * 4, "rest": MAX_REST + 1,
          "pos": MAX_BAR, "dur": MAX_DURATION, "harm": 7 * CADENCES, "dur_end": 2 * MAX_DURATION,
