@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import re
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -23,8 +26,35 @@ table{{border-collapse:collapse}} td,th{{border:1px solid #ccc;padding:4px;verti
 """
 
 
+def machine_roots(out: Path) -> list[Path]:
+    """Folders whose absolute paths say where this machine keeps things, longest first: the output folder,
+    the working folder, home, the Python prefix, the temporary folder and the checkout (or site-packages'
+    parent) holding the package; "/" itself is left out."""
+    candidates = {out.resolve(), Path.cwd().resolve(), Path.home().resolve(), Path(sys.prefix).resolve(),
+                  Path(tempfile.gettempdir()).resolve(), Path(__file__).resolve().parents[3]}
+    return sorted((p for p in candidates if len(p.parts) > 1), key=lambda p: len(str(p)), reverse=True)
+
+
+def without_machine_paths(page: str, out: Path) -> str:
+    """`page` with every absolute path under `machine_roots(out)` made public: a path inside `out` becomes
+    relative to it (what the page links to), any other one its last name (`/home/me/data/corpus-slt` ->
+    `corpus-slt`), so the page never tells where the machine that built it keeps its files."""
+    out_root = out.resolve()
+    for root in machine_roots(out):
+        pattern = re.compile(r"(?<![\w./-])" + re.escape(str(root)) + r"(?![^/\s\"'<>&])(/[^\s\"'<>&]*)?")
+
+        def public(match: re.Match[str], root: Path = root) -> str:
+            path = Path(match.group(0))
+            if root == out_root and path != out_root:
+                return str(path.relative_to(out_root))
+            return path.name
+        page = pattern.sub(public, page)
+    return page
+
+
 def run_demo(out: Path) -> Path:
-    """Run each task's demo section (regen.core.task.demo_modules) and write `out/index.html` atomically."""
+    """Run each task's demo section (regen.core.task.demo_modules) and write `out/index.html` atomically,
+    with no absolute path of this machine in it (`without_machine_paths`)."""
     out.mkdir(parents=True, exist_ok=True)
     sections = []
     for module in demo_modules():
@@ -32,4 +62,5 @@ def run_demo(out: Path) -> Path:
         typer.echo(f"demo: {module} ...")
         sections.append(importlib.import_module(module).demo_section(out))
         typer.echo(f"demo: {module} done in {time.perf_counter() - started:.1f} s")
-    return atomic_write_text(out / "index.html", PAGE.format(sections="\n".join(sections)))
+    page = without_machine_paths(PAGE.format(sections="\n".join(sections)), out)
+    return atomic_write_text(out / "index.html", page)

@@ -16,9 +16,8 @@ from regen.cli.app import App, refuse_output_dir
 from regen.core.errors import RegenError
 
 if TYPE_CHECKING:
-    import torch
-
     from regen.iterative.sampler import SamplerConfig
+    from regen.text.drawing import Sentences
     from regen.text.tasks import TextModel
 
 app = App(help="Sentences by SUNMASK (masked, step-unrolled denoising): sample, infill; and from keywords "
@@ -51,17 +50,17 @@ def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[f
     return net, sampler
 
 
-def _emit(net: TextModel, rows: torch.Tensor, out: Optional[Path]) -> None:
-    _write_lines([net.vocabulary.decode(r.tolist()) for r in rows], out)
-
-
-def _write_lines(lines: list[str], out: Optional[Path]) -> None:
+def _write_lines(lines: list[str], drawn: Sentences, out: Optional[Path]) -> None:
+    """Print `lines` (or write them to `out`); a one-line note on stderr for samples that said nothing."""
     from regen.core.files import atomic_write_text
 
+    if drawn.missing:
+        typer.echo(drawn.note(), err=True)
     if out is None:
-        typer.echo("\n".join(lines))
+        if lines:
+            typer.echo("\n".join(lines))
         return
-    atomic_write_text(out, "\n".join(lines) + "\n")
+    atomic_write_text(out, "".join(line + "\n" for line in lines))
     typer.echo(f"wrote {len(lines)} sentences to {out}")
 
 
@@ -75,12 +74,13 @@ def _check_out(out: Optional[Path]) -> None:
 @app.command()
 def sample(n: int = NOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
            temperature: Optional[float] = TempOpt, seed: int = SeedOpt, out: Optional[Path] = OutOpt) -> None:
-    """Write N sentences sampled from noise, one per line."""
-    from regen.text.tasks import unconditional
+    """Write N sentences sampled from noise, one per line (a sample without a word is drawn again)."""
+    from regen.text.tasks import sentences
 
     _check_out(out)
     net, sampler = _model_and_sampler(model, steps, temperature)
-    _emit(net, unconditional(net, sampler, n, seed), out)
+    drawn = sentences(net, sampler, n, seed)
+    _write_lines([net.vocabulary.decode(r.tolist()) for r in drawn.sentences], drawn, out)
 
 
 @app.command()
@@ -88,12 +88,14 @@ def infill(template: str = typer.Argument(..., help="words with ___ slots, e.g. 
                                                     "(each ___ is one token to write; the rest is kept)"),
            n: int = NOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
            temperature: Optional[float] = TempOpt, seed: int = SeedOpt, out: Optional[Path] = OutOpt) -> None:
-    """Fill the ___ slots of TEMPLATE N times; its other words never change."""
-    from regen.text.tasks import infill as run
+    """Fill the ___ slots of TEMPLATE N times; its other words never change (a filling that reads as no word
+    is drawn again)."""
+    from regen.text.tasks import sentences
 
     _check_out(out)
     net, sampler = _model_and_sampler(model, steps, temperature)
-    _emit(net, run(net, sampler, template, n, seed), out)
+    drawn = sentences(net, sampler, n, seed, template)
+    _write_lines([net.vocabulary.decode(r.tolist()) for r in drawn.sentences], drawn, out)
 
 
 @app.command("from-keywords")
@@ -112,10 +114,10 @@ def from_keywords(keywords: str = typer.Argument(..., help="one to three content
     _check_temperature(temperature)
     net, cfg, _ = load_model(model, task="text-template")
     sample = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
-    sentences, shapes, dropped = run(net, sample, keywords, n, seed)
+    drawn, dropped = run(net, sample, keywords, n, seed)
     if dropped:
         typer.echo(f"note: {', '.join(dropped)} dropped: function words are the template's to place", err=True)
-    lines = [net.vocabulary.decode(r.tolist()) for r in sentences]
-    if templates and shapes is not None:
-        lines = [f"{line}  [{net.template_text(shape)}]" for line, shape in zip(lines, shapes)]
-    _write_lines(lines, out)
+    lines = [net.vocabulary.decode(r.tolist()) for r in drawn.sentences]
+    if templates and drawn.templates is not None:
+        lines = [f"{line}  [{net.template_text(shape)}]" for line, shape in zip(lines, drawn.templates)]
+    _write_lines(lines, drawn, out)

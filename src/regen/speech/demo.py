@@ -30,9 +30,11 @@ def _cell(speech: Speech, target: Path, out_dir: Path, stem: str, label: str) ->
     if speech.mel is not None:
         mel_png = save_spectrogram_png(target / f"{stem}-mel.png", [speech.mel], [f"{label}: log-mel"],
                                        speech.mel_config.hop_length / speech.sample_rate)
-        parts.append(f"<img src=\"{html.escape(str(mel_png.relative_to(out_dir)))}\" alt=\"log-mel\">")
+        parts.append(f"<img src=\"{html.escape(str(mel_png.relative_to(out_dir)))}\" "
+                     f"alt=\"{html.escape(label)}: log-mel\">")
     align_png = save_alignment_png(target / f"{stem}-alignment.png", speech.alignment(), f"{label}: attention")
-    parts.append(f"<img src=\"{html.escape(str(align_png.relative_to(out_dir)))}\" alt=\"alignment\">")
+    parts.append(f"<img src=\"{html.escape(str(align_png.relative_to(out_dir)))}\" "
+                 f"alt=\"{html.escape(label)}: attention alignment\">")
     ok = sum(p.success for p in speech.phrases)
     parts.append(f"<br><small>{speech.seconds:.2f} s; {ok}/{len(speech.phrases)} phrases with a clean alignment"
                  "</small>")
@@ -51,7 +53,7 @@ def demo_section(out_dir: Path) -> str:
                  for k, text in enumerate(texts)]
         rows.append(f"<tr><th>{html.escape(label)}</th>{''.join(cells)}</tr>")
     meta = json.loads((asset_path("speech", "repmix-tiny") / "meta.json").read_text())
-    voice = html.escape(str(meta.get("data", {}).get("corpus", "")))
+    voice = html.escape(Path(str(meta.get("data", {}).get("corpus", ""))).name)  # its folder name, not a machine path
     header = "".join(f"<th>{html.escape(t)}</th>" for t in texts)
     return (f"<section id=\"speech\"><h2>Speech: text &rarr; log-mel &rarr; waveform</h2>"
             f"<p>Two sentences held out of training, said by the shipped tiny models (trained on CPU on "

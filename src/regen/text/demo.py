@@ -8,7 +8,7 @@ from pathlib import Path
 
 from regen.core.files import atomic_write_text
 from regen.core.task import load_model
-from regen.text.tasks import from_keywords, infill, unconditional
+from regen.text.tasks import from_keywords, sentences
 
 SUNMASK = "text/sunmask-tiny"
 KEYWORDS = (("text/template-tiny", "keywords -> template -> sentence"),
@@ -27,19 +27,19 @@ def demo_section(out_dir: Path) -> str:
     return an HTML <section>."""
     target = Path(out_dir) / "text"
     model, cfg, meta = load_model(SUNMASK, task="text")
-    free = [model.vocabulary.decode(r.tolist()) for r in unconditional(model, cfg.sample, N, 0)]
-    filled = [model.vocabulary.decode(r.tolist()) for r in infill(model, cfg.sample, INFILL, N, 0)]
+    free = [model.vocabulary.decode(r.tolist()) for r in sentences(model, cfg.sample, N, 0).sentences]
+    filled = [model.vocabulary.decode(r.tolist()) for r in sentences(model, cfg.sample, N, 0, INFILL).sentences]
     parts = [f"<h3>From noise ({html.escape(cfg.name)}, {meta.get('parameters', 0):,} parameters, "
              f"{cfg.sample.steps} denoising steps)</h3>{_items(free)}",
              f"<h3>Infilling <code>{html.escape(INFILL)}</code> (each ___ one word; the rest kept)</h3>{_items(filled)}"]
     written = [*free, *filled]
     for name, label in KEYWORDS:
         net, kcfg, _ = load_model(name, task="text-template")
-        sentences, templates, _ = from_keywords(net, kcfg.sample, REQUEST, N, 0)
-        lines = [net.vocabulary.decode(r.tolist()) for r in sentences]
+        drawn, _ = from_keywords(net, kcfg.sample, REQUEST, N, 0)
+        lines = [net.vocabulary.decode(r.tolist()) for r in drawn.sentences]
         written += lines
-        if templates is not None:
-            lines = [f"{line}   [template: {net.template_text(t)}]" for line, t in zip(lines, templates)]
+        if drawn.templates is not None:
+            lines = [f"{line}   [template: {net.template_text(t)}]" for line, t in zip(lines, drawn.templates)]
         parts.append(f"<h3>{html.escape(label)} from <code>{html.escape(REQUEST)}</code></h3>{_items(lines)}")
     target.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target / "sentences.txt", "\n".join(written) + "\n")

@@ -4,6 +4,7 @@ King James sentences."""
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import torch
@@ -64,15 +65,19 @@ class TextTask(Task):
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:
+        """`n` sentences from noise, one per line of samples.txt; none empty (`regen.text.drawing`: a
+        sample without a word is drawn again, and one that never has one is left out, with a note)."""
         from dataclasses import replace
 
-        from regen.text.tasks import unconditional
+        from regen.text.tasks import sentences
 
         sampler = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
-        rows = unconditional(model, sampler, n, seed)
+        drawn = sentences(model, sampler, n, seed)
+        if drawn.missing:
+            print(drawn.note(), file=sys.stderr, flush=True)
         out_dir.mkdir(parents=True, exist_ok=True)
         path = atomic_write_text(out_dir / "samples.txt", "".join(model.vocabulary.decode(r.tolist()) + "\n"
-                                                                 for r in rows))
+                                                                 for r in drawn.sentences))
         return [path]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
@@ -80,6 +85,7 @@ class TextTask(Task):
         the sentence end, `TextLanguageModel.sentence_nll`, also in bits: bits per character at the char
         level), and at the word level BLEU-4 against the test
         set and Self-BLEU of `data.eval_samples` samples."""
+        from regen.text.drawing import draw_in_chunks
         from regen.text.metrics import bleu_against, self_bleu
         from regen.text.tasks import token_text, unconditional
 
@@ -93,6 +99,8 @@ class TextTask(Task):
             metrics = {"valid_nll": validation_nll(model, valid, cfg.seed)}
         if cfg.data.level == "char":  # BLEU is a word-level measure
             return metrics
-        samples = [token_text(model, r) for r in unconditional(model, cfg.sample, cfg.data.eval_samples, 0)]
+        rows, _ = draw_in_chunks(lambda chunk, seed: (unconditional(model, cfg.sample, len(chunk), seed), None),
+                                 torch.arange(cfg.data.eval_samples), 0, "sampling for BLEU")
+        samples = [token_text(model, r) for r in rows]  # as drawn, empty ones included: this scores the model
         references = [token_text(model, r) for r in corpus.tensor("test")]
         return {**metrics, "bleu": bleu_against(samples, references), "self_bleu": self_bleu(samples)}

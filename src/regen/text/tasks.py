@@ -7,6 +7,7 @@ import torch
 
 from regen.core.errors import RegenError
 from regen.iterative.sampler import SamplerConfig
+from regen.text.drawing import Sentences, draw_sentences
 from regen.text.language_model import TextLanguageModel
 from regen.text.model import TextDenoiser
 from regen.text.template_task import KeywordModel, TemplateSampleConfig
@@ -26,10 +27,23 @@ def unconditional(model: TextModel, sampler: SamplerConfig, n: int, seed: int) -
     return model.sample(torch.zeros(n, model.length, dtype=torch.long), sampler=sampler, seed=seed)
 
 
-def parse_template(model: TextDenoiser, template: str) -> tuple[torch.Tensor, torch.Tensor]:
+def sentences(model: TextModel, sampler: SamplerConfig, n: int, seed: int, template: str | None = None) -> Sentences:
+    """`n` sentences that say something (`regen.text.drawing`: drawn in chunks under a progress bar, empty
+    ones drawn again): from noise, or the slots of `template` filled (see `infill`)."""
+    if template is None:
+        return draw_sentences(lambda rows, s: (unconditional(model, sampler, len(rows), s), None),
+                              model.vocabulary, n, seed, "sampling")
+    parse_template(model, template)  # a bad template or model fails before any drawing
+    return draw_sentences(lambda rows, s: (infill(model, sampler, template, len(rows), s), None),
+                          model.vocabulary, n, seed, "infilling")
+
+
+def parse_template(model: TextModel, template: str) -> tuple[torch.Tensor, torch.Tensor]:
     """A template ('And God said ___ ___ light', each ___ one token to fill; 'and god said _____ light'
     at the character level, each _ one character) -> tokens (length,) and keep (length,) bool: its
-    tokens kept, its slots free, [PAD] kept after its end."""
+    tokens kept, its slots free, [PAD] kept after its end. RegenError for a left-to-right model."""
+    if isinstance(model, TextLanguageModel):
+        raise RegenError("a left-to-right model cannot fill slots; use a SUNMASK, Coconet or SUNDAE checkpoint")
     vocab = model.vocabulary
     slot = "_" if vocab.level == "char" else SLOT
     tokens = vocab.tokens(template)
@@ -56,8 +70,6 @@ def parse_template(model: TextDenoiser, template: str) -> tuple[torch.Tensor, to
 
 def infill(model: TextModel, sampler: SamplerConfig, template: str, n: int, seed: int) -> torch.Tensor:
     """`n` fillings of the template's slots: (n, length) ids; kept tokens never change."""
-    if isinstance(model, TextLanguageModel):
-        raise RegenError("a left-to-right model cannot fill slots; use a SUNMASK, Coconet or SUNDAE checkpoint")
     ids, keep = parse_template(model, template)
     return model.sample(ids[None], n, keep=keep[None], sampler=sampler, seed=seed)
 
@@ -86,10 +98,13 @@ def parse_keywords(model: KeywordModel, keywords: str) -> tuple[torch.Tensor, li
 
 
 def from_keywords(model: KeywordModel, sample: TemplateSampleConfig, keywords: str, n: int,
-                  seed: int) -> tuple[torch.Tensor, torch.Tensor | None, list[str]]:
-    """`n` sentences written around `keywords`: (sentences (n, length), templates (n, length) or None for
-    a Direct model, the function words dropped from the request)."""
+                  seed: int) -> tuple[Sentences, list[str]]:
+    """`n` sentences written around `keywords` that say something (`regen.text.drawing`; templates None
+    for a Direct model), and the function words dropped from the request."""
     row, dropped = parse_keywords(model, keywords)
-    torch.manual_seed(seed)
-    sentences, templates = model.generate(row.expand(n, -1).clone(), sample)
-    return sentences, templates, dropped
+
+    def draw(rows: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+        torch.manual_seed(seed)
+        return model.generate(row.expand(len(rows), -1).clone(), sample)
+
+    return draw_sentences(draw, model.vocabulary, n, seed, "writing"), dropped

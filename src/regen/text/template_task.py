@@ -15,6 +15,7 @@ contains), BLEU-4 against each keyword set's own sentence, Self-BLEU of the outp
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -180,22 +181,32 @@ class TemplateTask(Task):
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:
-        """Sentences for the first `n` test keyword sets: keywords, template and sentence per line."""
+        """Sentences for the first `n` test keyword sets: keywords, template and sentence per line; none
+        empty (`regen.text.drawing`: a sentence without a word is drawn again, one that never has one is
+        left out, with a note)."""
         from dataclasses import replace
+
+        from regen.text.drawing import draw_sentences
 
         corpus = load_corpus(cfg.data.vocab_size, cfg.data.length)
         keys = keyword_data(corpus, model, ("test",))[1]["test"][:n]
         sample = cfg.sample if temperature is None else replace(cfg.sample, temperature=temperature)
-        torch.manual_seed(seed)
-        sentences, templates = model.generate(keys, sample)
+
+        def draw(rows: torch.Tensor, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+            torch.manual_seed(seed)
+            return model.generate(keys[rows], sample)
+
+        drawn = draw_sentences(draw, model.vocabulary, len(keys), seed, "writing")
+        if drawn.missing:
+            print(drawn.note(), file=sys.stderr, flush=True)
         vocab = model.vocabulary
         lines = []
-        for k, row in enumerate(sentences):
-            words = " ".join(vocab.words[i] for i in keys[k].tolist() if i)
-            shape = f"  [{model.template_text(templates[k])}]" if templates is not None else ""
+        for i, (k, row) in enumerate(zip(drawn.rows.tolist(), drawn.sentences)):
+            words = " ".join(vocab.words[w] for w in keys[k].tolist() if w)
+            shape = f"  [{model.template_text(drawn.templates[i])}]" if drawn.templates is not None else ""
             lines.append(f"{words} -> {vocab.decode(row.tolist())}{shape}")
         out_dir.mkdir(parents=True, exist_ok=True)
-        return [atomic_write_text(out_dir / "sentences.txt", "\n".join(lines) + "\n")]
+        return [atomic_write_text(out_dir / "sentences.txt", "".join(line + "\n" for line in lines))]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
         """Keyword coverage, BLEU-4 against the keywords' own sentences, Self-BLEU, and the judge's

@@ -33,7 +33,9 @@ def demo_section(out_dir: Path) -> str:
         musicxml, midi, roll, template = (p.relative_to(out_dir) for p in
                                           write_melody(sung, target, f"song-{k}", title[:80]))
         caption = html.escape(f"{title} ({key_name(tonic, mode)}, {meter})")
-        figures.append(f"<figure><img src=\"{html.escape(str(template))}\" alt=\"{caption}\" style=\"max-width:100%\">"
+        # shown at its own size (a long melody scrolls sideways) so its syllables and chords stay readable
+        figures.append(f"<figure><div style=\"overflow-x:auto\"><img src=\"{html.escape(str(template))}\" "
+                       f"alt=\"{caption}\" style=\"max-width:none\"></div>"
                        f"<figcaption>{caption}: <a href=\"{html.escape(str(musicxml))}\">MusicXML</a> (opens in "
                        f"MuseScore) · <a href=\"{html.escape(str(midi))}\">MIDI</a> · "
                        f"<a href=\"{html.escape(str(roll))}\">piano roll</a></figcaption></figure>")
