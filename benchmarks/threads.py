@@ -3,7 +3,9 @@
 Each figure is measured in a fresh worker process (a thread count must be set before torch starts):
   - train-text: optimizer steps of text/sunmask-tiny (the task's own objective and batches), steps/s;
   - train-music: optimizer steps of music/sunmask-conv-tiny, steps/s;
-  - say: the shipped `regen speech say` default (RepMix + iSTFT vocoder) on five sentences, sentences/s.
+  - say: the shipped `regen speech say` default (RepMix + iSTFT vocoder) on five sentences, sentences/s;
+  - sample-music: chorale windows (4 x 128) from the shipped music/sunmask-conv-tiny, two at a time with
+    32 sampler steps, samples/s.
 Settings: 1 thread; 2 threads with OpenMP's default (spinning) wait; 2 threads with
 OMP_WAIT_POLICY=PASSIVE. Loads: alone, and beside one busy process (a one-thread torch matrix loop,
 as another training would be). Rates are compared as ratios to 1 thread alone, measured in the same
@@ -27,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import emit  # noqa: E402
 
-WORKLOADS = ("train-text", "train-music", "say")
+WORKLOADS = ("train-text", "train-music", "say", "sample-music")
 SETTINGS = {"1 thread": (1, None), "2 threads": (2, None), "2 threads, passive wait": (2, "PASSIVE")}
 BUSY = ("import torch\ntorch.set_num_threads(1)\na = torch.randn(384, 384)\n"
         "while True:\n    a = torch.tanh(a @ a)\n")
@@ -82,6 +84,22 @@ def _say(seconds: float) -> tuple[float, int]:
     return done / (time.perf_counter() - start), done
 
 
+def _sample_music(seconds: float) -> tuple[float, int]:
+    """Chorale windows/s of the shipped music model (2 per draw, 32 steps), after one warm-up draw."""
+    from dataclasses import replace
+
+    from regen.core.task import load_model
+    from regen.music.tasks import unconditional
+
+    model, cfg, _ = load_model("music/sunmask-conv-tiny", task="music")
+    sampler = replace(cfg.sample, steps=32, best_of=1)
+    unconditional(model, sampler, 2, seed=0)
+    done, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds or done < 4:
+        done += len(unconditional(model, sampler, 2, seed=done))
+    return done / (time.perf_counter() - start), done
+
+
 def worker(spec: dict) -> None:
     """Run one measurement (the thread environment was set by the parent) and print it as JSON."""
     import torch
@@ -89,6 +107,8 @@ def worker(spec: dict) -> None:
     torch.set_num_threads(spec["threads"])
     if spec["workload"] == "say":
         rate, count = _say(spec["seconds"])
+    elif spec["workload"] == "sample-music":
+        rate, count = _sample_music(spec["seconds"])
     else:
         rate, count = _train_steps({"train-text": "text/sunmask-tiny",
                                     "train-music": "music/sunmask-conv-tiny"}[spec["workload"]], spec["seconds"])
@@ -131,7 +151,7 @@ def main() -> None:
 
     background = busy_cores_elsewhere(2.0)
     print(f"background load before the run: {background:.2f} busy cores of {usable_cores()}", flush=True)
-    units = {"say": "sentences/s"}
+    units = {"say": "sentences/s", "sample-music": "windows/s"}
     lines = [f"Background load before the run: {background:.2f} busy cores of {usable_cores()} usable. "
              "Each cell: rate (ratio to 1 thread alone).", "",
              "| workload | unit | setting | alone | beside one busy process |", "|---|---|---|---|---|"]

@@ -34,7 +34,7 @@ def test_parse_threads():
 
 
 def test_explicit_beats_config_beats_auto(clean_env):
-    clean_env.setattr(threads, "auto_threads", lambda: 7)
+    clean_env.setattr(threads, "auto_threads", lambda cap=threads.AUTO_CAP: 7)
     assert threads.resolve_threads("auto") == 7
     assert threads.resolve_threads(2) == 2
     clean_env.setenv("OMP_NUM_THREADS", "3")  # the user's own setting counts as explicit
@@ -52,10 +52,12 @@ def test_trainer_config_threads_default_auto():
         TrainerConfig(threads="many")
 
 
-def test_auto_shares_cores_among_ddp_ranks(clean_env):
-    clean_env.setattr(threads, "auto_threads", lambda: 4)
+def test_auto_shares_cores_among_ddp_ranks_and_obeys_its_cap(clean_env):
+    clean_env.setattr(threads, "auto_threads", lambda cap=threads.AUTO_CAP: min(cap, 4))
     assert threads.apply_threads("auto", processes=2) == 2 == torch.get_num_threads()
     assert threads.apply_threads("auto", processes=8) == 1
+    assert threads.apply_threads("auto", cap=1) == 1 == torch.get_num_threads()
+    assert threads.apply_threads(3, cap=1) == 3  # an explicit count is not capped
 
 
 def test_busy_process_is_seen_and_another_regen_process_means_one_thread(tmp_path, clean_env):
@@ -83,6 +85,8 @@ def test_cli_sets_the_thread_environment(clean_env):
     result = CliRunner().invoke(app, ["--threads", "3", "configs"])
     assert result.exit_code == 0, result.output
     assert os.environ["REGEN_THREADS"] == os.environ["OMP_NUM_THREADS"] == "3"
-    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OMP_WAIT_POLICY" not in os.environ  # short commands keep OpenMP's own wait
+    CliRunner().invoke(app, ["train", "image/no-such-config"])
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"  # a training waits passively
     bad = CliRunner().invoke(app, ["--threads", "lots", "configs"])
     assert bad.exit_code == 2 and "whole number" in bad.output and "Traceback" not in bad.output

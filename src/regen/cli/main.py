@@ -30,7 +30,7 @@ OverrideOpt = typer.Option(None, "--set", help="Override a config field, e.g. --
 
 
 @app.callback()
-def _options(cache_dir: Optional[Path] = typer.Option(
+def _options(ctx: typer.Context, cache_dir: Optional[Path] = typer.Option(
         None, "--cache-dir", help="Folder for prepared data (default $REGEN_CACHE_DIR, $XDG_CACHE_HOME/regen or "
                                   "~/.cache/regen)."),
         threads: Optional[str] = typer.Option(
@@ -49,7 +49,8 @@ def _options(cache_dir: Optional[Path] = typer.Option(
         refuse_output_dir(cache_dir, "--cache-dir")
         os.environ["REGEN_CACHE_DIR"] = str(cache_dir)
     # before any command imports torch: OpenMP reads these when it starts
-    set_thread_environment(resolve_threads(), "explicit" if explicit_threads() is not None else "auto")
+    set_thread_environment(resolve_threads(), "explicit" if explicit_threads() is not None else "auto",
+                           passive=ctx.invoked_subcommand == "train")
 
 
 @app.command()

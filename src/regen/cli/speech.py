@@ -136,9 +136,12 @@ def say(
     """Synthesise speech: text -> log-mel (converter) -> waveform (renderer). With --out -, stdout holds
     the audio alone (e.g. `regen speech say "Amen." --out - | aplay`); messages go to stderr."""
     from regen.core.progress import progress
+    from regen.core.threads import apply_threads
     from regen.speech.features.figures import save_alignment_png
     from regen.speech.tts.output import plan_output
     from regen.speech.tts.speaker import INPUT_MODES, Speaker
+
+    apply_threads(cap=1)  # a second thread does not speed synthesis up (benchmarks/threads.py)
 
     if (text is None) == (text_file is None):
         raise RegenError("give the text to say, or --text-file FILE (not both)")

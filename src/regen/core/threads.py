@@ -1,19 +1,27 @@
 """How many threads a regen process computes with: a default that never oversubscribes the machine.
 
-On a small CPU, torch's default (one OpenMP thread per core) is catastrophic as soon as another job
-runs: OpenMP threads spin waiting for a core that is busy, and a step can take 7-30 times longer
-(`benchmarks/threads.py`, RESULTS.md "Threads"). So the default, `auto`, asks what is free:
+On a small CPU, torch's default (one OpenMP thread per core) turns bad as soon as another job runs:
+OpenMP threads spin waiting for a core that is busy. `benchmarks/threads.py` (RESULTS.md "Threads")
+measured on 2 cores: two threads beside one busy process run training at 0.63-0.79x and sampling at
+0.25-0.50x of one thread alone, where one thread keeps 0.92-1.10x; alone, two threads train 1.84-1.91x
+and sample chorales 1.35x faster, but synthesise speech no faster (1.03x). So the default, `auto`,
+asks what is free:
 
 - the cores this process may run on (its CPU affinity), minus the cores other processes keep busy
   (measured from /proc/stat over a short window), never fewer than one;
 - one thread when another regen process runs (a server, a second training, DDP ranks), since two
   such processes would each take every free core;
-- at most `AUTO_CAP` threads (what the benchmark shows still pays for this project's model sizes).
+- at most `AUTO_CAP` threads, and one for work that gains nothing from more (`cap=1`: speech
+  synthesis).
+
+`regen train` also makes OpenMP wait passively (a thread that loses its core sleeps instead of
+spinning): a long training on a shared machine often meets a job that starts later, and passive
+waiting kept it at 0.95-1.06x instead of 0.63-0.79x, for 8-11 % alone. Short commands keep the
+default (spinning) wait, which passive waiting slows by a fifth to a half.
 
 An explicit count wins over `auto`: `regen --threads N` (or `--threads N` after any command), the
-environment variable `REGEN_THREADS`, then a config's `trainer.threads`. OpenMP, MKL and OpenBLAS
-are told the same count, and OpenMP waits passively, so a thread that loses its core sleeps instead
-of spinning.
+environment variable `REGEN_THREADS`, a user's own OMP_NUM_THREADS, then a config's `trainer.threads`.
+OpenMP, MKL and OpenBLAS are told the same count.
 """
 
 from __future__ import annotations
@@ -100,13 +108,13 @@ def other_regen_processes() -> int:
     return count
 
 
-def auto_threads() -> int:
+def auto_threads(cap: int = AUTO_CAP) -> int:
     """The `auto` rule: free cores (usable minus busy elsewhere), 1 beside another regen process,
-    at most AUTO_CAP, at least 1."""
-    if other_regen_processes():
+    at most `cap`, at least 1."""
+    if cap <= 1 or other_regen_processes():
         return 1
     free = usable_cores() - busy_cores_elsewhere()
-    return max(1, min(AUTO_CAP, int(free + 0.25)))
+    return max(1, min(cap, int(free + 0.25)))
 
 
 def explicit_threads() -> int | None:
@@ -130,26 +138,28 @@ def resolve_threads(config_value: int | str | None = None) -> int:
     return configured if configured is not None else auto_threads()
 
 
-def set_thread_environment(count: int, source: str) -> None:
-    """Tell OpenMP/BLAS libraries loaded later to use `count` threads and to wait passively;
-    call before torch is imported. `source` ('auto' or 'explicit') is remembered so a later
-    `explicit_threads` does not mistake our own setting for the user's."""
+def set_thread_environment(count: int, source: str, passive: bool = False) -> None:
+    """Tell OpenMP/BLAS libraries loaded later to use `count` threads (and, with `passive`, to wait
+    passively unless the user chose a wait policy); call before torch is imported. `source` ('auto'
+    or 'explicit') is remembered so a later `explicit_threads` does not take our setting for the user's."""
     for var in _BLAS_VARS:
         os.environ[var] = str(count)
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    if passive:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     os.environ["REGEN_THREADS_SOURCE"] = source
 
 
-def apply_threads(config_value: int | str | None = None, processes: int = 1) -> int:
+def apply_threads(config_value: int | str | None = None, processes: int = 1, cap: int = AUTO_CAP) -> int:
     """Set torch's intra-op threads by `resolve_threads(config_value)`, except that an `auto` count the
-    command line already chose (see `set_thread_environment`) is kept rather than measured again, and
-    that `auto` is shared among `processes` (the ranks of a DDP run on this CPU); returns the count."""
+    command line already chose (see `set_thread_environment`) is kept rather than measured again, that
+    `auto` is shared among `processes` (the ranks of a DDP run on this CPU) and is at most `cap`;
+    returns the count."""
     import torch
 
     count = explicit_threads() or parse_threads(config_value, "trainer.threads")
     if count is None:
         chosen = os.environ.get("OMP_NUM_THREADS") if os.environ.get("REGEN_THREADS_SOURCE") == "auto" else None
-        count = max(1, (int(chosen) if chosen else auto_threads()) // max(1, processes))
+        count = max(1, min(cap, int(chosen) if chosen else auto_threads(cap)) // max(1, processes))
     if torch.get_num_threads() != count:
         torch.set_num_threads(count)
     return count
