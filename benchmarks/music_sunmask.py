@@ -1,7 +1,8 @@
 """SUNMASK on Bach chorales, graded by the published Bach-or-Mock grader (`regen.music.grading`).
 
-Every row is graded on 4x128 grids written as scores, against real Bach test windows of the
-same length rebuilt through the same grid (the first row of each table). Sections, each
+Every row is graded on 4x128 grids written as MusicXML (as `regen` writes its outputs) against the
+authors' published Bach statistics; real Bach test windows of the same length, written through the
+same grid, are the first row of each table. Sections, each
 appended to RESULTS.md as its own block (pick with --sections):
 
 - models:    the shipped model and the other trained configs side by side: validation NLL
@@ -44,7 +45,8 @@ from regen.core.provenance import training_budget  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.iterative.denoising_loss import PRESETS  # noqa: E402
 from regen.music.corpus import load_corpus  # noqa: E402
-from regen.music.grading import FEATURES, grade, reference  # noqa: E402
+from regen.music import bach_or_mock, bach_or_mock_features  # noqa: E402
+from regen.music.grading import FEATURES, grade_grids  # noqa: E402
 from regen.music.grid import VOICES  # noqa: E402
 from regen.music.task import SHIPPED, training_windows, validation_nll  # noqa: E402
 from regen.music.tasks import unconditional  # noqa: E402
@@ -55,9 +57,9 @@ MODELS = ("sunmask-transformer-tiny", "coconet-tiny", "sundae-tiny")
 HEADER = ["| row | grade median [quartiles] | " + " | ".join(FEATURES) + " |", "|" + "---|" * (2 + len(FEATURES))]
 
 
-def grade_cells(grids: list[np.ndarray], ref) -> list[str]:
+def grade_cells(grids: list[np.ndarray]) -> list[str]:
     """Median [quartiles] of the grade, then the median of every feature."""
-    grades = [grade(g, ref) for g in grids]
+    grades = grade_grids(grids)
     total = [g["grade"] for g in grades]
     q1, med, q3 = np.percentile(total, [25, 50, 75])
     return [f"{med:.2f} [{q1:.2f}, {q3:.2f}]", *(f"{np.median([g[f] for g in grades]):.2f}" for f in FEATURES)]
@@ -93,15 +95,15 @@ def budget(meta: dict, cfg) -> tuple[float, int, float]:
 
 
 class Bench:
-    """What every section shares: args, corpus, grading reference, validation and Bach windows."""
+    """What every section shares: args, corpus, validation and Bach windows."""
 
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.corp, self.ref = load_corpus(progress=False), reference()
+        self.corp = load_corpus(progress=False)
         test = self.corp.windows("test", hop=64)
         pick = np.linspace(0, len(test) - 1, min(args.n, len(test))).round().astype(int)
         self.bach = [test[i] for i in pick]
-        self.bach_row = row([f"Bach test windows (n={len(self.bach)})", *grade_cells(self.bach, self.ref)])
+        self.bach_row = row([f"Bach test windows (n={len(self.bach)})", *grade_cells(self.bach)])
 
     def valid_nll(self, model, cfg) -> float:
         _, valid = training_windows(cfg.data, self.corp)
@@ -137,14 +139,15 @@ def section_models(b: Bench) -> None:
         label = f"{cfg.name}{note}: {sampler.method}, {sampler.steps} steps"
         lines.append(row([label, f"{meta.get('parameters', 0) / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
                           f"{seconds:.0f}", f"{passes / 1e6:.2f}M", f"{t1:.2f}", f"{tn:.2f}",
-                          *grade_cells(grids, b.ref)]))
+                          *grade_cells(grids)]))
     b.emit("Music: chorale models graded by the published Bach-or-Mock grader",
            lines + [""] + missing + [f"Each model samples with its checkpoint's own sampler settings; {n} samples of "
                                       "4x128 each; validation NLL on the valid windows with one seeded corruption "
                                       "for all models; forward passes = steps x batch x unrolled passes."])
 
 
-GRADING = Path(grade.__code__.co_filename)
+GRADER_FILES = [*(Path(m.__file__) for m in (bach_or_mock, bach_or_mock_features)),
+                Path(bach_or_mock.__file__).parent / "data" / "bach_or_mock" / "distributions.json"]
 
 
 def curve_point(b: Bench, path: Path) -> tuple[str, list[str]]:
@@ -153,14 +156,14 @@ def curve_point(b: Bench, path: Path) -> tuple[str, list[str]]:
     the run still trains and a rerun only scores the new points."""
     model, cfg, meta = load_model(path)
     key = {"n": b.args.n, "sampler": repr(cfg.sample),
-           "grading": hashlib.sha256(GRADING.read_bytes()).hexdigest()[:16]}
+           "grading": hashlib.sha256(b"".join(p.read_bytes() for p in GRADER_FILES)).hexdigest()[:16]}
 
     def cells() -> list[str]:
         seconds, steps, passes = budget(meta, cfg)
         grids, _ = sample_grids(model, cfg.sample, b.args.n, seed=0)
         label = f"{'+' if meta.get('init_from') else ''}{path.name}"  # +: minutes of a budget on earlier weights
         return [label, str(steps), f"{seconds / 60:.1f}", f"{passes / 1e6:.2f}M", f"{b.valid_nll(model, cfg):.3f}",
-                *grade_cells(grids, b.ref)]
+                *grade_cells(grids)]
 
     return cfg.name, kept(path / "curve-row.json", key, cells)
 
@@ -217,7 +220,7 @@ def section_sampler(b: Bench) -> None:
         if only and label not in only:
             continue
         grids, tn = sample_grids(model, sampler, b.args.n, seed=0)
-        lines.append(row([label, f"{tn:.2f}", *grade_cells(grids, b.ref)]))
+        lines.append(row([label, f"{tn:.2f}", *grade_cells(grids)]))
     d = cfg.sample
     b.emit(f"Music: sampler study on the shipped {cfg.name}",
            lines + ["", f"Defaults: {d.method}, {d.steps} steps, temperature {d.temperature}, top-k {d.top_k}, "
@@ -232,13 +235,13 @@ def section_bestof(b: Bench) -> None:
              "|" + "---|" * (4 + len(FEATURES)), "| " + b.bach_row[2:].replace(" | ", " | - | - | ", 1)]
     largest = max(b.args.best_of)
     results, sample_s = timed(unconditional, model, cfg.sample, outputs * largest, 0)
-    grades, grade_s = timed(lambda: [grade(r.grid, b.ref)["grade"] for r in results])
+    grades, grade_s = timed(lambda: [g["grade"] for g in grade_grids([r.grid for r in results])])
     per_candidate = (sample_s + grade_s) / len(results)
     for k in sorted({1, *b.args.best_of}):
         kept = [min(range(i * largest, i * largest + k), key=grades.__getitem__) for i in range(outputs)]
         per_output = k * per_candidate if k > 1 else sample_s / len(results)
         lines.append(row([f"best of {k}" if k > 1 else "every draw", str(k * outputs), f"{per_output:.2f}",
-                          *grade_cells([results[i].grid for i in kept], b.ref)]))
+                          *grade_cells([results[i].grid for i in kept])]))
     b.emit(f"Music: best-of-N on the shipped {cfg.name}",
            lines + ["", f"{outputs} outputs per row, each the best-graded of its first N candidates (the same "
                         "candidate pool for every N); s/output counts sampling and grading."])
@@ -259,12 +262,12 @@ def section_harmonize(b: Bench) -> None:
     faults = per_100_steps(b.bach)
     lines = ["| voices written | by | grade median [quartiles] | parallels /100 steps | crossings /100 steps | "
              + " | ".join(FEATURES) + " |", "|" + "---|" * (5 + len(FEATURES))]
-    bach_cells = grade_cells(b.bach, b.ref)
+    bach_cells = grade_cells(b.bach)
     for given, label in (([0], "alto, tenor, bass (harmonize the soprano)"), ([0, 3], "alto, tenor (infill)")):
         lines.append(row([label, "Bach", bach_cells[0], f"{faults['parallels']:.2f}", f"{faults['crossings']:.2f}",
                           *bach_cells[1:]]))
         grids = masked_fill(model, cfg.sample, b.bach, given, seed=0)
-        mine, cells = per_100_steps(grids), grade_cells(grids, b.ref)
+        mine, cells = per_100_steps(grids), grade_cells(grids)
         lines.append(row([label, cfg.name, cells[0], f"{mine['parallels']:.2f}", f"{mine['crossings']:.2f}",
                           *cells[1:]]))
     b.emit(f"Music: harmonization and infilling against Bach's own voices ({cfg.name})",
@@ -275,14 +278,14 @@ def section_harmonize(b: Bench) -> None:
 def section_coconet(b: Bench) -> None:
     shipped, cfg, _ = load_model(SHIPPED)
     target_grids, sunmask_s = sample_grids(shipped, cfg.sample, b.args.n, seed=0)
-    target = float(np.median([grade(g, b.ref)["grade"] for g in target_grids]))
+    target = float(np.median([g["grade"] for g in grade_grids(target_grids)]))
     model, ccfg, _ = load_model(b.checkpoint("coconet-tiny"))
     lines = [f"Shipped {cfg.name}: grade {target:.2f} at {sunmask_s:.2f} s/sample ({cfg.sample.steps} steps, "
              f"batch {b.args.n}). Coconet Gibbs sweep ({ccfg.name}, {b.args.n} samples each):"]
     reached = None
     for steps in b.args.gibbs_steps:
         grids, tn = sample_grids(model, replace(ccfg.sample, method="gibbs", steps=steps), b.args.n, seed=0)
-        med = float(np.median([grade(g, b.ref)["grade"] for g in grids]))
+        med = float(np.median([g["grade"] for g in grade_grids(grids)]))
         lines.append(f"- Gibbs {steps} steps: grade {med:.2f}, {tn:.2f} s/sample")
         if med <= target:  # the sweep stops at the first step count that reaches SUNMASK's grade
             reached = (steps, tn)

@@ -7,11 +7,3 @@ def corpus():
     from regen.music.corpus import load_corpus
 
     return load_corpus(progress=False)
-
-
-@pytest.fixture(scope="session")
-def ref(corpus):
-    """Grading reference histograms of the training split."""
-    from regen.music.grading import reference
-
-    return reference()

@@ -67,8 +67,8 @@ def test_cli_grade_and_errors(tiny_ckpt, corpus, tmp_path):
     assert "harmonize: " in harm.stderr and "0/2" in harm.stderr and "kept grade" not in harm.output
 
 
-def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus, ref):
-    from regen.music.grading import grade
+def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus):
+    from regen.music.grading import grade_grid
     from regen.music.config import ChoraleSampling
     from regen.music.tasks import Result, keep_best, sampler_with
 
@@ -76,13 +76,13 @@ def test_best_of_keeps_the_best_graded_candidate(tiny_ckpt, corpus, ref):
     noise = np.random.default_rng(0).integers(0, 58, bach.shape)
     fixed = np.zeros(bach.shape, dtype=bool)
     kept = keep_best([Result(noise, fixed), Result(bach, fixed), Result(noise[::-1], fixed), Result(noise, fixed)], 2)
-    assert [k.grid is bach for k in kept] == [True, False] and kept[0].grade == grade(bach, ref)["grade"]
+    assert [k.grid is bach for k in kept] == [True, False] and kept[0].grade == grade_grid(bach)["grade"]
 
     model, _, _ = load_model(tiny_ckpt)
     base = ChoraleSampling(steps=2, temperature=2.0, typical=0, top_k=0)
     drawn = unconditional(model, base, n=6, seed=5)
     best = unconditional(model, sampler_with(base, best_of=3), n=2, seed=5)
-    grades = [grade(d.grid, ref)["grade"] for d in drawn]
+    grades = [grade_grid(d.grid)["grade"] for d in drawn]
     assert [b.grade for b in best] == [min(grades[:3]), min(grades[3:])]
     chorale = corpus.chorales("test")[0][:, :100]
     res = harmonize(model, chorale, sampler_with(base, best_of=2))

@@ -43,12 +43,12 @@ def _model_and_sampler(model: str, steps: Optional[int], temperature: Optional[f
 
 def _report(name: str, result: Result, paths: dict) -> None:
     """The written files and the result's grade; with best-of, first the grades it was chosen from (stderr)."""
-    from regen.music.grading import grade, reference
+    from regen.music.grading import grade_grid
     from regen.music.tasks import best_of_line
 
     if result.candidates:
         typer.echo(best_of_line(name, result), err=True)
-    score = grade(result.grid, reference())["grade"] if result.grade is None else result.grade
+    score = grade_grid(result.grid)["grade"] if result.grade is None else result.grade
     typer.echo(f"{name}: {', '.join(str(p) for p in paths.values())}  grade {score:.2f}")
 
 
@@ -111,15 +111,16 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
 @app.command("grade")
 def grade_cmd(files: List[str] = typer.Argument(..., help="four-part MusicXML/MIDI files or corpus names"),
               features: bool = typer.Option(False, "--features", help="also print every feature distance")) -> None:
-    """Bach-likeness grade of each file (lower is better), then the median."""
+    """The published "Bach or Mock?" grade of each file (Fang et al., 2020), then the median: nine
+    feature distances to the authors' Bach statistics, summed, as music21 reads the file; lower is
+    more Bach-like, inf where the grader cannot measure a chorale (no notes, a voice without intervals)."""
     import numpy as np
 
-    from regen.music.grading import FEATURES, grade_file, reference
+    from regen.music.grading import FEATURES, grade_source
 
-    ref = reference()
     grades = []
     for f in files:
-        g = grade_file(f, ref)
+        g = grade_source(f)
         grades.append(g["grade"])
         detail = "  " + " ".join(f"{k}={g[k]:.2f}" for k in FEATURES) if features else ""
         typer.echo(f"{f}\t{g['grade']:.2f}{detail}")

@@ -5,10 +5,10 @@ become extra training windows for a further run from its own weights.
     regen train music/sunmask-conv-tiny --set data.augment=data/music-augment.npz \
         --set trainer.init_from=music/sunmask-conv-tiny --run-dir runs/music-agt
 
-`best_samples` draws unconditional 4x128 grids in batches, grades each with the published grader
-(`regen.music.grading`) and keeps the best; `save_augmentation` writes them as an .npz (int16 grids,
-their grades and a JSON record of the model and sampler that drew them), `load_augmentation` reads
-and checks one (no pickles) for `data.augment`.
+`best_samples` draws unconditional 4x128 grids in batches, grades each with the published
+Bach-or-Mock grader (`regen.music.grading`) and keeps the best; `save_augmentation` writes them as
+an .npz (int16 grids, their grades and a JSON record of the model and sampler that drew them),
+`load_augmentation` reads and checks one (no pickles) for `data.augment`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from regen.core.errors import RegenError
 from regen.core.files import atomic_path
 from regen.core.progress import progress as bar
 from regen.iterative import SamplerConfig
-from regen.music.grading import grade, reference
+from regen.music.grading import grade_grid
 from regen.music.grid import VOCAB, VOICES, WINDOW
 from regen.music.tasks import unconditional
 
@@ -31,15 +31,15 @@ from regen.music.tasks import unconditional
 def best_samples(model: Any, sampler: SamplerConfig, n: int, keep: int, seed: int = 0, batch: int = 50,
                  progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The `keep` best-graded of `n` unconditional draws: grids (keep, 4, 128) and their grades (keep,),
-    best first. Draws whose score cannot be graded (no notes) are never kept."""
+    best first. Draws the grader cannot measure (no notes, a voice without intervals) are never kept."""
     if not 1 <= keep <= n:
         raise RegenError(f"--keep must lie between 1 and --n ({n}), got {keep}")
-    ref, grids, grades = reference(progress=progress), [], []
+    grids, grades = [], []
     with bar(total=n, desc="draw and grade", unit="sample", enabled=progress) as drawn:
         for start in range(0, n, batch):
             for result in unconditional(model, sampler, min(batch, n - start), seed + start):
                 grids.append(result.grid)
-                grades.append(grade(result.grid, ref)["grade"])
+                grades.append(grade_grid(result.grid)["grade"])
                 drawn.update()
     order = [i for i in np.argsort(grades, kind="stable") if np.isfinite(grades[i])][:keep]
     if len(order) < keep:

@@ -11,7 +11,7 @@ import torch
 from regen.iterative.sampler import SamplerConfig
 from regen.core.task import load_model
 from regen.music.corpus import load_corpus
-from regen.music.grading import FEATURES, grade, reference
+from regen.music.grading import FEATURES, grade_grid
 from regen.music.grid import WINDOW
 from regen.music.model import ChoraleDenoiser
 from regen.music.task import SHIPPED
@@ -52,9 +52,8 @@ def demo_section(out_dir: Path) -> str:
     corp = load_corpus(progress=False)
     test_index = int(corp.split["test"][0])
     name, chorale = corp.names[test_index], corp.grids[test_index][:, :WINDOW]
-    ref = reference()
     harm, free = _harmonize_and_sample(model, chorale, sampler)
-    g_harm, g_free, g_bach = grade(harm.grid, ref), grade(free.grid, ref), grade(chorale, ref)
+    g_harm, g_free, g_bach = grade_grid(harm.grid), grade_grid(free.grid), grade_grid(chorale)
     fig_harm = _figure(write_outputs(harm, target, "harmonization", f"{name}: soprano kept, A/T/B generated"),
                        out_dir, f"Harmonization of the soprano of held-out {name} (first 8 bars)", g_harm)
     fig_free = _figure(write_outputs(free, target, "sample", "unconditional sample"), out_dir,
@@ -65,6 +64,7 @@ def demo_section(out_dir: Path) -> str:
             f"<p>The chorale grid (4 voices x 16th notes) is the Y' of a score; the shipped "
             f"{html.escape(cfg.name)} model ({meta.get('parameters', 0):,} parameters{nll_text}) renders it by "
             f"{sampler.steps} masked denoising steps. Grey notes in the piano rolls were given, coloured ones "
-            f"generated. Grades are Bach-or-Mock style distances to the Bach corpus (lower is better); "
-            f"the original {html.escape(name)} excerpt grades {g_bach['grade']:.2f}.</p>"
+            f"generated. Grades are the published Bach-or-Mock grade (Fang et al., 2020): distances to the "
+            f"authors' Bach statistics, lower is better; the original {html.escape(name)} excerpt, written "
+            f"through the same grid, grades {g_bach['grade']:.2f}.</p>"
             f"{fig_harm}{fig_free}</section>")

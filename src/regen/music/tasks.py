@@ -19,7 +19,7 @@ from regen.core.errors import RegenError
 from regen.core.progress import progress
 from regen.iterative.sampler import SamplerConfig
 from regen.music.config import ChoraleSampling
-from regen.music.grading import grade, reference
+from regen.music.grading import grade_grids
 from regen.music.grid import REST, STEPS_PER_BAR, VOICES, WINDOW
 from regen.music.model import ChoraleDenoiser
 from regen.music.pianoroll import write_pianoroll
@@ -54,12 +54,12 @@ def sampler_with(base: SamplerConfig, steps: int | None = None, temperature: flo
 
 def keep_best(candidates: list[Result], per_output: int) -> list[Result]:
     """From consecutive groups of `per_output` candidates keep the best graded of each
-    (lowest Bach-or-Mock grade; an ungradable candidate never wins over a gradable one)."""
+    (lowest published Bach-or-Mock grade, under a bar; an ungradable candidate never wins over a
+    gradable one)."""
     if per_output == 1:
         return candidates
-    ref = reference()
-    graded = [replace(c, grade=grade(c.grid, ref)["grade"])
-              for c in progress(candidates, desc="grade", unit="candidate")]
+    grades = grade_grids([c.grid for c in candidates], unit="candidate")
+    graded = [replace(c, grade=g["grade"]) for c, g in zip(candidates, grades)]
     kept = []
     for i in range(0, len(graded), per_output):
         group = graded[i:i + per_output]

@@ -7,10 +7,11 @@ from collections import Counter
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
-from regen.music.melody.evaluation import (alignment, cadence_accuracy, dtw, in_key, melody_distance, melody_metrics,
-                                           one_voice_reference, overlap, pitch_line, stress_on_strong,
-                                           strong_beat)
+from regen.music.melody.evaluation import (alignment, cadence_accuracy, dtw, grader_distance, in_key,
+                                           melody_distance, melody_metrics, one_voice_reference, overlap,
+                                           pitch_line, stress_on_strong, strong_beat)
 from regen.music.melody.melodies import Melody
 from regen.music.melody.segments import MAX_REST, TICKS, Segment, melody_segments
 from regen.music.melody.syllables import lyric_syllables
@@ -24,7 +25,8 @@ def test_identical_melodies_are_perfectly_close(hand_melody: Melody) -> None:
     segments = sung(hand_melody)
     m = melody_metrics(segments, segments, one_voice_reference(segments))
     assert m["pd"] == m["dd"] == m["alignment"] == 1.0
-    assert m["md"] == 0.0 and m["note_distance"] == 0.0 and m["interval_distance"] == 0.0
+    assert m["md"] == 0.0 and m["note_distance"] == pytest.approx(0.0, abs=1e-12)
+    assert m["interval_distance"] == pytest.approx(0.0, abs=1e-12)  # the grader renormalises: rounding only
     assert m["in_key"] == 1.0  # every note of the hand-made melody is in G major
 
 
@@ -42,6 +44,15 @@ def test_distances_on_known_cases(hand_melody: Melody) -> None:
     assert line.tolist() == [0, 0, 0, 2]
     late = replace(first, start=(first.start + 12) % 36)
     assert alignment(late, first) == 0.0 and alignment(first, first) == 1.0
+
+
+def test_grader_distance_ranks_real_categories_by_frequency_then_name() -> None:
+    real = {"b": 0.4, "a": 0.4, "c": 0.2}  # a and b tie: a takes rank 0 whatever the dict order
+    assert grader_distance(dict(real), real) == 0.0
+    assert grader_distance({"a": 1.0}, real) == pytest.approx(0.4 + 0.2 * 2)  # b one rank away, c two
+    assert grader_distance({"b": 1.0}, real) == pytest.approx(0.4 + 0.2)
+    assert grader_distance({"a": 0.4, "b": 0.4, "z": 0.2}, real) == pytest.approx(0.2)  # z: past the last rank
+    assert grader_distance({}, real) == grader_distance({"a": 1.0}, {}) == 0.0
 
 
 def test_lyric_fit_metrics() -> None:

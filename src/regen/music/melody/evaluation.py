@@ -24,7 +24,7 @@ Per melody with its lyrics, averaged over segments:
 - `in_key`: the share of notes in the key's scale (minor: natural minor with raised 6th and 7th).
 
 Over all segments at once (the one-voice features of the Bach-or-Mock grader,
-`regen.music.grading`): `note_distance` (scale degree with alteration, weighted by duration,
+`regen.music.bach_or_mock`): `note_distance` (scale degree with alteration, weighted by duration,
 rests one category) and `interval_distance` (directed semitone intervals), each the grader's
 published distance to the histograms of the real training melodies, per mode, weighted by the
 segments of each mode; lower is closer.
@@ -38,7 +38,7 @@ from typing import Sequence
 
 import numpy as np
 
-from regen.music.grading import published_distance
+from regen.music.bach_or_mock import categorical_distance
 from regen.music.melody.melodies import accent_weight
 from regen.music.melody.segments import TICKS, Segment
 from regen.music.melody.syllables import Syllable
@@ -150,12 +150,20 @@ def one_voice_reference(segments: Sequence[Segment]) -> dict[str, dict[str, floa
     return {k: {c: v / sum(h.values()) for c, v in h.items()} for k, h in totals.items()}
 
 
+def grader_distance(mine: dict[str, float], real: dict[str, float]) -> float:
+    """The grader's distance (`categorical_distance`) between two normalised histograms, equally
+    frequent real categories ranked by name; 0 where either is empty."""
+    if not mine or not real:
+        return 0.0
+    return categorical_distance(mine, dict(sorted(real.items())))
+
+
 def _pooled_distance(segments: Sequence[Segment], reference: dict[str, dict[str, float]], feature: str) -> float:
     """The grader's distance of the pooled histogram per mode, weighted by the segments in each mode."""
     mine = one_voice_reference(segments)
     modes = Counter(s.mode for s in segments)
     total = sum(modes.values())
-    return sum(n / total * published_distance(mine[f"{mode}_{feature}"], reference.get(f"{mode}_{feature}", {}))
+    return sum(n / total * grader_distance(mine[f"{mode}_{feature}"], reference.get(f"{mode}_{feature}", {}))
                for mode, n in modes.items())
 
 
