@@ -58,3 +58,23 @@ def test_missing_file_is_an_error(tmp_path):
         read_score(tmp_path / "none.mid")
     with pytest.raises(ScoreError, match="neither"):
         read_score("no_such_corpus_piece_xyz")
+
+
+@pytest.mark.parametrize("tonic, sharps, wanted, unwanted", [
+    (68, -4, {"A-", "D-", "E-", "B-"}, {"G#", "C#", "D#", "A#"}),   # A-flat major: flats, never G#
+    (64, 4, {"G#", "C#", "D#", "F#"}, {"A-", "D-", "E-", "G-"}),    # E major: sharps, never A-flat
+])
+def test_notes_are_spelled_in_their_key_with_its_signature(tmp_path, tonic, sharps, wanted, unwanted):
+    from music21 import converter
+
+    steps = [0, 2, 4, 5, 7, 9, 11, 12]  # the major scale, then a cadence I-V-I in the lower voices
+    soprano = np.repeat([tonic + s for s in steps], 4)
+    lower = [np.repeat([tonic - 5, tonic - 5, tonic - 1, tonic - 5], 8), np.repeat([tonic - 8, tonic - 10, tonic - 10, tonic - 8], 8),
+             np.repeat([tonic - 24, tonic - 17, tonic - 17, tonic - 24], 8)]
+    grid = pitch_to_token(np.stack([soprano, *lower]))
+    path = write_musicxml(grid, tmp_path / "key.musicxml")
+    score = converter.parse(path)
+    names = {p.name for p in score.pitches}
+    assert wanted <= names and not names & unwanted, names
+    assert {ks.sharps for ks in score.recurse().getElementsByClass("KeySignature")} == {sharps}
+    assert np.array_equal(read_score(path).grid[:, :32], grid)  # spelling changes names, not pitches

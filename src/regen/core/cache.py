@@ -1,4 +1,4 @@
-"""The user cache folder for prepared data (chorale grids, grading references, statistics).
+"""The user cache folder for prepared data (chorale grids, evaluation recordings, statistics).
 
 $REGEN_CACHE_DIR (also set by `regen --cache-dir DIR`), else $XDG_CACHE_HOME/regen,
 else ~/.cache/regen. Nothing is cached inside the installed package or a checkout.

@@ -17,6 +17,7 @@ from regen.core.errors import RegenError
 from regen.core.files import atomic_path
 from regen.music.grid import (HIGHEST_PITCH, LOWEST_PITCH, STEPS_PER_QUARTER, VOICES, notes_of_voice,
                               pitch_to_token, token_to_pitch)
+from regen.music.spelling import key_of, spelled_pitch, spelling_in
 
 
 class ScoreError(RegenError):
@@ -136,14 +137,19 @@ def read_score(source: str | Path, parts_needed: tuple[int, ...] = (4,)) -> Read
 
 
 def grid_to_score(grid: np.ndarray, title: str = "regen chorale"):
-    """A (4, time) token grid -> music21 Score with four named parts in 4/4."""
-    from music21 import clef, duration, instrument, meter, metadata, note, stream
+    """A (4, time) token grid -> music21 Score with four named parts in 4/4, its notes spelled in the key
+    their pitches imply, with that key's signature (`regen.music.spelling`)."""
+    from music21 import clef, duration, instrument, key, meter, metadata, note, stream
 
     grid = np.asarray(grid)
+    voices = [[(start, length, int(token_to_pitch(np.array(token)))) for start, length, token in notes_of_voice(row)]
+              for row in grid]
+    found = key_of(pitch for voice in voices for _, _, pitch in voice if pitch >= 0)
+    names = spelling_in(found)
     score = stream.Score()
     score.insert(0, metadata.Metadata(title=title))
     clefs = (clef.TrebleClef, clef.TrebleClef, clef.Treble8vbClef, clef.BassClef)
-    for v, row in enumerate(grid):
+    for v, voice in enumerate(voices):
         part = stream.Part(id=VOICES[v])
         part.partName = VOICES[v]
         part.partAbbreviation = VOICES[v][0]
@@ -151,10 +157,10 @@ def grid_to_score(grid: np.ndarray, title: str = "regen chorale"):
         inst.partName = VOICES[v]
         part.insert(0, inst)
         part.insert(0, clefs[v % 4]())
+        part.insert(0, key.KeySignature(found.sharps))
         part.insert(0, meter.TimeSignature("4/4"))
-        for start, length, token in notes_of_voice(row):
-            pitch = int(token_to_pitch(np.array(token)))
-            el = note.Rest() if pitch < 0 else note.Note(pitch)
+        for start, length, pitch in voice:
+            el = note.Rest() if pitch < 0 else note.Note(spelled_pitch(pitch, names))
             el.duration = duration.Duration(length / STEPS_PER_QUARTER)
             part.insert(start / STEPS_PER_QUARTER, el)
         score.insert(0, part.makeMeasures())
