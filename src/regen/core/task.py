@@ -29,6 +29,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-repmix": "regen.speech.tts.task",
     "speech-rmelnet": "regen.speech.tts.task",
     "speech-direct": "regen.speech.tts.task",
+    "speech-duration": "regen.speech.tts.duration.task",
     "speech-vocoder": "regen.speech.vocoder.task",
     "speech-istft": "regen.speech.vocoder.task",
     "speech-asr": "regen.speech.asr.task",

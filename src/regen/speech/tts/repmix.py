@@ -38,13 +38,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from regen.core.errors import RegenError
-from regen.core.space import Space
 from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.gmm_attention import GMMAttention
 from regen.speech.tts.repmix_layers import CellDropoutLSTMCell, DecoderState, SMRCLayer
 from regen.speech.tts.rerank import reached_end
 from regen.speech.tts.stage import Generated, TTSStage
-from regen.speech.tts.text_input import TEXT_SPACE, MixedTextEmbedding, text_lengths
+from regen.speech.tts.text_input import MixedTextEmbedding, text_lengths
 
 GUIDED_PRIORS = ("diagonal", "timing")
 
@@ -117,14 +116,6 @@ class RepMixTTS(TTSStage):
                                       for b in below)
         self.out = nn.Linear(cfg.dec_hidden, cfg.n_mels * cfg.reduction)
         self._carry: dict[str, Any] | None = None  # truncated-BPTT state between training steps
-
-    @property
-    def input_space(self) -> Space:
-        return TEXT_SPACE
-
-    @property
-    def output_space(self) -> Space:
-        return Space(f"logmel-{self.cfg.mel}", "continuous", (self.cfg.n_mels,))
 
     def encode_text(self, cond: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cond (batch, length, 3) -> memory (batch, length, 2 * enc_hidden), mask (batch, length) bool."""

@@ -44,7 +44,7 @@ from regen.core.errors import RegenError
 from regen.core.space import Space
 from regen.nn.attention_prior import diagonal_penalty
 from regen.nn.mol_attention import MoLAttention
-from regen.speech.tts.text_input import TEXT_SPACE, pack_text, text_lengths, text_to_cond
+from regen.speech.tts.text_input import pack_text, text_lengths, text_to_cond
 from regen.speech.tts.rerank import AlignmentReport, reached_end, rerank
 from regen.speech.tts.rmelnet_layers import (BinSampler, CentralizedLayer, FrequencyDelayedLayer, FusedGRU,
                                              MixedTextEncoder, TimeDelayedLayer)
@@ -173,10 +173,6 @@ class RMelNet(TTSStage):
         self.attention = MoLAttention(h, cfg.mixtures, cfg.attn_cdf)
         self.context_proj = nn.Linear(mem, h)
         self.head = nn.Linear(h, 1)
-
-    @property
-    def input_space(self) -> Space:
-        return TEXT_SPACE
 
     @property
     def output_space(self) -> Space:

@@ -15,16 +15,27 @@ from dataclasses import dataclass
 
 import torch
 
+from regen.core.space import Space
 from regen.core.stage import Stage
+from regen.speech.tts.text_input import TEXT_SPACE
 
 
 class TTSStage(Stage):
-    """Stage base holding `mel_mean`, `mel_std` (n_mels,) of the training log-mels."""
+    """Stage base holding `mel_mean`, `mel_std` (n_mels,) of the training log-mels; text in, the
+    log-mel `cfg.mel` of `cfg.n_mels` bins out (a subclass keeps its config in `self.cfg`)."""
 
     def __init__(self, n_mels: int) -> None:
         super().__init__()
         self.register_buffer("mel_mean", torch.zeros(n_mels))
         self.register_buffer("mel_std", torch.ones(n_mels))
+
+    @property
+    def input_space(self) -> Space:
+        return TEXT_SPACE
+
+    @property
+    def output_space(self) -> Space:
+        return Space(f"logmel-{self.cfg.mel}", "continuous", (self.cfg.n_mels,))
 
     def set_stats(self, mean: list[float], std: list[float]) -> None:
         """Record the per-bin statistics the training targets were normalised with."""

@@ -1,0 +1,106 @@
+"""The duration-based converter's parts on synthetic tensors: length regulator, controls, switches,
+pitch extraction and the phone input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from regen.core.errors import RegenError
+from regen.speech.features.mel import load_mel_config
+from regen.speech.text.mixing import TextFrontEnd
+from regen.speech.tts.duration.data import phone_sequence
+from regen.speech.tts.duration.layers import length_regulate
+from regen.speech.tts.duration.model import DurationConfig, DurationTTS
+from regen.speech.tts.duration.pitch import frame_log_f0
+from regen.speech.tts.text_input import pack_text
+
+TINY = dict(hidden=16, encoder_layers=1, decoder_layers=1, heads=2, decoder_heads=0, conv_filter=16, conv_kernel=3,
+            predictor_filter=8, variance_bins=8, postnet_layers=2, postnet_channels=8, aligner_channels=8, n_mels=12)
+
+
+def batch(rows: int = 3, symbols: int = 7, frames: int = 40, seed: int = 0) -> dict[str, torch.Tensor]:
+    """A padded training batch of random phones, log-mels and pitch; row 0 is the longest."""
+    generator = torch.Generator().manual_seed(seed)
+    cond = torch.zeros(rows, symbols, 3, dtype=torch.long)
+    cond[..., 1] = torch.randint(1, 60, (rows, symbols), generator=generator)
+    cond[..., 2] = 1
+    cond[1:, symbols - 2:] = 0  # shorter texts
+    lengths = torch.tensor([frames] + [frames - 9] * (rows - 1))
+    return {"cond": cond, "target": torch.randn(rows, frames, 12, generator=generator) - 4,
+            "target_lengths": lengths, "pitch": 5 + 0.1 * torch.randn(rows, frames, generator=generator),
+            "speaker": torch.zeros(rows, dtype=torch.long)}
+
+
+def test_length_regulator_repeats_each_state_for_its_frames() -> None:
+    states = torch.randn(2, 4, 3)
+    durations = torch.tensor([[2, 1, 3, 0], [1, 1, 1, 1]])
+    frames, lengths = length_regulate(states, durations)
+    assert lengths.tolist() == [6, 4] and frames.shape == (2, 6, 3)
+    assert torch.equal(frames[0], states[0].repeat_interleave(durations[0], dim=0))
+    assert torch.equal(frames[1, :4], states[1]) and frames[1, 4:].abs().sum() == 0
+
+
+def test_loss_has_every_term_and_the_switches_remove_theirs() -> None:
+    torch.manual_seed(0)
+    full = DurationTTS(DurationConfig(**TINY)).loss(batch())
+    assert set(full) == {"loss", "mel", "postnet", "duration", "pitch", "energy", "align"}
+    assert torch.isfinite(full["loss"])
+    bare = DurationTTS(DurationConfig(**{**TINY, "pitch": False, "energy": False, "postnet_layers": 0}))
+    assert set(bare.loss(batch())) == {"loss", "mel", "duration", "align"}
+    assert bare.pitch_predictor is None and bare.energy_embed is None and bare.postnet is None
+
+
+def test_rate_voice_and_pitch_shift_controls() -> None:
+    torch.manual_seed(0)
+    model = DurationTTS(DurationConfig(**{**TINY, "speakers": ["espeak:en-us", "festival:slt"]})).eval()
+    model.set_variance_stats(np.log(8.0), (5.0, 0.2), (1.0, 1.0))
+    cond = batch()["cond"][:1]
+    normal = model.sample(cond)
+    durations = model.last_generated.alignment.sum(1)
+    assert normal.shape[1] == int(model.last_generated.lengths[0]) == int(durations.sum())
+    fast = model.sample(cond, rate=2.0).shape[1]
+    assert 0.4 < fast / normal.shape[1] < 0.6
+    other = model.sample(cond, voice="festival:slt")
+    assert other.shape != normal.shape or not torch.allclose(other, normal)
+    higher = model.sample(cond, pitch_shift=12.0)  # after the durations: same length, other frames
+    assert higher.shape == normal.shape and not torch.allclose(higher, normal)
+    with pytest.raises(RegenError, match="unknown voice 'espeak:en-gb'; this model speaks espeak:en-us, festival:slt"):
+        model.sample(cond, voice="espeak:en-gb")
+    with pytest.raises(RegenError, match="unknown control"):
+        model.sample(cond, temperature=0.5)
+    with pytest.raises(RegenError, match="rate must be > 0"):
+        model.sample(cond, rate=0.0)
+
+
+def test_oracle_durations_replace_the_aligner() -> None:
+    model = DurationTTS(DurationConfig(**{**TINY, "durations": "oracle"}))
+    rows = batch()
+    rows["durations"] = torch.tensor([[4, 6, 5, 5, 6, 6, 8], [5, 5, 5, 5, 9, 0, 0], [6, 5, 5, 5, 10, 0, 0]])
+    assert model.aligner is None and "align" not in model.loss(rows)
+    assert model.teacher_forced_alignment(rows)[1].sum(0).tolist() == [5, 5, 5, 5, 9, 0, 0]
+
+
+@pytest.mark.parametrize("change, message", [({"hidden": 15}, "even"), ({"speakers": ["slt"]}, "voice name"),
+                                             ({"speakers": ["espeak:en-us", "espeak:en-us"]}, "twice"),
+                                             ({"postnet_layers": 1}, "postnet_layers")])
+def test_bad_model_configs_are_refused(change: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        DurationConfig(**{**TINY, **change})
+
+
+def test_pitch_of_a_tone_is_its_frequency_on_every_frame() -> None:
+    mel = load_mel_config("logmel-ch4")
+    t = np.arange(mel.sample_rate) / mel.sample_rate
+    wave = (0.3 * np.sin(2 * np.pi * 200.0 * t)).astype(np.float32)
+    wave[: mel.sample_rate // 4] = 0.0  # a silent start takes the pitch of the voiced frames after it
+    log_f0 = frame_log_f0(wave, mel)
+    assert len(log_f0) == mel.frames(len(wave))
+    assert np.allclose(np.exp(log_f0), 200.0, rtol=0.05)
+
+
+def test_phone_input_keeps_stress_word_boundaries_and_punctuation() -> None:
+    seq = phone_sequence("Hello, world.", TextFrontEnd())
+    assert seq.symbols() == [" ", "@HH", "@AH0", "@L", "@OW1", ",", " ", "@W", "@ER1", "@L", "@D", ".", " "]
+    assert pack_text([seq]).shape == (1, 13, 3)
