@@ -104,8 +104,8 @@ def test_oracle_durations_refuse_a_corpus_without_timings(stripped: Path, tmp_pa
 
 
 def test_oracle_durations_train_from_the_word_timings(espeak_corpus: Path, tmp_path: Path) -> None:
-    cfg = load_run_config("speech/duration-tiny", SMALL + ["model.durations=oracle", "phases.converter.max_steps=2",
-                                                           f"data.corpus={espeak_corpus}"])
+    cfg = load_run_config("speech/duration-tiny", SMALL + ["model.speakers=[]", "model.durations=oracle",
+                                                           "phases.converter.max_steps=2", f"data.corpus={espeak_corpus}"])
     ckpt = train_run(cfg, tmp_path / "run", evaluate=False)
     assert '"durations": "oracle"' in (ckpt / "meta.json").read_text()
     assert "aligner.keys.0.weight" not in load_model(ckpt)[0].state_dict()
