@@ -44,25 +44,32 @@ image-assets: install clean-tree
 	done
 
 # About 2 hours on 2 cores; snapshots at 15/30/60/120 training minutes feed the compute curve
-# (python benchmarks/music_sunmask.py --sections curve). Then the Coconet and SUNDAE ablations of the
-# models table, 30 training minutes each, and the lyrics -> melody model (the first run extracts
-# music21's collections, about 20 minutes, then 12 + 12 training minutes).
+# (python benchmarks/music_sunmask.py --sections curve). Then the lyrics -> melody model (the first run
+# extracts music21's collections, about 20 minutes, then 12 + 12 training minutes). The Coconet and SUNDAE
+# ablations are not shipped: benchmarks/music_sunmask.py trains them under runs/ (see its docstring).
 music-assets: install clean-tree
 	rm -rf runs/assets/sunmask-conv-tiny
 	$(REGEN) train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny \
 		--out src/regen/assets/music/sunmask-conv-tiny
-	for name in coconet-tiny sundae-tiny melody-tiny; do \
-		rm -rf runs/assets/$$name; \
-		$(REGEN) train music/$$name --run-dir runs/assets/$$name --out src/regen/assets/music/$$name || exit 1; \
-	done
+	rm -rf runs/assets/melody-tiny
+	$(REGEN) train music/melody-tiny --run-dir runs/assets/melody-tiny --out src/regen/assets/music/melody-tiny
 
 # The speech models: festival's slt voice reads the first 6,000 corpus sentences (~30 min, resumable),
 # then each tiny model trains from its config on one core: repmix-tiny 8,000 steps, under 2 hours (snapshots
-# at 15/30/60/120 training minutes), rmelnet-tiny 2 hours, direct-tiny 30 minutes, vocoder-tiny (WaveRNN)
-# 35-50 minutes, istft-tiny 30 minutes, the asr-tiny recogniser 60 minutes.
+# at 15/30/60/120 training minutes), rmelnet-tiny 2 hours, vocoder-tiny (WaveRNN) 35-50 minutes, the asr-tiny
+# recogniser 60 minutes. Four voices (festival slt and kal, espeak-ng en-us and its f3 variant) read 2,500
+# sentences each (~10 min) for the default of `regen speech say`, duration-tiny (2 hours, snapshots at
+# 15/30/60/120 minutes), and the iSTFT vocoder every converter renders with (istft-tiny, 30-40 minutes).
 speech-assets: install clean-tree
 	$(REGEN) speech corpus build --voice festival:slt --out data/corpus-slt --limit 6000 --quiet
-	for name in repmix-tiny rmelnet-tiny direct-tiny vocoder-tiny istft-tiny asr-tiny; do \
+	$(REGEN) speech corpus build --voice festival:slt --voice festival:kal --voice espeak:en-us \
+		--voice espeak:en-us+f3 --out data/corpus-voices --limit 2500 --quiet
+	for name in duration-tiny istft-tiny; do \
+		rm -rf runs/assets/$$name; \
+		$(REGEN) train speech/$$name --set data.corpus=data/corpus-voices --run-dir runs/assets/$$name \
+			--out src/regen/assets/speech/$$name || exit 1; \
+	done
+	for name in repmix-tiny rmelnet-tiny vocoder-tiny asr-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \

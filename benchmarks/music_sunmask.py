@@ -112,9 +112,12 @@ class Bench:
     def emit(self, title: str, lines: list[str]) -> None:
         emit(title, lines, self.args.no_append)
 
-    def checkpoint(self, name: str) -> Path | str:
+    def checkpoint(self, name: str) -> Path:
+        """runs/<name>/checkpoint; the benchmark never falls back on a shipped checkpoint in its place."""
         local = self.args.runs / name / "checkpoint"
-        return local if local.exists() else f"music/{name}"
+        if not local.exists():
+            raise FileNotFoundError(f"no {local}; train it first: regen train music/{name} --run-dir {local.parent}")
+        return local
 
 
 def section_models(b: Bench) -> None:

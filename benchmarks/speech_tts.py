@@ -8,9 +8,10 @@ the corpus builder (once, about a minute per 100 sentences):
 
 Per system: real-time factor on this CPU (text -> waveform seconds / audio seconds,
 one thread), peak resident memory of a process that loads the system and says the
-sentences, MCD (DTW, ch4 log-mel cepstra, silence trimmed, against the festival:slt
-recording), alignment success, length ratio and the corpus-level word error rate of an
-off-the-shelf recogniser (PocketSphinx) with its substitutions, deletions and insertions.
+sentences, MCD (WORLD/SPTK mel-cepstra of order 24 at 16 kHz, c0 left out, silence trimmed,
+DTW, against the festival:slt recording) and the earlier log-mel cepstral distance, alignment
+success, length ratio and the corpus-level word error rate of an off-the-shelf recogniser
+(PocketSphinx) with its substitutions, deletions and insertions.
 Every row of a table is on the same sentences and the first row is the recordings
 themselves. Each system runs in its own child process, whose peak resident memory is
 read after synthesis and before scoring (the recogniser and metrics are not counted).
@@ -47,6 +48,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -55,14 +57,16 @@ from results import append_results, kept  # noqa: E402
 from regen.core.assets import asset_path  # noqa: E402
 from regen.core.errors import RegenError  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
+from regen.speech.vocoder.data import load_items  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
-from regen.speech.tts.speaker import NEURAL_VOCODERS, VOCODERS, Speaker  # noqa: E402
+from regen.speech.tts.renderers import NEURAL_VOCODERS, VOCODERS  # noqa: E402
+from regen.speech.tts.speaker import Speaker  # noqa: E402
 from regen.speech.evaluation.tts import (EVAL_SETS, EvalRow, eval_items, format_rows,  # noqa: E402
                                          input_mode_table, recording_row, reranking_table, score, score_waves,
                                          synthesise, unseen_words_table)
 
-SYSTEMS = [*((converter, renderer) for converter in ("repmix-tiny", "rmelnet-tiny") for renderer in VOCODERS),
-           ("direct-tiny", "gl")]
+SYSTEMS = [("duration-tiny", "istft"), ("duration-tiny", "gl"),
+           *((converter, renderer) for converter in ("repmix-tiny", "rmelnet-tiny") for renderer in VOCODERS)]
 
 
 def speaker(model: str, vocoder: str) -> Speaker:
@@ -76,7 +80,7 @@ def one_system(model: str, vocoder: str, items: list) -> dict:
     system.say("Warm up.")  # first-call costs (lazy imports, dictionary, allocator) are not synthesis
     speeches, seconds = synthesise(system, items)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    label = f"{model} (waveform frames, no renderer)" if model.startswith("direct") else f"{model} + {vocoder}"
+    label = f"{model} + {vocoder}"
     return {**score(items, speeches, seconds, label).__dict__, "peak_mb": peak_mb}
 
 
@@ -151,6 +155,149 @@ def run_renderers(args: argparse.Namespace, eval_set: str) -> None:
                    f"{args.eval_corpus} --limit {args.limit} --renderers")
 
 
+SET_KEYS = {"King James": "kjv", "everyday": "everyday"}  # --sets names of the two evaluation sets
+
+
+def split_of(item_id: str) -> str:
+    """'dev' or 'test': a sentence's side of the development/test split, by the parity of its number
+    (S00017 -> test), the same sentence on the same side for every voice. Choices are made on dev."""
+    digits = "".join(c for c in item_id if c.isdigit())
+    return "test" if int(digits or 0) % 2 else "dev"
+
+
+def voice_items(args: argparse.Namespace, voice: str) -> dict[str, list]:
+    """The `args.split` items of one voice (a folder name, e.g. festival-kal) per evaluation set: the
+    corpus's held-out King James sentences and the everyday sentences of `--eval-corpus` (first
+    `--limit` of each, 0: all)."""
+    from regen.speech.evaluation.tts import held_out
+
+    held, _ = held_out(args.corpus)
+    everyday = load_items(Path(args.eval_corpus) / voice, load_mel_config("logmel-ch4")).items
+    out = {}
+    for name, items in (("King James", held), ("everyday", everyday)):
+        if SET_KEYS[name] not in args.sets:
+            continue
+        chosen = sorted((i for i in items if i.speaker == voice and split_of(i.id) == args.split), key=lambda i: i.id)
+        out[name] = chosen[: args.limit] if args.limit else chosen
+    return out
+
+
+def voice_row(label: str, items: list, waves: list, sample_rate: int, seconds: float,
+              recordings: dict | None = None) -> dict:
+    """WER with its 95 % interval (sentences resampled), MCD, length ratio and RTF of waveforms (one per
+    item); `recordings` (the same voice's row on the same items) gives the WER ratio to them."""
+    from intervals import ratio_interval, with_interval
+
+    from regen.speech.evaluation.tts import hear, mcd_against_recording
+    from regen.speech.features.measures import word_errors
+
+    errors = [word_errors(i.normalized, hear(w, sample_rate)) for i, w in zip(items, waves)]
+    wrong = [e.substitutions + e.deletions + e.insertions for e in errors]
+    words = [e.reference_words for e in errors]
+    wer = sum(wrong) / max(sum(words), 1)
+    audio = sum(len(w) for w in waves) / sample_rate
+    mcd = [mcd_against_recording(i, w, sample_rate) for i, w in zip(items, waves)] if recordings else []
+    row = {"setting": label, "sentences": len(items), "wer": wer,
+           "wer_cell": with_interval(wer, ratio_interval(wrong, words)),
+           "ratio": "-" if recordings is None else f"{wer / max(recordings['wer'], 1e-9):.2f}",
+           "mcd": f"{np.mean(mcd):.2f}" if mcd else "-",
+           "length": f"{audio / max(sum(i.seconds for i in items), 1e-9):.2f}",
+           "rtf": "-" if recordings is None else f"{seconds / max(audio, 1e-9):.3f}"}
+    return row
+
+
+def whole_process_line(extra: tuple[str, ...] = (), runs: int = 3) -> str:
+    """`regen speech say "<one sentence>" EXTRA` as a whole process (start-up, loading, synthesis, writing):
+    median wall seconds of `runs` runs, and the peak resident memory of those processes."""
+    import shutil
+    import tempfile
+
+    command = shutil.which("regen") or sys.exit("error: the regen command is not on PATH (activate .venv)")
+    sentence = "The birch canoe slid on the smooth planks."
+    # a watcher process runs each command and reports its peak resident memory alone (KB)
+    watcher = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    times, peaks = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = subprocess.run([sys.executable, "-c", watcher, command, "speech", "say", sentence, *extra, "--out",
+                                   str(Path(folder) / "said.wav")], check=True, capture_output=True, text=True)
+            times.append(time.perf_counter() - started)
+            peaks.append(int(done.stdout.split()[-1]))
+    peak = max(peaks) / 1024
+    return (f"`regen speech say \"{sentence}\" {' '.join(extra)} --out said.wav` as a whole process: "
+            f"{np.median(times):.2f} s "
+            f"(median of {runs}), peak resident memory {peak:.0f} MB.")
+
+
+def run_voices(args: argparse.Namespace) -> None:
+    """The duration model (`say --voice`), each of its voices, against each voice's recordings on the
+    `--split` sentences, with the thesis's attention models beside it on the voice they learned (slt)."""
+    from regen.speech.tts.duration.speak import DurationSpeaker
+
+    source = args.checkpoint or asset_path("speech", "duration-tiny")
+    model = Speaker.from_checkpoints(source, args.vocoder, args.vocoder_checkpoint)
+    if not isinstance(model, DurationSpeaker) or not model.voices:
+        sys.exit(f"error: {source} is not a multi-voice duration model")
+    name_of = "duration-tiny" if args.checkpoint is None else training_point(Path(args.checkpoint))
+    model.say("Warm up.")
+    lines = ["| voice | sentences | setting | n | WER [95 % CI] | x recordings | MCD (dB) | length ratio | RTF |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    others = [("repmix-tiny", "istft"), ("rmelnet-tiny", "gl")]
+    for name in model.voices:
+        folder = name.replace(":", "-")
+        for set_name, items in voice_items(args, folder).items():
+            if not items:
+                continue
+            rate = items[0].sample_rate
+            recordings = voice_row("the recordings themselves", items, [load_audio(i, rate) for i in items], rate, 0.0)
+            rows = [recordings]
+            systems = [(model, f"{name_of} + {args.vocoder}", {"voice": name, "length_scale": scale})
+                       for scale in args.length_scales or [model.length_scale]]
+            if name == "festival:slt" and args.checkpoint is None:
+                systems += [(speaker(m, v), f"{m} + {v}", {}) for m, v in others]
+            for system, label, controls in systems:
+                if "length_scale" in controls:  # the duration model's calibration, set on the speaker's config
+                    system.cfg.sample.length_scale = controls.pop("length_scale")
+                    label += f", length scale {system.length_scale:g}"
+                speeches, seconds = synthesise(system, items, **controls)
+                rows.append(voice_row(label, items, [sp.wave for sp in speeches], speeches[0].sample_rate, seconds,
+                                      recordings))
+                print(f"{name} {set_name} {label}: WER {rows[-1]['wer_cell']}", flush=True)
+            for r in rows:
+                lines.append(f"| {name} | {set_name} | {r['setting']} | {r['sentences']} | {r['wer_cell']} | "
+                             f"{r['ratio']} | {r['mcd']} | {r['length']} | {r['rtf']} |")
+    if args.checkpoint is None:
+        lines += ["", whole_process_line(("--voice", "slt")), "", whole_process_line(("--model", "repmix"))]
+    lines += ["", f"Sentences of the {args.split} split (sentence number odd: test, even: dev; the same sentences "
+              "for every voice), never trained on: the corpus's held-out King James sentences and the everyday "
+              "English set, each read by the voice itself (the recordings). WER: corpus-level word error rate of "
+              "PocketSphinx, 95 % interval by resampling sentences (benchmarks/intervals.py); x recordings: the "
+              "row's WER over the recordings' WER on the same sentences; MCD: WORLD/SPTK mel-cepstral distortion "
+              "against the recording (order 24 at 16 kHz, c0 left out, silence trimmed, DTW); RTF: synthesis "
+              "seconds (text -> waveform, one thread) per second of audio."]
+    if args.no_append:
+        print("\n".join(lines))
+        return
+    append_results(f"Speech: the duration model, every voice against its recordings ({args.split} sentences)", lines,
+                   f"python benchmarks/speech_tts.py --voices --corpus {args.corpus} --eval-corpus "
+                   f"{args.eval_corpus} --split {args.split} --limit {args.limit} --vocoder {args.vocoder}"
+                   + (f" --checkpoint {args.checkpoint}" if args.checkpoint else "")
+                   + (f" --length-scales {' '.join(map(str, args.length_scales))}" if args.length_scales else "")
+                   + (f" --sets {' '.join(args.sets)}" if args.sets != list(SET_KEYS.values()) else "")
+                   + (f" --vocoder-checkpoint {args.vocoder_checkpoint}" if args.vocoder_checkpoint else ""))
+
+
+def scoring_digest() -> str:
+    """Digest of the code that scores a row (the evaluation and its measures): a kept row scored by other
+    code is scored again."""
+    import regen.speech.evaluation.tts as evaluation
+    import regen.speech.features.measures as measures
+
+    return hashlib.sha256(b"".join(Path(m.__file__).read_bytes() for m in (evaluation, measures))).hexdigest()[:16]
+
+
 def checkpoint_row(path: Path, items: list, label: str, eval_set: str) -> EvalRow:
     """A converter checkpoint (a run's checkpoint or snapshot folder) + Griffin-Lim, scored on items.
 
@@ -164,7 +311,8 @@ def checkpoint_row(path: Path, items: list, label: str, eval_set: str) -> EvalRo
         speeches, seconds = synthesise(system, items)
         return asdict(score(items, speeches, seconds, label))
 
-    row = kept(path / "scores" / f"{eval_set}-{len(items)}.json", {"weights": digest}, scored)
+    row = kept(path / "scores" / f"{eval_set}-{len(items)}.json", {"weights": digest, "scoring": scoring_digest()},
+               scored)
     return EvalRow.from_dict({**row, "setting": label})
 
 
@@ -216,9 +364,27 @@ def main() -> None:
                         "instead of the shipped systems")
     parser.add_argument("--renderers", action="store_true", help="only the renderers' table: each renderer on "
                         "the recordings' log-mels and behind the shipped repmix-tiny")
+    parser.add_argument("--voices", action="store_true", help="only the voices table: the shipped duration model "
+                        "in each of its voices against each voice's recordings (--corpus data/corpus-voices "
+                        "--eval-corpus data/eval-everyday-voices)")
+    parser.add_argument("--split", choices=("dev", "test"), default="test", help="with --voices: which sentences")
+    parser.add_argument("--no-append", action="store_true", help="with --voices: print only (choices on dev)")
+    parser.add_argument("--sets", nargs="+", choices=list(SET_KEYS.values()), default=list(SET_KEYS.values()),
+                        help="with --voices: the evaluation sets (kjv: held-out King James, everyday)")
+    parser.add_argument("--length-scales", type=float, nargs="+", help="with --voices: one row per duration scale "
+                        "(sample.length_scale; default the checkpoint's own)")
+    parser.add_argument("--checkpoint", type=Path, help="with --voices: a run's duration checkpoint or snapshot "
+                        "instead of the shipped one (its rows alone)")
+    parser.add_argument("--vocoder-checkpoint", type=Path, help="with --voices: a trained vocoder instead of the "
+                        "shipped one")
+    parser.add_argument("--vocoder", default="istft", choices=VOCODERS, help="with --voices: the duration "
+                        "model's renderer")
     parser.add_argument("--one", nargs=2, metavar=("MODEL", "VOCODER"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.voices:
+        run_voices(args)
+        return
     chosen = list(EVAL_SETS) if args.eval_set == "both" else [args.eval_set]
     if args.one:
         items, _ = eval_items(args.eval_set, args.corpus, args.eval_corpus, args.limit)

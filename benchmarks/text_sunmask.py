@@ -1,11 +1,13 @@
 """SUNMASK on King James sentences against Coconet, SUNDAE and a left-to-right baseline (thesis Fig. 8.2).
 
-Quality is BLEU-4 of generated sentences against the test set (plotted as negative BLEU),
-diversity is Self-BLEU (lower is more diverse), both with sacrebleu (`regen.text.metrics`).
+Quality is BLEU-4 of generated sentences against the test set, corpus-level and the mean of the
+sentences' own BLEU (what the thesis averages; plotted as negative BLEU), diversity is Self-BLEU
+(lower is more diverse) among the same count of sentences in every row (the smallest available:
+--n or the real valid sentences, fewer), all with sacrebleu (`regen.text.metrics`).
 Sections, each appended to RESULTS.md as its own block (pick with --sections):
 
 - models:    every trained config side by side at its own sampler settings: parameters, training
-             seconds and forward passes, validation NLL, sentences per second, BLEU, Self-BLEU; the
+             seconds and forward passes, validation NLL, sentences per second, both BLEUs, Self-BLEU; the
              real valid sentences through the same scoring as the reference row.
 - sweep:     the quality/diversity trade-off over temperature (and, for the denoisers, the mask
              schedule), every model on the same settings; a PNG in the style of Figure 8.2. Each
@@ -20,7 +22,7 @@ Sections, each appended to RESULTS.md as its own block (pick with --sections):
 - template:  keywords -> sentence: template regeneration (text/template-tiny) against Direct
              (text/template-direct-tiny) at each paired share (--fractions); trains what is missing
              under runs/text-template-<config>-<share>; keyword coverage, BLEU-4 against the
-             keywords' own sentences, Self-BLEU, perplexity under the left-to-right model.
+             keywords' own sentences (both ways), Self-BLEU, perplexity under the left-to-right model.
 
     for c in sunmask-tiny coconet-tiny sundae-tiny autoregressive-tiny; do   # 2 h, then 30 min each
         regen train text/$c --run-dir runs/text-$c; done
@@ -67,6 +69,8 @@ class Bench:
         vocab = self.corpus.vocabulary
         self.references = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["test"]]
         self.valid = [" ".join(vocab.tokens(t)) for t in self.corpus.texts["valid"]]
+        self.self_bleu_count = min(args.n, len(self.valid))
+        """Sentences among which every row's Self-BLEU is taken: the real valid sentences' row has no more."""
 
     def checkpoints(self, same_budget: bool = True) -> list[tuple[str, Path]]:
         """(name, checkpoint) of every trained config under --runs (missing ones are skipped). With
@@ -89,11 +93,18 @@ class Bench:
             out += [token_text(model, r) for r in rows]
         return out, n / (time.perf_counter() - start)
 
-    def scores(self, sentences: list[str]) -> tuple[float, float]:
-        return bleu_against(sentences, self.references), self_bleu(sentences, self.args.self_bleu_limit)
+    def scores(self, sentences: list[str]) -> tuple[float, float, float]:
+        """(corpus BLEU-4, mean sentence BLEU-4, Self-BLEU of the first `self_bleu_count`) of sentences."""
+        bleu = bleu_against(sentences, self.references)
+        return bleu.corpus, bleu.sentence_mean, self_bleu(sentences, self.self_bleu_count)
 
     def emit(self, title: str, lines: list[str]) -> None:
         emit(title, lines, self.args.no_append)
+
+
+def cells(scores: tuple[float, float, float]) -> str:
+    """The last three table cells: corpus BLEU-4, mean sentence BLEU-4, Self-BLEU."""
+    return " | ".join(f"{x:.2f}" for x in scores) + " |"
 
 
 def trained(meta: dict) -> tuple[int, float]:
@@ -115,25 +126,25 @@ def valid_nll(model, valid: torch.Tensor) -> str:
 def section_models(b: Bench) -> None:
     n = b.args.n
     real = b.valid[:n]
-    lines = ["| model | params | train s | forward passes | valid NLL | sentences/s | BLEU-4 ↑ | Self-BLEU ↓ |",
-             "|---|---|---|---|---|---|---|---|",
-             f"| real valid sentences (n={len(real)}) | - | - | - | - | - | {bleu_against(real, b.references):.2f} | "
-             f"{self_bleu(real, b.args.self_bleu_limit):.2f} |"]
+    lines = ["| model | params | train s | forward passes | valid NLL | sentences/s | BLEU-4 corpus ↑ | "
+             "BLEU-4 sentence mean ↑ | Self-BLEU ↓ |", "|---|---|---|---|---|---|---|---|---|",
+             f"| real valid sentences (n={len(real)}) | - | - | - | - | - | " + cells(b.scores(real))]
     valid = b.corpus.tensor("valid")
     for name, path in b.checkpoints():
         model, cfg, meta = load_model(path, task="text")
         steps, seconds = trained(meta)
         unroll = 1 if cfg.model.objective == "autoregressive" else PRESETS[cfg.model.objective].unroll
         sentences, rate = b.sentences(model, cfg.sample, n)
-        bleu, sbleu = b.scores(sentences)
         lines.append(f"| {name} | {meta['parameters'] / 1e6:.2f}M | {seconds:.0f} | "
                      f"{steps * cfg.phases['model'].batch_size * unroll / 1e6:.2f}M | {valid_nll(model, valid)} | "
-                     f"{rate:.1f} | {bleu:.2f} | {sbleu:.2f} |")
+                     f"{rate:.1f} | " + cells(b.scores(sentences)))
         print(lines[-1], flush=True)
     b.emit("Text: SUNMASK and baselines on King James sentences", lines + [
         "", f"{n} sentences per model at its config's sampler settings; BLEU-4 against the {len(b.references)} "
-            "test sentences (each a reference for every sentence), Self-BLEU among the first "
-            f"{b.args.self_bleu_limit}; sacrebleu, tokenize none, exponential smoothing. Forward passes = steps x "
+            "test sentences (each a reference for every sentence), corpus-level and the mean of the sentences' "
+            f"own (sentence BLEU, effective order); Self-BLEU among the first {b.self_bleu_count} of every row "
+            "(the real sentences' count: Self-BLEU grows with it); sacrebleu, tokenize none, exponential "
+            "smoothing. Forward passes = steps x "
             "batch x unrolled passes. Validation NLL of the denoisers: one seeded corruption, nats per corrupted "
             "token; of the left-to-right model: nats per token (not comparable)."])
 
@@ -144,7 +155,8 @@ def section_sweep(b: Bench) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    lines = ["| model | setting | BLEU-4 ↑ | Self-BLEU ↓ |", "|---|---|---|---|"]
+    lines = ["| model | setting | BLEU-4 corpus ↑ | BLEU-4 sentence mean ↑ | Self-BLEU ↓ |",
+             "|---|---|---|---|---|"]
     points: dict[str, list[tuple[float, float, str]]] = {}
     for name, path in b.checkpoints():
         model, cfg, _ = load_model(path, task="text")
@@ -158,9 +170,9 @@ def section_sweep(b: Bench) -> None:
                 if schedule is not None:
                     sampler = replace(sampler, mask_schedule=schedule)
                     label += f", s={schedule}"
-                bleu, sbleu = sweep_point(b, path, label, lambda: b.scores(b.sentences(model, sampler, b.args.n)[0]))
-                lines.append(f"| {name} | {label} | {bleu:.2f} | {sbleu:.2f} |")
-                points.setdefault(name, []).append((-bleu, sbleu, label))
+                scores = sweep_point(b, path, label, lambda: b.scores(b.sentences(model, sampler, b.args.n)[0]))
+                lines.append(f"| {name} | {label} | " + cells(scores))
+                points.setdefault(name, []).append((-scores[1], scores[2], label))
                 print(lines[-1], flush=True)
     figure = ROOT / "benchmarks" / "text_bleu_selfbleu.png"
     if b.args.no_append:  # a worker or smoke run: the points are kept, the table and plot wait for the full call
@@ -169,24 +181,27 @@ def section_sweep(b: Bench) -> None:
     fig, ax = plt.subplots(figsize=(6, 4.5))
     for name, pts in points.items():
         ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=name)
-    real_bleu, real_sbleu = b.scores(b.valid[:b.args.n])
+    _, real_bleu, real_sbleu = b.scores(b.valid[:b.args.n])
     ax.plot([-real_bleu], [real_sbleu], "k*", markersize=12, label="real valid sentences")
-    ax.set_xlabel("negative BLEU-4 (left is better)")
+    ax.set_xlabel("negative mean sentence BLEU-4 (left is better)")
     ax.set_ylabel("Self-BLEU (lower is more diverse)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(figure, dpi=120)
     b.emit("Text: quality/diversity sweep (negative BLEU against Self-BLEU)", lines + [
         "", f"{b.args.n} sentences per point; temperatures {b.args.temperatures}, mask schedules "
-            f"{b.args.schedules} (denoisers only); plot: benchmarks/{figure.name}."])
+            f"{b.args.schedules} (denoisers only); Self-BLEU among the first {b.self_bleu_count} of each point "
+            f"(the real valid sentences' count); plot (mean sentence BLEU, as the thesis): "
+            f"benchmarks/{figure.name}."])
 
 
-def sweep_point(b: Bench, checkpoint: Path, label: str, compute) -> tuple[float, float]:
-    """(BLEU, Self-BLEU) of one sweep point, kept under --runs/text-sweep-points/ by checkpoint, setting
-    and --n: processes given different --models share the work (each with --no-append), and a last
-    call with every model writes the one table and plot from the kept points."""
+def sweep_point(b: Bench, checkpoint: Path, label: str, compute) -> tuple[float, float, float]:
+    """`Bench.scores` of one sweep point, kept under --runs/text-sweep-points/ by checkpoint, setting,
+    --n and Self-BLEU count: processes given different --models share the work (each with --no-append),
+    and a last call with every model writes the one table and plot from the kept points."""
     weights = checkpoint / "model.safetensors"
-    stamp = f"{checkpoint.resolve()}|{weights.stat().st_mtime_ns}|{label}|{b.args.n}"
+    stamp = (f"{checkpoint.resolve()}|{weights.stat().st_mtime_ns}|{label}|{b.args.n}|"
+             f"bleu corpus, sentence mean; self-bleu of {b.self_bleu_count}")
     store = b.args.runs / "text-sweep-points" / f"{hashlib.sha1(stamp.encode()).hexdigest()[:16]}.json"
     if store.exists():
         return tuple(json.loads(store.read_text())["scores"])
@@ -202,15 +217,16 @@ def section_curve(b: Bench) -> None:
               *([run / "checkpoint"] if (run / "checkpoint").exists() else [])]
     if not points:
         raise SystemExit(f"no snapshots under {run}/model/snapshots; train text/sunmask-tiny with its config")
-    lines = ["| point | step | train minutes | valid NLL | BLEU-4 ↑ | Self-BLEU ↓ |", "|---|---|---|---|---|---|"]
+    lines = ["| point | step | train minutes | valid NLL | BLEU-4 corpus ↑ | BLEU-4 sentence mean ↑ | "
+             "Self-BLEU ↓ |", "|---|---|---|---|---|---|---|"]
     valid = b.corpus.tensor("valid")
     for path in points:
         model, cfg, meta = load_model(path, task="text")
         steps, seconds = trained(meta)
-        bleu, sbleu = b.scores(b.sentences(model, cfg.sample, b.args.n)[0])
-        lines.append(f"| {path.name} | {steps} | {seconds / 60:.1f} | "
-                     f"{valid_nll(model, valid)} | {bleu:.2f} | {sbleu:.2f} |")
-    b.emit(f"Text: compute curve of sunmask-tiny ({run})", lines + ["", f"{b.args.n} sentences per point."])
+        lines.append(f"| {path.name} | {steps} | {seconds / 60:.1f} | {valid_nll(model, valid)} | "
+                     + cells(b.scores(b.sentences(model, cfg.sample, b.args.n)[0])))
+    b.emit(f"Text: compute curve of sunmask-tiny ({run})", lines + [
+        "", f"{b.args.n} sentences per point; Self-BLEU among the first {b.self_bleu_count}."])
 
 
 def section_influence(b: Bench) -> None:
@@ -266,8 +282,9 @@ def section_template(b: Bench) -> None:
 
     judge = b.args.runs / "text-autoregressive-tiny" / "checkpoint"
     judged = judge.exists()
-    lines = ["| method | paired share | paired sentences | keyword coverage ↑ | BLEU-4 ↑ | Self-BLEU ↓ | "
-             "judge perplexity ↓ | params | train s |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| method | paired share | paired sentences | keyword coverage ↑ | BLEU-4 corpus ↑ | "
+             "BLEU-4 sentence mean ↑ | Self-BLEU ↓ | judge perplexity ↓ | params | train s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     task = get_task("text-template")
     for config, label in (("template-tiny", "regeneration (keywords -> template -> sentence)"),
                           ("template-direct-tiny", "Direct (keywords -> sentence)")):
@@ -284,13 +301,15 @@ def section_template(b: Bench) -> None:
             seconds = sum(p["seconds"] for p in meta["phases"].values())
             perplexity = f"{m['judge_perplexity']:.1f}" if "judge_perplexity" in m else "-"
             lines.append(f"| {label} | {share:g} | {meta['data']['paired_sentences']} | {m['keyword_coverage']:.3f} | "
-                         f"{m['bleu']:.2f} | {m['self_bleu']:.2f} | {perplexity} | {meta['parameters'] / 1e6:.2f}M | "
+                         f"{m['bleu_corpus']:.2f} | {m['bleu_sentence_mean']:.2f} | {m['self_bleu']:.2f} | "
+                         f"{perplexity} | {meta['parameters'] / 1e6:.2f}M | "
                          f"{seconds:.0f} |")
             print(lines[-1], flush=True)
     b.emit("Text: keywords -> sentence, template regeneration against Direct", lines + [
         "", "Test sentences' keywords (their 3 rarest content words); one output each at the config's temperature. "
-            "Coverage: share of the keywords the output contains; BLEU-4 of each output against its own sentence; "
-            "Self-BLEU among the outputs; perplexity under the left-to-right baseline "
+            "Coverage: share of the keywords the output contains; BLEU-4 of each output against its own sentence, "
+            "corpus-level and the mean of the sentences' own; Self-BLEU among all "
+            f"{cfg.data.eval_sentences} outputs of every row; perplexity under the left-to-right baseline "
             f"({'runs/text-autoregressive-tiny' if judged else 'not trained: no column'}). The renderer trains on "
             "every training sentence, the converter and Direct on the paired share only."])
 
@@ -305,7 +324,6 @@ def main() -> None:
                         help="SUNMASK's snapshot compared in the models and sweep sections (30min: the others' "
                              "training time; 'final' for the whole run)")
     parser.add_argument("--batch", type=int, default=250, help="sentences sampled at once")
-    parser.add_argument("--self-bleu-limit", type=int, default=500)
     parser.add_argument("--temperatures", type=float, nargs="+", default=[0.6, 0.8, 1.0, 1.2])
     parser.add_argument("--schedules", nargs="+", default=["annealed", "constant"])
     parser.add_argument("--influence", nargs="+", default=["famine", "feast"])

@@ -184,6 +184,44 @@ def test_say_writes_mp3_by_the_suffix(tmp_path: Path) -> None:
     assert sf.info(str(tmp_path / "amen.mp3")).format == "MP3" and sorted(tmp_path.iterdir()) == [tmp_path / "amen.mp3"]
 
 
+def test_say_voice_rate_and_pitch_shift_change_the_speech(tmp_path: Path) -> None:
+    import io
+
+    import soundfile as sf
+
+    def said(*extra: str) -> np.ndarray:
+        result = invoke("say", "The birch canoe slid on the smooth planks.", "--out", "-", *extra)
+        assert result.exit_code == 0, result.stderr
+        return sf.read(io.BytesIO(result.stdout_bytes))[0]
+
+    normal, fast, kal = said("--model", "duration"), said("--rate", "1.5"), said("--voice", "kal")
+    assert 0.55 < len(fast) / len(normal) < 0.8
+    assert len(kal) != len(normal) or not np.allclose(kal, normal)
+    assert not np.allclose(said("--pitch-shift", "4")[: len(normal) // 2], normal[: len(normal) // 2])
+
+
+def test_voices_lists_the_default_model_s_voices() -> None:
+    result = invoke("voices")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("festival:slt") and lines[0].endswith("(default)")
+    assert "espeak:en-us+f3" in result.stdout and "female" in lines[3]
+    assert "one voice" in invoke("voices", "--model", "repmix").stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["Amen.", "--out", "{tmp}/a.wav", "--voice", "hal9000"], "unknown voice 'hal9000'; this model speaks festival:slt"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--model", "repmix", "--voice", "kal"], "need the duration model"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--rate", "9"], "--rate must lie in [0.25, 4]"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--pitch-shift", "-30"], "--pitch-shift must lie in [-12, 12]"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--voice", "kal", "--input-mode", "chars"], "reads phones only"),
+])
+def test_say_voice_mistakes_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
+    result = invoke("say", *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert_one_line_error(result, message)
+    assert not list(tmp_path.iterdir())
+
+
 @pytest.mark.parametrize("args, message", [
     (["", "--out", "{tmp}/a.wav"], "empty text"),
     (["!!! ?", "--out", "{tmp}/a.wav"], "nothing speakable"),

@@ -77,7 +77,7 @@ def test_train_sample_and_evaluate(config: str, tmp_path: Path) -> None:
     meta = json.loads((ckpt / "meta.json").read_text())
     assert meta["data"]["paired_sentences"] == round(0.01 * meta["data"]["train_sentences"])
     assert set(meta["phases"]) == ({"direct"} if "direct" in config else {"renderer", "converter"})
-    assert {"keyword_coverage", "bleu", "self_bleu"} <= set(meta["metrics"])
+    assert {"keyword_coverage", "bleu_corpus", "bleu_sentence_mean", "self_bleu"} <= set(meta["metrics"])
     from typer.testing import CliRunner
 
     from regen.cli.main import app

@@ -19,9 +19,10 @@ from regen.core.errors import RegenError
 
 if TYPE_CHECKING:
     from regen.speech.data.load import Item
+    from regen.speech.tts.speaker import Speaker
 
-app = App(help="Speech: corpora, text-to-speech (say), speech recognition (transcribe), log-mel inversion, evaluation "
-          "on recordings.")
+app = App(help="Speech: corpora, text-to-speech (say, in several voices: voices), speech recognition (transcribe), "
+          "log-mel inversion, evaluation on recordings.")
 corpus_app = App(help="Build, check and describe LJSpeech-layout corpora.")
 app.add_typer(corpus_app, name="corpus")
 
@@ -97,8 +98,9 @@ def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g.
     typer.echo(f"{path}/stats-{cfg.name}.json: {stats.utterances} utterances, {stats.frames} frames")
 
 
-SHIPPED_MODELS = {"repmix": "repmix-tiny", "rmelnet": "rmelnet-tiny", "direct": "direct-tiny"}
-DEFAULT_MODEL = "repmix"
+SHIPPED_MODELS = {"duration": "duration-tiny", "repmix": "repmix-tiny", "rmelnet": "rmelnet-tiny"}
+DEFAULT_MODEL = "repmix"  # heard best on the development sentences of its voice (benchmarks/RESULTS.md)
+VOICE_MODEL = "duration"  # the default as soon as a voice, a rate or a pitch shift is asked for
 
 
 def _model_path(model: Optional[str], checkpoint: Optional[Path]) -> Path | str:
@@ -120,13 +122,22 @@ def say(
                              "line) or '-' (all lines in one stream, 0.5 s of silence between them)."),
     fmt: Optional[str] = typer.Option(None, "--format", help="wav (default), flac or mp3: the format of the stream "
                                       "of --out - and of the files of --text-file (a file's suffix says its own)."),
-    model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default), rmelnet or direct."),
+    model: Optional[str] = typer.Option(None, "--model", help="Shipped model: repmix (default; the thesis's attention "
+                                        "model, festival's slt voice), duration (four voices, --voice, --rate, "
+                                        "--pitch-shift; the default when one of those is given) or rmelnet."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead of --model."),
     vocoder: str = typer.Option("istft", "--vocoder", help="istft (iSTFT vocoder), gl (Griffin-Lim), lbfgs or "
                                 "neural (WaveRNN)."),
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
                                                       help="Own vocoder for --vocoder neural or istft (default: shipped)."),
-    input_mode: str = typer.Option("mixed", "--input-mode", help="mixed, chars or phones."),
+    voice: Optional[str] = typer.Option(None, "--voice", help="Voice of the duration model, e.g. kal or "
+                                        "festival:kal (list them: regen speech voices)."),
+    rate: float = typer.Option(1.0, "--rate", help="Speaking rate of the duration model: 1 the voice's own pace, "
+                               "1.5 half again as fast, 0.8 slower."),
+    pitch_shift: float = typer.Option(0.0, "--pitch-shift", help="Pitch of the duration model moved by this "
+                                      "many semitones (e.g. -3, 2.5)."),
+    input_mode: Optional[str] = typer.Option(None, "--input-mode", help="mixed (the attention models' default), "
+                                             "chars or phones (the duration model reads phones only)."),
     text_file: Optional[Path] = typer.Option(None, "--text-file", help="UTF-8 file: one audio file per non-empty "
                                              "line (or one stream with --out -)."),
     alignment: Optional[Path] = typer.Option(None, "--alignment", help="Also draw the attention alignment (PNG)."),
@@ -137,7 +148,6 @@ def say(
     the audio alone (e.g. `regen speech say "Amen." --out - | aplay`); messages go to stderr."""
     from regen.core.progress import progress
     from regen.core.threads import apply_threads
-    from regen.speech.features.figures import save_alignment_png
     from regen.speech.tts.output import plan_output
     from regen.speech.tts.speaker import INPUT_MODES, Speaker
 
@@ -145,8 +155,12 @@ def say(
 
     if (text is None) == (text_file is None):
         raise RegenError("give the text to say, or --text-file FILE (not both)")
-    if input_mode not in INPUT_MODES:
+    if input_mode is not None and input_mode not in INPUT_MODES:
         raise RegenError(f"unknown input mode '{input_mode}'; choose one of {', '.join(INPUT_MODES)}")
+    if not 0.25 <= rate <= 4:
+        raise RegenError(f"--rate must lie in [0.25, 4] (1 is the voice's own pace), got {rate}")
+    if not -12 <= pitch_shift <= 12:
+        raise RegenError(f"--pitch-shift must lie in [-12, 12] semitones, got {pitch_shift}")
     lines, numbers = [text or ""], None
     if text_file is not None:
         try:
@@ -164,13 +178,16 @@ def say(
         refuse_output_file(target)
     if alignment is not None:
         refuse_output_file(alignment, "--alignment")
+    if model is None and checkpoint is None and (voice or rate != 1.0 or pitch_shift != 0.0):
+        model = VOICE_MODEL
     speaker = Speaker.from_checkpoints(_model_path(model, checkpoint), vocoder, vocoder_checkpoint, iterations)
+    controls = _voice_controls(speaker, voice, rate, pitch_shift)
     waves, failed = [], 0
     with progress(lines, desc="saying lines", unit="line", enabled=len(lines) > 1) as bar:
         for k, line in enumerate(bar):
             try:
                 speech = speaker.say(line, input_mode=input_mode, seed=seed,
-                                     progress=len(lines) < 2 and len(line) > 200)
+                                     progress=len(lines) < 2 and len(line) > 200, **controls)
             except RegenError as exc:  # one bad line of a text file: reported, the others still said
                 if numbers is None:
                     raise
@@ -193,10 +210,48 @@ def say(
         typer.echo(f"wrote {len(lines) - failed} line(s) as " + (f"one {where}" if output.to_stdout else
                    f"{output.fmt.upper()} files to {out}"), err=output.to_stdout)
     if alignment is not None:
+        from regen.speech.features.figures import save_alignment_png  # matplotlib: only when a picture is asked for
+
         save_alignment_png(alignment, speech.alignment(), "attention alignment (phrases block-diagonal)")
         typer.echo(f"wrote {alignment}", err=output.to_stdout)
     if failed:
         raise typer.Exit(2)
+
+
+def _voice_controls(speaker: "Speaker", voice: Optional[str], rate: float, pitch_shift: float) -> dict:
+    """The duration model's controls for `say`; a one-line error where the model has none of them."""
+    from regen.speech.tts.duration.speak import DurationSpeaker
+
+    if isinstance(speaker, DurationSpeaker):
+        if voice:
+            from regen.speech.tts.duration.model import resolve_voice
+
+            voice = resolve_voice(speaker.voices, voice)
+        return {"voice": voice, "rate": rate, "pitch_shift": pitch_shift}
+    if voice or rate != 1.0 or pitch_shift != 0.0:
+        raise RegenError("--voice, --rate and --pitch-shift need the duration model (--model duration, or leave "
+                         "--model out)")
+    return {}
+
+
+@app.command("voices")
+def voices(
+    model: Optional[str] = typer.Option(None, "--model", help="Shipped model (default: duration, the one with voices)."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Own converter checkpoint instead."),
+) -> None:
+    """List the voices a text -> speech model speaks (the names `say --voice` takes)."""
+    from regen.core.task import load_model
+    from regen.speech.data.voices import describe_voice
+
+    _, cfg, _ = load_model(_model_path(model or (None if checkpoint else VOICE_MODEL), checkpoint))
+    names = list(getattr(cfg.model, "speakers", []) or [])
+    if not names:
+        typer.echo("this model has one voice (the voice of its corpus); --voice does not apply")
+        return
+    width = max(len(n) for n in names)
+    for k, name in enumerate(names):
+        default = "  (default)" if k == 0 else ""
+        typer.echo(f"{name:<{width}}  {describe_voice(name)}{default}")
 
 
 @app.command("evaluate")
@@ -243,6 +298,8 @@ def evaluate(
         _evaluate_recogniser(checkpoint, items, f"{eval_set} sentences", as_json)
         return
     speaker = Speaker.from_checkpoints(checkpoint, vocoder, vocoder_checkpoint)
+    if speaker.default_input_mode == "phones":  # the duration model reads nothing else
+        chosen = ["phones"]
     tables = {"input modes": input_mode_table(speaker, items, chosen)}
     unseen = unseen_words_table(speaker, items, vocabulary, chosen)
     if unseen:

@@ -83,8 +83,9 @@ class TextTask(Task):
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
         """Validation NLL (the denoisers': one seeded corruption; the left-to-right model's: per word with
         the sentence end, `TextLanguageModel.sentence_nll`, also in bits: bits per character at the char
-        level), and at the word level BLEU-4 against the test
-        set and Self-BLEU of `data.eval_samples` samples."""
+        level), and at the word level, of `data.eval_samples` samples: BLEU-4 against the test set,
+        corpus-level (`bleu_corpus`) and the mean of the sentences' own (`bleu_sentence_mean`), and
+        Self-BLEU among all of them. Checkpoints evaluated before the split hold `bleu`: the corpus figure."""
         from regen.text.drawing import draw_in_chunks
         from regen.text.metrics import bleu_against, self_bleu
         from regen.text.tasks import token_text, unconditional
@@ -103,4 +104,6 @@ class TextTask(Task):
                                  torch.arange(cfg.data.eval_samples), 0, "sampling for BLEU")
         samples = [token_text(model, r) for r in rows]  # as drawn, empty ones included: this scores the model
         references = [token_text(model, r) for r in corpus.tensor("test")]
-        return {**metrics, "bleu": bleu_against(samples, references), "self_bleu": self_bleu(samples)}
+        bleu = bleu_against(samples, references)
+        return {**metrics, "bleu_corpus": bleu.corpus, "bleu_sentence_mean": bleu.sentence_mean,
+                "self_bleu": self_bleu(samples, len(samples))}

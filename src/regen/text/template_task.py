@@ -209,8 +209,10 @@ class TemplateTask(Task):
         return [atomic_write_text(out_dir / "sentences.txt", "".join(line + "\n" for line in lines))]
 
     def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float]:
-        """Keyword coverage, BLEU-4 against the keywords' own sentences, Self-BLEU, and the judge's
-        perplexity (with data.judge) of outputs for the first `data.eval_sentences` test sentences."""
+        """Keyword coverage, BLEU-4 against the keywords' own sentences (corpus-level `bleu_corpus` and
+        the mean of the sentences' own `bleu_sentence_mean`; checkpoints evaluated before the split hold
+        `bleu`, the corpus figure), Self-BLEU among all the outputs, and the judge's perplexity (with
+        data.judge) of outputs for the first `data.eval_sentences` test sentences."""
         from regen.text.metrics import bleu_paired, self_bleu
         from regen.text.tasks import token_text
 
@@ -223,8 +225,9 @@ class TemplateTask(Task):
         # coverage over the keyword sets that hold a word (a sentence of function words alone has none)
         wanted = [set(k.tolist()) - {0} for k in keys]
         covered = [len(w & set(s.tolist())) / len(w) for w, s in zip(wanted, sentences) if w]
-        out = {"keyword_coverage": sum(covered) / max(1, len(covered)), "bleu": bleu_paired(texts, truths),
-               "self_bleu": self_bleu(texts)}
+        bleu = bleu_paired(texts, truths)
+        out = {"keyword_coverage": sum(covered) / max(1, len(covered)), "bleu_corpus": bleu.corpus,
+               "bleu_sentence_mean": bleu.sentence_mean, "self_bleu": self_bleu(texts, len(texts))}
         if cfg.data.judge:
             out["judge_perplexity"] = judge_perplexity(cfg.data.judge, sentences, model.vocabulary.words)
         return out

@@ -46,6 +46,41 @@ def test_distances_on_known_cases(hand_melody: Melody) -> None:
     assert alignment(late, first) == 0.0 and alignment(first, first) == 1.0
 
 
+def brute_force_dtw(a: np.ndarray, b: np.ndarray) -> float:
+    """The least sum of |a_i - b_j| over every warping path from (0, 0) to the end, each path listed."""
+    def paths(i: int, j: int):  # every path from (0, 0) that ends at (i, j)
+        if i == j == 0:
+            yield [(0, 0)]
+            return
+        for di, dj in ((1, 1), (1, 0), (0, 1)):
+            if i >= di and j >= dj:
+                yield from (path + [(i, j)] for path in paths(i - di, j - dj))
+
+    return min(sum(abs(a[i] - b[j]) for i, j in path) for path in paths(len(a) - 1, len(b) - 1))
+
+
+def test_dtw_is_the_least_warping_path_cost_on_random_sequences() -> None:
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        a, b = rng.normal(0, 5, rng.integers(1, 7)), rng.normal(0, 5, rng.integers(1, 7))
+        assert dtw(a, b) == pytest.approx(brute_force_dtw(a, b), rel=1e-12, abs=1e-12)
+
+
+def test_melody_distance_is_the_dtw_of_centred_lines_over_the_generated_length() -> None:
+    rng = np.random.default_rng(1)
+
+    def segment(notes: int) -> Segment:  # one 16th per note: the pitch line is the pitches
+        return Segment(0, "major", "4/4", 0, (0,) * notes, (3,) * notes, tuple(rng.integers(55, 80, notes).tolist()),
+                       (False,) * (notes - 1) + (True,))
+
+    for _ in range(10):
+        generated, real = segment(int(rng.integers(2, 7))), segment(int(rng.integers(2, 7)))
+        a, b = pitch_line(generated), pitch_line(real)
+        assert len(a) == len(generated)
+        assert melody_distance(generated, real) == pytest.approx(brute_force_dtw(a - a.mean(), b - b.mean()) / len(a),
+                                                                 rel=1e-12, abs=1e-12)
+
+
 def test_grader_distance_ranks_real_categories_by_frequency_then_name() -> None:
     real = {"b": 0.4, "a": 0.4, "c": 0.2}  # a and b tie: a takes rank 0 whatever the dict order
     assert grader_distance(dict(real), real) == 0.0

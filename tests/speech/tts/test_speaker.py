@@ -87,7 +87,7 @@ def test_unspeakable_text_is_a_user_error(repmix: Speaker, text: str) -> None:
         repmix.say(text)
 
 
-@pytest.mark.parametrize("name, vocoder", [("rmelnet-tiny", "gl"), ("direct-tiny", "gl"), ("repmix-tiny", "lbfgs")])
+@pytest.mark.parametrize("name, vocoder", [("rmelnet-tiny", "gl"), ("repmix-tiny", "lbfgs")])
 def test_other_shipped_models_speak(name: str, vocoder: str) -> None:
     speaker = Speaker.from_checkpoints(asset_path("speech", name), vocoder, iterations=4)
     speech = speaker.say("Hear, O Israel.")

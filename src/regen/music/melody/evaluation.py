@@ -69,15 +69,13 @@ def pitch_line(segment: Segment) -> np.ndarray:
 
 
 def dtw(a: np.ndarray, b: np.ndarray) -> float:
-    """Dynamic-time-warping cost between sequences a (n,) and b (m,) with |a_i - b_j| steps."""
-    cost = np.abs(a[:, None] - b[None, :])
-    acc = np.full((len(a) + 1, len(b) + 1), np.inf)
-    acc[0, 0] = 0.0
-    for i in range(1, len(a) + 1):
-        row, prev, c = acc[i], acc[i - 1], cost[i - 1]
-        for j in range(1, len(b) + 1):
-            row[j] = c[j - 1] + min(prev[j], prev[j - 1], row[j - 1])
-    return float(acc[-1, -1])
+    """Dynamic-time-warping cost between sequences a (n,) and b (m,) with |a_i - b_j| steps: the least
+    sum of costs along a path from (0, 0) to (n - 1, m - 1) by unweighted steps (1, 1), (1, 0), (0, 1)
+    (`librosa.sequence.dtw` with its defaults)."""
+    import librosa
+
+    accumulated = librosa.sequence.dtw(C=np.abs(a[:, None] - b[None, :]), backtrack=False)
+    return float(accumulated[-1, -1])
 
 
 def melody_distance(generated: Segment, real: Segment) -> float:

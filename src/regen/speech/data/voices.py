@@ -28,6 +28,9 @@ import soundfile as sf
 from regen.core.errors import RegenError
 
 FESTIVAL_ALIASES = {"kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_hts"}
+FESTIVAL_VOICES = {"kal": "festival diphone voice kal: American English, male",
+                   "slt": "festival HTS voice CMU ARCTIC slt: American English, female"}
+ESPEAK_VARIANTS = {"f": "female", "m": "male"}
 
 
 @dataclass
@@ -53,6 +56,18 @@ class Voice:
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[Utterance]:
         raise NotImplementedError
+
+
+def describe_voice(spec: str) -> str:
+    """A line for a person: engine, voice and, for espeak-ng variants (en-us+f3), the variant's sex."""
+    engine, _, name = spec.partition(":")
+    if engine == "festival":
+        return FESTIVAL_VOICES.get(name, f"festival voice {name}")
+    base, _, variant = name.partition("+")
+    sex = ESPEAK_VARIANTS.get(variant[:1], "") if variant[1:].isdigit() else ""
+    if not variant:
+        return f"espeak-ng voice {base}, male"
+    return f"espeak-ng voice {base}, variant {variant}" + (f" ({sex})" if sex else "")
 
 
 def parse_voice(spec: str) -> Voice:

@@ -11,10 +11,13 @@ voice through the corpus builder, so that each sentence has a reference recordin
 Every row of a table is scored on the same sentences, and each table starts with the
 recordings themselves (`recording_row`), the reference to read the other rows against:
 
-    mcd_db          mel-cepstral distortion (dB, c1..c24 of the ch4 log-mels, frames aligned
-                    by DTW, leading and trailing silence trimmed: `SILENCE_DB` below each
-                    utterance's loudest frame), whatever the model's own mel config
+    mcd_db          mel-cepstral distortion as published (dB): WORLD/SPTK mel-cepstra c1..c24
+                    of both waveforms at 16 kHz (`MCD_RATE`), leading and trailing silence trimmed
+                    (`SILENCE_DB` below each utterance's loudest frame), frames aligned by DTW
                     (`regen.speech.features.measures.mel_cepstral_distortion`), mean over sentences
+    logmel_cd_db    the earlier log-mel cepstral distance (dB, the same formula on c1..c24 of the
+                    ch4 log-mels, silence trimmed, DTW), whatever the model's own mel config
+                    (`regen.speech.features.measures.log_mel_cepstral_distance`); lower than MCD
     success         fraction of sentences whose every phrase has a usable alignment
                     (`regen.speech.tts.speaker.alignment_success`: stopped by itself,
                     monotonic, reached the last token, no skip, no stall)
@@ -45,7 +48,8 @@ from regen.speech.data.audio import resample
 from regen.speech.data.load import CARD, Item, is_corpus_root, load_audio, read_card
 from regen.speech.data.sentences import EVERYDAY_SOURCE
 from regen.speech.features.mel import load_mel_config, log_mel
-from regen.speech.features.measures import SILENCE_DB, mel_cepstral_distortion, word_errors, word_list
+from regen.speech.features.measures import (SILENCE_DB, log_mel_cepstral_distance, mel_cepstral_distortion,
+                                           word_errors, word_list)
 from regen.speech.tts.speaker import Speaker, Speech
 from regen.speech.evaluation.recognizer import recognizer
 from regen.speech.tts.data import tts_split
@@ -53,14 +57,18 @@ from regen.speech.vocoder.data import load_items
 
 EVAL_SETS = ("held-out", "everyday")
 EVERYDAY_BUILD = "regen speech corpus build --voice {voice} --sentences everyday --out {out}"
+# MCD's analysis rate: 0-8 kHz, the band the ch4 log-mels keep (fmax 7.8 kHz). At 22.05 kHz the band above
+# the mels, empty in a Griffin-Lim rendering, dominates: slt against its own Griffin-Lim copy, 23.0 dB there, 2.8 here.
+MCD_RATE = 16000
 TABLE_NOTE = (
     "Note: every row is scored on the same sentences; 'the recordings themselves' is the voice reading them "
     "(corpus builder), the reference. WER is corpus level (jiwer; PocketSphinx as listener): S substitutions + "
-    "D deletions + I insertions summed over all sentences / N reference words. MCD (dB): c1-c24 of the 80-band "
-    f"ch4 log-mels, leading and trailing silence trimmed ({SILENCE_DB:.0f} dB below each utterance's loudest "
-    "frame), frames aligned by DTW. Caveat: it runs lower than SPTK mel-cepstral MCDs in the literature, DTW "
-    "forgives timing and length errors, and it rewards closeness to one recording of the voice, not "
-    "intelligibility or naturalness: compare it within a table only.")
+    "D deletions + I insertions summed over all sentences / N reference words. MCD (dB): WORLD/SPTK mel-cepstral "
+    f"distortion against the recording at {MCD_RATE / 1000:.0f} kHz (pyworld + pysptk sp2mc, order 24, c0 "
+    f"excluded, 5 ms frames), leading and trailing silence trimmed ({SILENCE_DB:.0f} dB below each utterance's "
+    "loudest frame), frames aligned by DTW. Log-mel CD (dB): the earlier measure, the same formula on c1-c24 of "
+    "the 80-band ch4 log-mels (silence trimmed, DTW); it runs lower than MCD. Caveat: DTW forgives timing and "
+    "length errors, and both reward closeness to one recording of the voice, not intelligibility or naturalness.")
 
 
 @dataclass
@@ -70,6 +78,7 @@ class EvalRow:
     setting: str
     sentences: int
     mcd_db: float
+    logmel_cd_db: float
     success: float
     length_ratio: float
     rtf: float
@@ -81,7 +90,9 @@ class EvalRow:
 
     @classmethod
     def from_dict(cls, values: dict) -> EvalRow:
-        """The row of `asdict` or `rows_as_dicts` (a None figure becomes NaN); other keys are ignored."""
+        """The row of `asdict` or `rows_as_dicts` (a None figure becomes NaN, as does logmel_cd_db in
+        rows written before it existed); other keys are ignored."""
+        values = {"logmel_cd_db": None, **values}
         return cls(**{f.name: float("nan") if values[f.name] is None else values[f.name] for f in fields(cls)})
 
 
@@ -153,9 +164,10 @@ def has_unseen_word(item: Item, vocabulary: set[str]) -> bool:
     return bool(words(item.normalized) - vocabulary)
 
 
-def synthesise(speaker: Speaker, items: Sequence[Item], input_mode: str = "mixed", seed: int = 0,
+def synthesise(speaker: Speaker, items: Sequence[Item], input_mode: str | None = None, seed: int = 0,
                **controls: float | int | tuple[float, float]) -> tuple[list[Speech], float]:
-    """Say every item's text (seed + k for item k): the speeches and the seconds it took."""
+    """Say every item's text (seed + k for item k; input mode: the speaker's default unless given): the speeches
+    and the seconds it took."""
     speeches, seconds = [], 0.0
     for k, item in enumerate(items):
         t0 = time.perf_counter()
@@ -170,25 +182,35 @@ def hear(wave: np.ndarray, sample_rate: int) -> str:
 
 
 def mcd_against_recording(item: Item, wave: np.ndarray, sample_rate: int) -> float:
-    """MCD in dB of `wave` (samples,) against the item's recording: ch4 log-mels, silence trimmed, DTW."""
+    """MCD in dB of `wave` (samples,) against the item's recording, both resampled to `MCD_RATE` (or
+    the lower of their rates when below it): WORLD/SPTK mel-cepstra, silence trimmed, DTW
+    (`mel_cepstral_distortion`)."""
+    rate = min(MCD_RATE, item.sample_rate, sample_rate)
+    return mel_cepstral_distortion(load_audio(item, rate), resample(wave, sample_rate, rate), rate)
+
+
+def logmel_cd_against_recording(item: Item, wave: np.ndarray, sample_rate: int) -> float:
+    """Log-mel cepstral distance in dB of `wave` (samples,) against the item's recording: ch4 log-mels,
+    silence trimmed, DTW (`log_mel_cepstral_distance`)."""
     mel = load_mel_config("logmel-ch4")
     reference = log_mel(load_audio(item, mel.sample_rate), mel).numpy()
     estimate = log_mel(resample(wave, sample_rate, mel.sample_rate), mel).numpy()
-    return mel_cepstral_distortion(reference, estimate, trim_db=SILENCE_DB)
+    return log_mel_cepstral_distance(reference, estimate, trim_db=SILENCE_DB)
 
 
 def score_waves(items: Sequence[Item], waves: Sequence[np.ndarray], sample_rate: int, setting: str,
                 synth_seconds: float = float("nan"), success: float = float("nan")) -> EvalRow:
     """Score waveforms (samples,) at `sample_rate`, one per item, against the items' recordings:
-    mean MCD and length ratio, corpus-level WER, RTF = synth_seconds / audio seconds."""
+    mean MCD, log-mel CD and length ratio, corpus-level WER, RTF = synth_seconds / audio seconds."""
     if len(items) != len(waves):
         raise ValueError(f"{len(items)} items but {len(waves)} waveforms")
     mcd = [mcd_against_recording(item, wave, sample_rate) for item, wave in zip(items, waves)]
+    logmel_cd = [logmel_cd_against_recording(item, wave, sample_rate) for item, wave in zip(items, waves)]
     seconds = [len(wave) / sample_rate for wave in waves]
     ratio = [s / max(item.seconds, 1e-6) for item, s in zip(items, seconds)]
     errors = word_errors([i.normalized for i in items], [hear(w, sample_rate) for w in waves])
-    return EvalRow(setting, len(items), _mean(mcd), success, _mean(ratio), synth_seconds / max(sum(seconds), 1e-9),
-                   errors.wer, errors.substitutions, errors.deletions, errors.insertions, errors.reference_words)
+    return EvalRow(setting, len(items), _mean(mcd), _mean(logmel_cd), success, _mean(ratio),
+                   synth_seconds / max(sum(seconds), 1e-9), errors.wer, errors.substitutions, errors.deletions, errors.insertions, errors.reference_words)
 
 
 def score(items: Sequence[Item], speeches: Sequence[Speech], synth_seconds: float, setting: str) -> EvalRow:
@@ -200,7 +222,7 @@ def score(items: Sequence[Item], speeches: Sequence[Speech], synth_seconds: floa
     return score_waves(items, [s.wave for s in speeches], rate, setting, synth_seconds, success)
 
 
-def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mode: str = "mixed", seed: int = 0,
+def score_items(speaker: Speaker, items: Sequence[Item], setting: str, input_mode: str | None = None, seed: int = 0,
                 **controls: float | int | tuple[float, float]) -> EvalRow:
     """`synthesise`, then `score`."""
     return score(items, *synthesise(speaker, items, input_mode, seed, **controls), setting)
@@ -211,7 +233,7 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def recording_row(items: Sequence[Item]) -> EvalRow:
-    """The recordings scored as if synthesised: MCD 0, length ratio 1, and the recogniser's
+    """The recordings scored as if synthesised: MCD and log-mel CD 0, length ratio 1, and the recogniser's
     corpus-level WER on them (the floor for the other rows). Heard once per process for the same items."""
     return replace(_recording_row(tuple(items)))
 
@@ -219,7 +241,7 @@ def recording_row(items: Sequence[Item]) -> EvalRow:
 @functools.lru_cache(maxsize=8)
 def _recording_row(items: tuple[Item, ...]) -> EvalRow:
     errors = word_errors([i.normalized for i in items], [hear(load_audio(i), i.sample_rate) for i in items])
-    return EvalRow("the recordings themselves", len(items), 0.0, 1.0, 1.0, float("nan"), errors.wer,
+    return EvalRow("the recordings themselves", len(items), 0.0, 0.0, 1.0, 1.0, float("nan"), errors.wer,
                    errors.substitutions, errors.deletions, errors.insertions, errors.reference_words)
 
 
@@ -260,14 +282,15 @@ def format_rows(rows: Sequence[EvalRow], title: str, note: str = TABLE_NOTE,
                 extra: tuple[str, Sequence[str]] | None = None) -> str:
     """A markdown table of rows under `title`, then `note`; `extra` = (header, one cell per row)
     adds a last column. 'words' is N, the reference words the WER is over."""
-    head = "| setting | sentences | MCD (dB) | alignment success | length ratio | RTF | WER | S | D | I | words |"
+    head = ("| setting | sentences | MCD (dB) | log-mel CD (dB) | alignment success | length ratio | RTF | WER | S | D "
+            "| I | words |")
     if extra is not None and len(extra[1]) != len(rows):
         raise ValueError(f"{len(rows)} rows but {len(extra[1])} '{extra[0]}' cells")
-    lines = [title, "", head + (f" {extra[0]} |" if extra else ""), "|---" * (11 + bool(extra)) + "|"]
+    lines = [title, "", head + (f" {extra[0]} |" if extra else ""), "|---" * (12 + bool(extra)) + "|"]
     for k, r in enumerate(rows):
-        line = (f"| {r.setting} | {r.sentences} | {_fixed(r.mcd_db, 2)} | {_fixed(r.success, 2)} | "
-                f"{_fixed(r.length_ratio, 2)} | {_fixed(r.rtf, 3)} | {_fixed(r.wer, 3)} | {r.substitutions} | "
-                f"{r.deletions} | {r.insertions} | {r.reference_words} |")
+        line = (f"| {r.setting} | {r.sentences} | {_fixed(r.mcd_db, 2)} | {_fixed(r.logmel_cd_db, 2)} | "
+                f"{_fixed(r.success, 2)} | {_fixed(r.length_ratio, 2)} | {_fixed(r.rtf, 3)} | {_fixed(r.wer, 3)} | "
+                f"{r.substitutions} | {r.deletions} | {r.insertions} | {r.reference_words} |")
         lines.append(line + (f" {extra[1][k]} |" if extra else ""))
     return "\n".join(lines + (["", note] if note else []))
 

@@ -223,11 +223,13 @@ def training_segments(items: Sequence[Item], cfg: TTSDataConfig) -> list[Segment
 
 
 def tts_split(report: LoadReport) -> tuple[list[Item], list[Item]]:
-    """(train, held-out) items: the corpus's test_ids, or else its last fifth (1 to 8 utterances).
+    """(train, held-out) items: the corpus's test_ids read by every voice, or else its last fifth (1 to 8
+    utterances).
 
     Training and evaluation both use this split, so no evaluated sentence was trained on.
     """
-    return split_items(report, len(report.test_ids) or max(1, min(8, len(report.items) // 5)))
+    voices = len({i.speaker for i in report.items})
+    return split_items(report, len(report.test_ids) * voices or max(1, min(8, len(report.items) // 5)))
 
 
 def segment_audio(seg: Segment, sample_rate: int) -> np.ndarray:

@@ -84,3 +84,22 @@ class NeuralRenderer(Stage):
             cond = torch.stack([convert_log_mel(m, self.source, self.own) for m in cond])
         cond = cond.repeat_interleave(n, 0)
         return self.vocoder.vocode(cond, **controls)
+
+
+VOCODERS = ("gl", "lbfgs", "neural", "istft")
+# the trained renderers: --vocoder name -> (task of its checkpoint, the shipped checkpoint)
+NEURAL_VOCODERS = {"neural": ("speech-vocoder", "speech/vocoder-tiny"), "istft": ("speech-istft", "speech/istft-tiny")}
+
+
+def build_renderer(name: str, mel: MelConfig, checkpoint: Any = None, iterations: int = 64) -> Stage:
+    """The Y' -> Y stage `name` of `VOCODERS`: a trained vocoder (`checkpoint`, by default the shipped one)
+    or Griffin-Lim / L-BFGS with `iterations`; one-line RegenError for an unknown name."""
+    if name not in VOCODERS:
+        raise RegenError(f"unknown vocoder '{name}'; choose one of {', '.join(VOCODERS)}")
+    if name in NEURAL_VOCODERS:
+        from regen.core.task import load_model
+
+        task, shipped = NEURAL_VOCODERS[name]
+        return NeuralRenderer(load_model(checkpoint or shipped, task=task)[0], mel)
+    return InversionRenderer(mel, name, iterations)
+

@@ -35,7 +35,7 @@ from regen.core.stage import Stage
 from regen.speech.tts.direct import DirectTTS
 from regen.speech.features.abstraction import LogMel
 from regen.speech.features.mel import MelConfig
-from regen.speech.tts.renderers import InversionRenderer, NeuralRenderer
+from regen.speech.tts.renderers import VOCODERS, InversionRenderer, build_renderer
 from regen.speech.text.mixing import MixedSequence, TextFrontEnd
 from regen.speech.tts.text_input import pack_text
 from regen.speech.tts.rerank import AlignmentReport, inspect_alignment
@@ -46,9 +46,6 @@ from regen.core.run_config import RunConfig
 from regen.core.task import load_model
 from regen.speech.tts.task import TTSModel, mel_config_of
 
-VOCODERS = ("gl", "lbfgs", "neural", "istft")
-# the trained renderers: --vocoder name -> (task of its checkpoint, the shipped checkpoint)
-NEURAL_VOCODERS = {"neural": ("speech-vocoder", "speech/vocoder-tiny"), "istft": ("speech-istft", "speech/istft-tiny")}
 INPUT_MODES = ("mixed", "chars", "phones")
 WORD_PAUSE, PHRASE_PAUSE, SENTENCE_PAUSE = 0.05, 0.15, 0.3
 # festival:slt reads about 15.8 characters a second; the margin keeps cut pieces inside
@@ -150,6 +147,8 @@ def text_pieces(text: str, phrases: bool, max_chars: int = 0) -> list[tuple[str,
 class Speaker:
     """Text -> Speech with one converter checkpoint and one renderer; see the module docstring."""
 
+    default_input_mode = "mixed"
+
     def __init__(self, converter: TTSModel, cfg: RunConfig, renderer: Stage | None = None,
                  front_end: TextFrontEnd | None = None, max_seconds_per_symbol: float = 0.25) -> None:
         self.cfg, self.mel = cfg, mel_config_of(cfg)
@@ -173,20 +172,23 @@ class Speaker:
         if vocoder not in VOCODERS:
             raise RegenError(f"unknown vocoder '{vocoder}'; choose one of {', '.join(VOCODERS)}")
         converter, cfg, _ = load_model(model)
-        if cfg.task not in ("speech-repmix", "speech-rmelnet", "speech-direct"):
+        if cfg.task not in ("speech-repmix", "speech-rmelnet", "speech-direct", "speech-duration"):
             raise RegenError(f"{model} holds a '{cfg.task}' model, not a text -> speech converter")
-        mel = mel_config_of(cfg)
-        if vocoder in NEURAL_VOCODERS:
-            task, shipped = NEURAL_VOCODERS[vocoder]
-            vocoder_model, _, _ = load_model(vocoder_path or shipped, task=task)
-            renderer: Stage = NeuralRenderer(vocoder_model, mel)
-        else:
-            renderer = InversionRenderer(mel, vocoder, iterations)
+        if cfg.task == "speech-duration":
+            from regen.speech.tts.duration.speak import DurationSpeaker
+
+            cls = DurationSpeaker
+        renderer = build_renderer(vocoder, mel_config_of(cfg), vocoder_path, iterations)
         return cls(converter, cfg, renderer)
 
     @property
     def phrases(self) -> bool:
         return bool(self.cfg.data.phrases)
+
+    @property
+    def voices(self) -> list[str]:
+        """The voice names this model speaks (empty: one unnamed voice)."""
+        return []
 
     def max_steps(self, symbols: int) -> int:
         """Decoder steps allowed for a piece of `symbols` symbols."""
@@ -211,9 +213,11 @@ class Speaker:
         return {"max_frames": self.max_steps(symbols), "tail_frames": tail}
 
     @torch.no_grad()
-    def say(self, text: str, input_mode: str = "mixed", seed: int = 0, progress: bool = False,
+    def say(self, text: str, input_mode: str | None = None, seed: int = 0, progress: bool = False,
             **converter_controls: float | int | tuple[float, float]) -> Speech:
-        """Synthesise `text`; one-line RegenError for empty or unspeakable text."""
+        """Synthesise `text` (input mode: `default_input_mode` unless given); one-line RegenError for empty
+        or unspeakable text."""
+        input_mode = input_mode or self.default_input_mode
         torch.manual_seed(seed)
         rng = np.random.default_rng(seed)
         pieces = text_pieces(text, self.phrases, round(self.cfg.data.max_seconds * CHARS_PER_SECOND))

@@ -27,7 +27,6 @@ from regen.core.run_config import RunConfig
 from regen.core.task import Task, TrainingPlan, register
 from regen.speech.data.load import Item
 from regen.speech.data.sentences import held_out_texts
-from regen.speech.features.figures import save_alignment_png
 from regen.speech.features.mel import MelConfig, MelStats, compute_stats, load_mel_config
 from regen.speech.tts.data import (Segment, TargetKind, TTSDataConfig, build_rows, segment_audio, training_segments,
                                    trim_batch, tts_split)
@@ -147,14 +146,23 @@ class TTSTask(Task):
 
         return Speaker(model, cfg, InversionRenderer(mel_config_of(cfg), cfg.sample.renderer, cfg.sample.iterations))
 
+    def _say(self, speaker, cfg: RunConfig, text: str, seed: int):
+        """`text` said by `speaker` with the config's sample settings."""
+        return speaker.say(text, input_mode=cfg.sample.input_mode, seed=seed)
+
+    def _setting(self, cfg: RunConfig) -> str:
+        """How the evaluation speaks, for its `eval_set` line."""
+        return f"{cfg.sample.input_mode} input, {cfg.sample.renderer} renderer"
+
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:
         """Say the first `n` held-out sentences of the corpus builder's list: WAV and alignment PNG each."""
         from regen.speech.data.audio import save_wav
+        from regen.speech.features.figures import save_alignment_png
 
         speaker, files = self._speaker(cfg, model), []
         for k, text in enumerate(held_out_texts(n), start=1):
-            speech = speaker.say(text, input_mode=cfg.sample.input_mode, seed=seed + k)
+            speech = self._say(speaker, cfg, text, seed + k)
             files.append(save_wav(out_dir / f"{k:04d}.wav", speech.wave, speech.sample_rate))
             files.append(save_alignment_png(out_dir / f"{k:04d}-alignment.png", speech.alignment(), text))
         return files
@@ -170,15 +178,14 @@ class TTSTask(Task):
         texts = held_out_texts(cfg.sample.eval_sentences)
         for k, text in enumerate(progress(texts, desc="evaluating: saying held-out sentences", unit="sentence")):
             started = time.perf_counter()
-            speech = speaker.say(text, input_mode=cfg.sample.input_mode, seed=k)
+            speech = self._say(speaker, cfg, text, k)
             seconds += time.perf_counter() - started
             audio += speech.seconds
             ok += all(p.success for p in speech.phrases)
             refs.append(text)
             hyps.append(recognizer().transcribe(speech.wave, speech.sample_rate))
         return {"wer": word_error_rate(refs, hyps), "success": ok / len(refs), "rtf": seconds / max(audio, 1e-9),
-                "eval_set": f"{len(refs)} held-out King James sentences ({cfg.sample.input_mode} input, "
-                            f"{cfg.sample.renderer} renderer), heard by PocketSphinx"}
+                "eval_set": f"{len(refs)} held-out King James sentences ({self._setting(cfg)}), heard by PocketSphinx"}
 
 
 @register

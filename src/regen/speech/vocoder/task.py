@@ -4,9 +4,10 @@ from `data.corpus`: `speech-vocoder` (WaveRNN, `regen.speech.vocoder.wavernn`) a
 
 `regen sample` renders the log-mels that the shipped RepMix converter draws for held-out
 sentences (X -> Y' -> Y with this renderer); `regen evaluate` compares copy-synthesis of
-held-out recordings with Griffin-Lim (MCD, spectral convergence) and measures speed; when
-`data.corpus` is not on this machine (a fresh clone), the held-out sentences are read by
-`data.voice` into the cache once (`regen.speech.data.eval_corpus`), and `eval_set` says which set.
+held-out recordings with Griffin-Lim (log-mel cepstral distance, spectral convergence) and
+measures speed; when `data.corpus` is not on this machine (a fresh clone), the held-out
+sentences are read by `data.voice` into the cache once (`regen.speech.data.eval_corpus`),
+and `eval_set` says which set.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ from regen.core.task import Task, TrainingPlan, register
 from regen.speech.data.eval_corpus import evaluation_items
 from regen.speech.data.load import Item, load_audio
 from regen.speech.features.inversion import invert_log_mel
-from regen.speech.features.measures import compare_waveforms
 from regen.speech.features.mel import MelConfig, load_mel_config, log_mel
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats, segments, split_items
 from regen.speech.vocoder.istft import ISTFTVocoder, ISTFTVocoderConfig
@@ -151,9 +151,12 @@ class ISTFTVocoderTask(VocoderTask):
 
 def evaluate_vocoder(model: WaveRNNVocoder | ISTFTVocoder, items: Sequence[Item], mel: MelConfig, gl_iterations: int = 64,
                      seed: int = 0, progress: bool = False, **controls: float) -> dict[str, float]:
-    """Mean MCD (dB) and spectral convergence of vocoder and Griffin-Lim output against the
-    recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time);
+    """Mean log-mel cepstral distance (dB; `log_mel_cepstral_distance`, under the keys *_mcd_db that the
+    shipped checkpoints' metrics use) and spectral convergence of vocoder and Griffin-Lim output against
+    the recordings of `items`, plus the vocoder's real-time factor (< 1 is faster than real time);
     `progress` draws a bar over the items."""
+    from regen.speech.features.measures import compare_waveforms  # scipy: only when evaluating
+
     torch.manual_seed(seed)
     rows: dict[str, list[float]] = {k: [] for k in ("vocoder_mcd_db", "vocoder_sc", "gl_mcd_db", "gl_sc")}
     gen_seconds = audio_seconds = 0.0
@@ -168,7 +171,7 @@ def evaluate_vocoder(model: WaveRNNVocoder | ISTFTVocoder, items: Sequence[Item]
         gl = invert_log_mel(lm, mel, "gl", gl_iterations).numpy()
         for name, est in (("vocoder", voc), ("gl", gl)):
             scores = compare_waveforms(wave, est, mel)
-            rows[f"{name}_mcd_db"].append(scores["mcd_db"])
+            rows[f"{name}_mcd_db"].append(scores["logmel_cd_db"])
             rows[f"{name}_sc"].append(scores["spectral_convergence"])
     result = {k: float(np.mean(v)) for k, v in rows.items()}
     result["vocoder_rtf"] = gen_seconds / max(audio_seconds, 1e-9)

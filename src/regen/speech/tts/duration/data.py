@@ -38,7 +38,8 @@ EDGE = CHARS.id(" ")  # the symbol at both ends of every input: leading and trai
 @dataclass
 class DurationDataConfig:
     """Which utterances of `corpus` (a corpus root or LJSpeech folder) become rows (see the module
-    docstring); `valid_utterances` held-out ones validate, `max_rows` (> 0) caps the training rows."""
+    docstring); `valid_utterances` held-out ones validate, `max_rows` (> 0) caps the training rows, taken
+    from every voice in turn (`interleave_voices`)."""
 
     corpus: str = "data/corpus-slt"
     min_seconds: float = 0.5
@@ -75,6 +76,16 @@ def voice_index(items: Sequence[Item], speakers: Sequence[str], corpus: str) -> 
         raise RegenError(f"model.speakers names {', '.join(missing)}, but corpus {corpus} holds only "
                          f"{', '.join(voices)}; build that voice or remove it")
     return index
+
+
+def interleave_voices(items: Sequence[Item]) -> list[Item]:
+    """The items reordered one voice after another (first of each voice, then second of each, ...), each voice's
+    own order kept: any prefix holds every voice in about equal parts."""
+    by_voice: dict[str, list[Item]] = {}
+    for item in items:
+        by_voice.setdefault(item.speaker, []).append(item)
+    rounds = max((len(v) for v in by_voice.values()), default=0)
+    return [v[k] for k in range(rounds) for v in by_voice.values() if k < len(v)]
 
 
 def check_timings(items: Sequence[Item], corpus: str) -> None:

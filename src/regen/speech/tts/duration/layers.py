@@ -9,6 +9,8 @@
                       energy embeddings)
     length_regulate   each symbol's state repeated for its frames: (batch, symbols, dim) ->
                       (batch, frames, dim)
+    phone_position    where each frame lies inside its symbol: (batch, frames, 3) features that let a
+                      convolutional decoder shape a phone's onset, middle and release
     Postnet           Tacotron 2's five convolutions with batch norm and tanh, a residual on the mel
 """
 
@@ -116,6 +118,30 @@ def length_regulate(states: torch.Tensor, durations: torch.Tensor) -> tuple[torc
     index = index.clamp_max(states.shape[1] - 1)
     frames = torch.gather(states, 1, index[..., None].expand(-1, -1, states.shape[2]))
     return frames * inside[..., None].to(states.dtype), lengths
+
+
+PHONE_POSITION_FEATURES = 3
+
+
+def phone_position(durations: torch.Tensor, frames: int) -> torch.Tensor:
+    """Within-symbol position of every frame (batch, frames, 3) for durations (batch, symbols) int: the
+    fraction of its symbol already spoken at the frame's centre, (k + 0.5) / d; the same counted from the
+    end, 1 - that; and the symbol's log duration log(d) / log(64). Zero past each row's total.
+
+    Length regulation gives every frame of a symbol the same state; a convolutional decoder with a few
+    frames of reach cannot tell the middle of a long vowel from its edges, and draws each phone as a flat
+    block. DurIAN and Parallel Tacotron give the decoder this position; here it is added through a
+    linear layer (`DurationConfig.phone_position`)."""
+    d = durations.long().clamp_min(0)
+    ends = d.cumsum(-1)
+    t = torch.arange(frames, device=d.device)
+    index = torch.searchsorted(ends, t.expand(len(d), -1).contiguous(), right=True).clamp_max(d.shape[1] - 1)
+    length = torch.gather(d, 1, index).float()
+    start = torch.gather(ends - d, 1, index).float()
+    inside = (t[None] < ends[:, -1:]).float()
+    fraction = (t[None] - start + 0.5) / length.clamp_min(1)
+    features = torch.stack([fraction, 1 - fraction, torch.log(length.clamp_min(1)) / math.log(64.0)], -1)
+    return features * inside[..., None]
 
 
 class Postnet(nn.Module):

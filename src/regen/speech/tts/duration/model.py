@@ -35,7 +35,8 @@ from regen.speech.align.aligner import (AlignmentEncoder, beta_binomial_log_prio
                                         path_nll)
 from regen.speech.align.mas import durations_to_path, monotonic_alignment_search, path_durations
 from regen.speech.data.voices import parse_voice
-from regen.speech.tts.duration.layers import FFTStack, Postnet, VarianceEmbedding, VariancePredictor, length_regulate
+from regen.speech.tts.duration.layers import (PHONE_POSITION_FEATURES, FFTStack, Postnet, VarianceEmbedding,
+                                              VariancePredictor, length_regulate, phone_position)
 from regen.speech.tts.duration.pitch import frame_log_energy
 from regen.speech.tts.stage import Generated, TTSStage
 from regen.speech.tts.text_input import MixedTextEmbedding, text_lengths
@@ -51,6 +52,7 @@ class DurationConfig:
     (empty: one voice). `durations`: mas (learned, the default) | oracle (the corpus's word timings).
     `aligner_channels`: width of the alignment encoder; `aligner_prior`: scale of its beta-binomial
     prior (0: none). `decoder_heads`: the decoder's attention heads (0: convolutions only).
+    `phone_position`: give the decoder each frame's position inside its phone (`layers.phone_position`).
     """
 
     mel: str = "ch4"
@@ -76,6 +78,7 @@ class DurationConfig:
     durations: Literal["mas", "oracle"] = "mas"
     aligner_channels: int = 256
     aligner_prior: float = 1.0
+    phone_position: bool = False
 
     def __post_init__(self) -> None:
         if min(self.n_mels, self.hidden, self.encoder_layers, self.decoder_layers, self.conv_filter, self.conv_kernel,
@@ -97,6 +100,18 @@ class DurationConfig:
             parse_voice(name)
         if len(set(self.speakers)) != len(self.speakers):
             raise ValueError("a speaker is listed twice")
+
+
+def resolve_voice(names: list[str], voice: str) -> str:
+    """The voice of `names` called `voice`: its full name (festival:slt) or the part after the colon (slt);
+    one-line RegenError naming the voices otherwise."""
+    if voice in names:
+        return voice
+    matches = [name for name in names if name.partition(":")[2] == voice]
+    if len(matches) == 1:
+        return matches[0]
+    known = f"this model speaks {', '.join(names)}" if names else "this model has one voice"
+    raise RegenError(f"unknown voice '{voice}'; {known} (see: regen speech voices)")
 
 
 @dataclass
@@ -146,6 +161,7 @@ class DurationTTS(TTSStage):
         self.aligner = AlignmentEncoder(cfg.n_mels, cfg.aligner_channels) if cfg.durations == "mas" else None
         self.decoder = FFTStack(cfg.decoder_layers, d, cfg.decoder_heads, cfg.conv_filter, cfg.conv_kernel,
                                 cfg.dropout)
+        self.position = nn.Linear(PHONE_POSITION_FEATURES, d) if cfg.phone_position else None
         self.to_mel = nn.Linear(d, cfg.n_mels)
         self.postnet = (Postnet(cfg.n_mels, cfg.postnet_channels, cfg.postnet_kernel, cfg.postnet_layers, cfg.dropout)
                         if cfg.postnet_layers else None)
@@ -164,11 +180,9 @@ class DurationTTS(TTSStage):
 
     def speaker_index(self, voice: str | None, batch: int) -> torch.Tensor:
         """Voice name (None or '': the first) -> speaker ids (batch,); one-line RegenError for an unknown one."""
-        names = self.cfg.speakers
-        if voice and voice not in names:
-            known = f"this model speaks {', '.join(names)}" if names else "this model has one voice (no model.speakers)"
-            raise RegenError(f"unknown voice '{voice}'; {known}")
-        return torch.full((batch,), names.index(voice) if voice else 0, dtype=torch.long, device=self.mel_mean.device)
+        name = resolve_voice(self.cfg.speakers, voice) if voice else None
+        index = self.cfg.speakers.index(name) if name else 0
+        return torch.full((batch,), index, dtype=torch.long, device=self.mel_mean.device)
 
     def encode(self, cond: torch.Tensor, speaker: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """cond (batch, symbols, 3), speaker (batch,) -> (encoder states with the voice added (batch, symbols,
@@ -200,10 +214,13 @@ class DurationTTS(TTSStage):
             states = states + self.energy_embed(energy) * mask[..., None]
         return states
 
-    def decode(self, frames: torch.Tensor, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Regulated states (batch, frames, hidden) -> normalised log-mel before and after the postnet,
-        each (batch, frames, n_mels), zero past frame_mask (batch, frames)."""
+    def decode(self, frames: torch.Tensor, frame_mask: torch.Tensor,
+               durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Regulated states (batch, frames, hidden) of durations (batch, symbols) -> normalised log-mel before
+        and after the postnet, each (batch, frames, n_mels), zero past frame_mask (batch, frames)."""
         keep = frame_mask[..., None].to(frames.dtype)
+        if self.position is not None:
+            frames = frames + self.position(phone_position(durations, frames.shape[1])) * keep
         mel = self.to_mel(self.decoder(frames, frame_mask)) * keep
         return mel, (mel + self.postnet(mel) * keep if self.postnet is not None else mel)
 
@@ -245,7 +262,7 @@ class DurationTTS(TTSStage):
             energy = (per_symbol(frame_energy) - self.energy_mean) / self.energy_std * mask
             losses["energy"] = masked_mean((self.energy_predictor(states, mask) - energy) ** 2, mask)
         frames, _ = length_regulate(self.adapt(states, mask, pitch, energy), durations)
-        before, after = self.decode(frames, frame_mask)
+        before, after = self.decode(frames, frame_mask, durations)
         losses["mel"] = masked_mean((before - mel).abs(), frame_mask)
         if self.postnet is not None:
             losses["postnet"] = masked_mean((after - mel).abs(), frame_mask)
@@ -270,7 +287,7 @@ class DurationTTS(TTSStage):
             energy = self.energy_predictor(states, mask)
         frames, lengths = length_regulate(self.adapt(states, mask, pitch, energy), durations)
         frame_mask = torch.arange(frames.shape[1], device=frames.device)[None] < lengths[:, None]
-        _, mel = self.decode(frames, frame_mask)
+        _, mel = self.decode(frames, frame_mask, durations)
         return Generated(mel, lengths, durations_to_path(durations, frames.shape[1]).transpose(1, 2))
 
     def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:

@@ -2,14 +2,17 @@
 
     X   text, split into sentences (`regen.speech.tts.speaker.text_pieces`), each spelled in phones
         (`data.phone_sequence`)
-    Y'  log-mel ~ the converter, all sentences as the rows of one batch, each cut to its own
-        predicted length and joined with the speaker's sentence pause (silent frames)
-    Y   waveform ~ the renderer, in one pass: the iSTFT vocoder (`sample.renderer: istft`, the
-        checkpoint `sample.vocoder`, shipped `speech/istft-tiny`) or Griffin-Lim / L-BFGS
+    Y'  log-mel ~ the converter, up to `PHRASES_PER_CALL` sentences as the rows of one batch, each
+        cut to its own predicted length and joined with the speaker's sentence pause (silent frames)
+    Y   waveform ~ the renderer, in one pass: the iSTFT vocoder (the shipped `speech/istft-tiny`)
+        or Griffin-Lim / L-BFGS
 
-composed by `regen.core.regenerator.Regenerator` with the `LogMel` abstraction, which checks that
-the converter's mel config is the renderer's. Unlike the attention models, the whole sentence is
-one row: a hard monotonic path cannot lose its way on long text.
+`DurationSpeaker` is a `Speaker`: it returns the same `Speech` (one `Phrase` per sentence, its hard
+path as the alignment), so the command line, the demo and the benchmarks treat every converter
+alike. Unlike the attention models, a whole sentence is one row: a hard monotonic path cannot lose
+its way on long text. Controls: `voice` (a name of `voices`, or its part after the colon),
+`rate` (speaking-rate factor through the durations, on top of the checkpoint's `sample.length_scale`)
+and `pitch_shift` (semitones).
 """
 
 from __future__ import annotations
@@ -21,81 +24,83 @@ import numpy as np
 import torch
 
 from regen.core.errors import RegenError
-from regen.core.regenerator import Regenerator
-from regen.core.stage import Stage
-from regen.core.task import load_model
-from regen.speech.features.abstraction import LogMel
-from regen.speech.features.mel import MelConfig
-from regen.speech.text.mixing import TextFrontEnd
+from regen.core.progress import progress as progress_bar
 from regen.speech.tts.duration.data import phone_sequence
 from regen.speech.tts.duration.model import DurationTTS
-from regen.speech.tts.renderers import InversionRenderer, NeuralRenderer
-from regen.speech.tts.speaker import text_pieces
+from regen.speech.tts.rerank import inspect_alignment
+from regen.speech.tts.speaker import PHRASES_PER_CALL, Phrase, Speaker, Speech, text_pieces
 from regen.speech.tts.text_input import pack_text
 
 
-def build_renderer(renderer: str, mel: MelConfig, vocoder: str = "speech/istft-tiny", iterations: int = 64) -> Stage:
-    """The Y' -> Y stage named by `renderer`: istft (the iSTFT vocoder checkpoint `vocoder`), gl or lbfgs."""
-    if renderer == "istft":
-        model, _, _ = load_model(vocoder, task="speech-istft")
-        return NeuralRenderer(model, mel)
-    return InversionRenderer(mel, renderer, iterations)
+MAX_SECONDS_PER_SYMBOL = 0.25  # the attention models' stopping limit (`Speaker.max_steps`)
 
 
 @dataclass
-class DurationSpeech:
-    """A synthesised text: wave (samples,), raw log-mel (frames, n_mels), and per sentence its text,
-    symbols and frames per symbol (symbols,)."""
+class DurationPhrase(Phrase):
+    """A sentence said by the duration model. Its alignment is a hard monotonic path that gives every
+    symbol at least one frame, so it cannot skip, stall or turn back; `success` asks what remains: that the
+    sentence is no longer than the attention models may speak (0.5 s + 0.25 s per symbol)."""
 
-    wave: np.ndarray
-    sample_rate: int
-    mel: np.ndarray
-    texts: list[str]
-    symbols: list[list[str]]
-    durations: list[np.ndarray]
+    seconds: float = 0.0
 
     @property
-    def seconds(self) -> float:
-        return len(self.wave) / self.sample_rate
-
-    def alignment(self) -> np.ndarray:
-        """Every sentence's hard path (frames, symbols) as one block-diagonal 0/1 matrix (pauses left out)."""
-        out = np.zeros((sum(int(d.sum()) for d in self.durations), sum(len(d) for d in self.durations)), np.float32)
-        frame = 0
-        for symbol, count in enumerate(np.concatenate(self.durations)):
-            out[frame: frame + count, symbol] = 1.0
-            frame += count
-        return out
+    def success(self) -> bool:
+        return self.seconds <= 0.5 + MAX_SECONDS_PER_SYMBOL * len(self.symbols)
 
 
-class DurationSpeaker:
-    """Text -> `DurationSpeech` with a trained `DurationTTS` and a renderer; see the module docstring."""
+class DurationSpeaker(Speaker):
+    """Text -> `Speech` with a trained `DurationTTS` and a renderer; see the module docstring."""
 
-    def __init__(self, converter: DurationTTS, mel: MelConfig, renderer: Stage,
-                 front_end: TextFrontEnd | None = None) -> None:
-        self.mel = mel
-        self.regenerator = Regenerator(LogMel(mel), converter, renderer)
-        self.converter: DurationTTS = converter
-        self.front_end = front_end or TextFrontEnd()
+    default_input_mode = "phones"
+    converter: DurationTTS
+
+    @property
+    def length_scale(self) -> float:
+        """The checkpoint's `sample.length_scale`: every predicted duration times this, before `rate`."""
+        return float(getattr(self.cfg.sample, "length_scale", 1.0))
+
+    @property
+    def voices(self) -> list[str]:
+        """The voice names this model speaks (empty: one unnamed voice)."""
+        return list(self.converter.cfg.speakers)
 
     @torch.no_grad()
-    def say(self, text: str, voice: str | None = None, rate: float = 1.0, pitch_shift: float = 0.0) -> DurationSpeech:
+    def say(self, text: str, input_mode: str | None = None, seed: int = 0, progress: bool = False,
+            voice: str | None = None, rate: float = 1.0, pitch_shift: float = 0.0) -> Speech:
         """Synthesise `text` in `voice` at speaking rate `rate` with the pitch moved by `pitch_shift`
-        semitones; one-line RegenError for empty or unspeakable text."""
+        semitones (the model is deterministic: `seed` changes nothing); one-line RegenError for empty or
+        unspeakable text, an input mode other than phones, or an unknown voice."""
+        if input_mode not in (None, "phones"):
+            raise RegenError(f"the duration model reads phones only (input mode '{input_mode}' is for the attention "
+                             "models repmix and rmelnet)")
         pieces = [(piece, pause) for piece, pause in text_pieces(text, phrases=False)
                   if any(token.is_word for token in self.front_end.tokens(piece))]
         if not pieces:
             raise RegenError(f"nothing speakable in {text[:40]!r}: it holds no word (letters) to say")
         spelled = [phone_sequence(piece, self.front_end) for piece, _ in pieces]
-        mel = self.converter.sample(pack_text(spelled), voice=voice, rate=rate, pitch_shift=pitch_shift)
-        generated = self.converter.last_generated
-        silence = torch.full((1, self.mel.n_mels), math.log(self.mel.log_floor))
-        chunks, durations = [], []
-        for row, (seq, (_, pause)) in enumerate(zip(spelled, pieces)):
-            chunks.append(mel[row, : int(generated.lengths[row])])
-            chunks.append(silence.expand(int(pause * self.mel.sample_rate / self.mel.hop_length), -1))
-            durations.append(generated.alignment[row, :, : len(seq)].sum(0).long().numpy())
+        silence = math.log(self.mel.log_floor)
+        chunks: list[torch.Tensor] = []
+        phrases: list[Phrase] = []
+        groups = range(0, len(pieces), PHRASES_PER_CALL)
+        for first in progress_bar(groups, desc="saying sentences", unit="batch", enabled=progress and len(groups) > 1):
+            rows = spelled[first: first + PHRASES_PER_CALL]
+            mel = self.converter.sample(pack_text(rows), voice=voice, rate=rate / self.length_scale,
+                                        pitch_shift=pitch_shift)
+            generated = self.converter.last_generated
+            for row, (seq, (piece, pause)) in enumerate(zip(rows, pieces[first: first + PHRASES_PER_CALL])):
+                frames = int(generated.lengths[row])
+                chunks.append(mel[row, :frames])
+                chunks.append(torch.full((int(pause * self.mel.sample_rate / self.mel.hop_length), self.mel.n_mels),
+                                         silence))
+                path = generated.alignment[row, :frames, : len(seq)].cpu()
+                report = inspect_alignment(path, frames, len(seq))
+                seconds = frames * self.mel.hop_length / self.mel.sample_rate
+                phrases.append(DurationPhrase(piece, seq.symbols(), path.numpy(), report, True, seconds))
         joined = torch.cat(chunks[:-1], 0)
         wave = self.regenerator.renderer.sample(joined[None])[0]
-        return DurationSpeech(wave.numpy(), self.mel.sample_rate, joined.numpy(), [p for p, _ in pieces],
-                              [seq.symbols() for seq in spelled], durations)
+        return Speech(wave.numpy(), self.mel.sample_rate, joined.numpy(), self.mel, phrases)
+
+
+def durations_of(speech: Speech) -> list[np.ndarray]:
+    """Frames per symbol (symbols,) of every sentence of a `DurationSpeaker`'s speech (its hard paths' columns)."""
+    return [p.alignment.sum(0).round().astype(np.int64) for p in speech.phrases]

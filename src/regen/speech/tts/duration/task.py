@@ -4,42 +4,44 @@
 Training rows are the whole utterances of `data.corpus` (`regen.speech.tts.duration.data`; no timing
 file needed); one phase, `converter`, fits the network (resumable), drawing the hard alignment of a
 held-out utterance as a PNG every `trainer.val_every` steps (`run_dir/alignments/`). Sampling and
-evaluation say the corpus builder's held-out sentences (`sample.eval_sentences`, text only, as the
-other text -> speech tasks do) and report the same figures: an off-the-shelf recogniser's word error
-rate, alignment success and the real-time factor.
+evaluation are the other text -> speech tasks' (`TTSTask`): the corpus builder's held-out sentences
+(`sample.eval_sentences`, text only), an off-the-shelf recogniser's word error rate, alignment
+success (a hard monotonic path: by construction) and the real-time factor.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from torch import nn
 
-from regen.core.errors import ConfigError
+from regen.core.errors import ConfigError, RegenError
 from regen.core.objective import Objective
 from regen.core.provenance import fingerprint
 from regen.core.run_config import RunConfig
-from regen.core.task import Task, TrainingPlan, register
-from regen.speech.data.sentences import held_out_texts
+from regen.core.task import TrainingPlan, register
 from regen.speech.tts.data import tts_split
-from regen.speech.tts.duration.data import DurationDataConfig, build_rows, check_timings, row_stats, voice_index
-from regen.speech.tts.duration.model import DurationConfig, DurationTTS
-from regen.speech.tts.task import mel_config_of
+from regen.speech.tts.duration.data import (DurationDataConfig, build_rows, check_timings, interleave_voices, row_stats,
+                                            voice_index)
+from regen.speech.tts.duration.model import DurationConfig, DurationTTS, resolve_voice
+from regen.speech.tts.task import TTSTask, mel_config_of
 from regen.speech.vocoder.data import load_items
 from regen.train.config import PhaseConfig
 from regen.train.plan import Phase
-
-MAX_SECONDS_PER_SYMBOL = 0.25  # the attention models' stopping limit (`Speaker.max_steps`), as success
 
 
 @dataclass
 class DurationSampleConfig:
     """How `regen sample` / `regen evaluate` say text: the renderer (istft: the vocoder checkpoint
     `vocoder`; gl | lbfgs with `iterations`), the voice (a name in model.speakers; '' the first),
-    speaking `rate` and `pitch_shift` in semitones, and how many held-out sentences evaluation says."""
+    speaking `rate` and `pitch_shift` in semitones, and how many held-out sentences evaluation says.
+
+    `length_scale` multiplies every predicted duration (Glow-TTS's and Piper's name; > 1 slower): the
+    predictor learns the mean of log durations, whose exponential falls short of the mean duration, so
+    the model speaks faster than its voices; the shipped value is chosen on development sentences
+    (`benchmarks/speech_tts.py --voices --split dev --length-scales ...`). `--rate` acts on top of it."""
 
     renderer: Literal["istft", "gl", "lbfgs"] = "istft"
     vocoder: str = "speech/istft-tiny"
@@ -47,19 +49,19 @@ class DurationSampleConfig:
     voice: str = ""
     rate: float = 1.0
     pitch_shift: float = 0.0
+    length_scale: float = 1.0
     eval_sentences: int = 8
 
     def __post_init__(self) -> None:
-        if self.iterations < 1 or self.eval_sentences < 1 or not self.rate > 0:
-            raise ValueError("iterations and eval_sentences must be >= 1 and rate > 0")
+        if self.iterations < 1 or self.eval_sentences < 1 or not self.rate > 0 or not 0.25 <= self.length_scale <= 4:
+            raise ValueError("iterations and eval_sentences must be >= 1, rate > 0 and length_scale in [0.25, 4]")
 
 
 @register
-class DurationTask(Task):
+class DurationTask(TTSTask):
     """Phones -> durations / pitch / energy -> log-mel, non-autoregressive, alignments learned by MAS."""
 
     name = "speech-duration"
-    domain = "speech"
     model_config = DurationConfig
     data_config = DurationDataConfig
     sample_config = DurationSampleConfig
@@ -68,13 +70,12 @@ class DurationTask(Task):
         return {"converter": PhaseConfig(max_steps=8000, batch_size=16, lr=1e-3, warmup=400)}
 
     def check_config(self, cfg: RunConfig, where: str) -> None:
-        try:
-            mel_config_of(cfg)
-        except ConfigError as exc:
-            raise ConfigError(f"{where}: {exc}") from None
-        if cfg.sample.voice and cfg.sample.voice not in cfg.model.speakers:
-            raise ConfigError(f"{where}: sample.voice '{cfg.sample.voice}' is not in model.speakers "
-                              f"({', '.join(cfg.model.speakers) or 'empty: one voice'})")
+        super().check_config(cfg, where)
+        if cfg.sample.voice:
+            try:
+                resolve_voice(cfg.model.speakers, cfg.sample.voice)
+            except RegenError as exc:
+                raise ConfigError(f"{where}: sample.voice: {exc}") from None
 
     def build(self, cfg: RunConfig) -> nn.Module:
         return DurationTTS(cfg.model)
@@ -84,7 +85,7 @@ class DurationTask(Task):
         report = load_items(corpus, mel)
         train_items, held = tts_split(report)
         within = lambda items: [i for i in items if cfg.data.min_seconds <= i.seconds <= cfg.data.max_seconds]  # noqa: E731
-        train_items, held = within(train_items)[: cfg.data.max_rows or None], within(held)
+        train_items, held = interleave_voices(within(train_items))[: cfg.data.max_rows or None], within(held)
         index = voice_index(train_items, cfg.model.speakers, corpus)
         train_items, held = [i for i in train_items if i.speaker in index], [i for i in held if i.speaker in index]
         oracle = cfg.model.durations == "oracle"
@@ -92,7 +93,7 @@ class DurationTask(Task):
             check_timings(train_items + held, corpus)
         progress = cfg.trainer.progress
         train, skipped = build_rows(train_items, [index[i.speaker] for i in train_items], mel, oracle, progress=progress)
-        chosen = held[: cfg.data.valid_utterances]
+        chosen = interleave_voices(held)[: cfg.data.valid_utterances]
         valid = (build_rows(chosen, [index[i.speaker] for i in chosen], mel, oracle)[0] if chosen
                  else {k: v[:1] for k, v in train.items()})
         stats = row_stats(train)
@@ -109,50 +110,16 @@ class DurationTask(Task):
         return TrainingPlan([Phase("converter", objective, train, cfg.phases["converter"], valid, [snapshots])], data)
 
     def _speaker(self, cfg: RunConfig, model: nn.Module):
-        from regen.speech.tts.duration.speak import DurationSpeaker, build_renderer
+        from regen.speech.tts.duration.speak import DurationSpeaker
+        from regen.speech.tts.renderers import build_renderer
 
-        mel = mel_config_of(cfg)
-        renderer = build_renderer(cfg.sample.renderer, mel, cfg.sample.vocoder, cfg.sample.iterations)
-        return DurationSpeaker(model, mel, renderer)
+        renderer = build_renderer(cfg.sample.renderer, mel_config_of(cfg), cfg.sample.vocoder, cfg.sample.iterations)
+        return DurationSpeaker(model, cfg, renderer)
 
-    def _say(self, speaker, cfg: RunConfig, text: str):
+    def _say(self, speaker, cfg: RunConfig, text: str, seed: int):
         return speaker.say(text, voice=cfg.sample.voice or None, rate=cfg.sample.rate,
                            pitch_shift=cfg.sample.pitch_shift)
 
-    def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
-               temperature: float | None) -> list[Path]:
-        """Say the first `n` held-out sentences of the corpus builder's list: WAV and alignment PNG each
-        (the model is deterministic: `seed` and `temperature` change nothing)."""
-        from regen.speech.data.audio import save_wav
-        from regen.speech.features.figures import save_alignment_png
-
-        speaker, files = self._speaker(cfg, model), []
-        for k, text in enumerate(held_out_texts(n), start=1):
-            speech = self._say(speaker, cfg, text)
-            files.append(save_wav(out_dir / f"{k:04d}.wav", speech.wave, speech.sample_rate))
-            files.append(save_alignment_png(out_dir / f"{k:04d}-alignment.png", speech.alignment(), text))
-        return files
-
-    def evaluate(self, cfg: RunConfig, model: nn.Module) -> dict[str, float | str]:
-        """Corpus-level recogniser WER, success and real-time factor on held-out sentences (text only: no
-        recording needed). The path is monotonic and complete by construction, so `success` is the share
-        of texts whose every sentence is within the attention models' stopping limit (0.5 s + 0.25 s per
-        symbol)."""
-        from regen.core.progress import progress
-        from regen.speech.evaluation.recognizer import recognizer
-        from regen.speech.features.measures import word_error_rate
-
-        speaker, refs, hyps, ok, seconds, audio = self._speaker(cfg, model), [], [], 0, 0.0, 0.0
-        texts = held_out_texts(cfg.sample.eval_sentences)
-        for text in progress(texts, desc="evaluating: saying held-out sentences", unit="sentence"):
-            started = time.perf_counter()
-            speech = self._say(speaker, cfg, text)
-            seconds += time.perf_counter() - started
-            audio += speech.seconds
-            frame_seconds = speaker.mel.hop_length / speaker.mel.sample_rate
-            ok += all(d.sum() * frame_seconds <= 0.5 + MAX_SECONDS_PER_SYMBOL * len(d) for d in speech.durations)
-            refs.append(text)
-            hyps.append(recognizer().transcribe(speech.wave, speech.sample_rate))
-        return {"wer": word_error_rate(refs, hyps), "success": ok / len(refs), "rtf": seconds / max(audio, 1e-9),
-                "eval_set": f"{len(refs)} held-out King James sentences (phones input, {cfg.sample.renderer} "
-                            f"renderer{', voice ' + cfg.sample.voice if cfg.sample.voice else ''}), heard by PocketSphinx"}
+    def _setting(self, cfg: RunConfig) -> str:
+        voice = f", voice {cfg.sample.voice}" if cfg.sample.voice else ""
+        return f"phones input, {cfg.sample.renderer} renderer{voice}"
