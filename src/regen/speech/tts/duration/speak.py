@@ -32,20 +32,19 @@ from regen.speech.tts.speaker import PHRASES_PER_CALL, Phrase, Speaker, Speech, 
 from regen.speech.tts.text_input import pack_text
 
 
-MAX_SECONDS_PER_SYMBOL = 0.25  # the attention models' stopping limit (`Speaker.max_steps`)
-
-
 @dataclass
 class DurationPhrase(Phrase):
     """A sentence said by the duration model. Its alignment is a hard monotonic path that gives every
     symbol at least one frame, so it cannot skip, stall or turn back; `success` asks what remains: that the
-    sentence is no longer than the attention models may speak (0.5 s + 0.25 s per symbol)."""
+    sentence is no longer than the attention models may speak (`limit`: 0.5 s + `Speaker.max_seconds_per_symbol`
+    per symbol)."""
 
     seconds: float = 0.0
+    limit: float = float("inf")
 
     @property
     def success(self) -> bool:
-        return self.seconds <= 0.5 + MAX_SECONDS_PER_SYMBOL * len(self.symbols)
+        return self.seconds <= self.limit
 
 
 class DurationSpeaker(Speaker):
@@ -95,7 +94,8 @@ class DurationSpeaker(Speaker):
                 path = generated.alignment[row, :frames, : len(seq)].cpu()
                 report = inspect_alignment(path, frames, len(seq))
                 seconds = frames * self.mel.hop_length / self.mel.sample_rate
-                phrases.append(DurationPhrase(piece, seq.symbols(), path.numpy(), report, True, seconds))
+                limit = 0.5 + self.max_seconds_per_symbol * len(seq)
+                phrases.append(DurationPhrase(piece, seq.symbols(), path.numpy(), report, True, seconds, limit))
         joined = torch.cat(chunks[:-1], 0)
         wave = self.regenerator.renderer.sample(joined[None])[0]
         return Speech(wave.numpy(), self.mel.sample_rate, joined.numpy(), self.mel, phrases)
