@@ -19,6 +19,7 @@ import typer
 
 from regen.cli.app import App, refuse_output_dir
 from regen.cli.music import app as music_app
+from regen.cli.serve import serve
 from regen.cli.speech import app as speech_app
 from regen.cli.text import app as text_app
 from regen.core.errors import RegenError
@@ -190,6 +191,7 @@ def demo(out: Path = typer.Option(Path("out"), help="Output folder for the demo 
     typer.echo(f"open {run_demo(out)}")
 
 
+app.command("serve")(serve)
 app.add_typer(music_app, name="music")
 app.add_typer(speech_app, name="speech")
 app.add_typer(text_app, name="text")

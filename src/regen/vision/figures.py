@@ -19,7 +19,7 @@ def save_grid(images: torch.Tensor, path: str | Path, rows: int, title: str = ""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     cols = -(-len(images) // rows)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.6, rows * 0.6 + (0.4 if title else 0)))
+    fig, axes = plt.subplots(rows, cols, squeeze=False, figsize=(cols * 0.6, rows * 0.6 + (0.4 if title else 0)))
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):

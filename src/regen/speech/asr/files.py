@@ -13,9 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from regen.core.errors import RegenError
 from regen.core.run_config import RunConfig
 from regen.speech.asr.acoustic import CTCRecognizer
+from regen.speech.asr.captions import Caption
+from regen.speech.asr.segments import speech_segments
 from regen.speech.asr.task import asr_mel, transcriber
 from regen.speech.asr.transcriber import MIN_SECONDS, Heard, Transcriber
 from regen.speech.data.audio import is_silent, loudest_dbfs, read_recording
@@ -62,3 +66,11 @@ class FileTranscriber:
             return FileTranscript(path, Heard("", ()), silent_dbfs=loudest_dbfs(wave, self.rate),
                                   resampled_from=resampled)
         return FileTranscript(path, self.system.transcribe([wave])[0], resampled_from=resampled)
+
+
+def timed_transcript(system: Transcriber, wave: np.ndarray, rate: int) -> list[Caption]:
+    """A recording of any length (samples,) at the recogniser's rate as timed pieces: cut at its pauses
+    into pieces of at most `segments.MAX_SECONDS` (`speech_segments`), each transcribed on its own."""
+    pieces = [(a, b) for a, b in speech_segments(wave, rate) if b - a >= MIN_SECONDS * rate]
+    heard = system.transcribe([wave[a:b] for a, b in pieces]) if pieces else []
+    return [Caption(a / rate, b / rate, h.text) for (a, b), h in zip(pieces, heard)]
