@@ -22,8 +22,9 @@ evaluation code is neither retrained nor rescored, so the table accumulates acro
 (checkpoints under `--runs` are only needed to resume a run or to share its label-free stages). The trainings
 can be shared between two processes (one core each), e.g. `--methods regen/pool regen/vqvae extensions
 ablations regen/pool-es` beside `--methods direct direct-es`; a run without all five methods prints its rows and
-appends nothing (unless `--append`: then its tables are appended, titled partial), and a last run with the five
-methods (all recorded) appends the tables, with the extension and ablation rows when they are asked for too.
+writes nothing to RESULTS.md (unless `--append`: then its tables go there titled partial), and a last run with the
+five methods (all recorded) writes the tables, which replace the partial ones, with the extension and ablation rows
+when they are asked for too.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from typing import Any
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results  # noqa: E402
+from results import record_results  # noqa: E402
 
 from regen.core.checkpoint import read_checkpoint  # noqa: E402
 from regen.core.files import atomic_write_text  # noqa: E402
@@ -314,14 +315,15 @@ def main() -> None:
         command += f" --methods {' '.join(args.methods)}" + ("" if complete else " --append")
     if not complete:
         partial = f" (partial: {', '.join(args.methods)})"
-    append_results(f"Images: regeneration vs Direct on the digits{partial}", lines, command)
-    append_results(f"Images: per-stage diagnostics of the regeneration rows{partial}", stages + [
+    # the diagnostics first: RESULTS.md puts the newest section on top, so the main table lands above them
+    record_results(f"Images: per-stage diagnostics of the regeneration rows{partial}", stages + [
         "", "Renderer on true Y': test images encoded, rendered back (temperature 1), scored like samples against "
             "the test labels; Y' kept: share of Y' cells that encoding the rendered images gives back. Converter's "
             "Y': 50 abstractions per class, classified by an MLP trained on the real "
             "abstractions of the training images; its accuracy on real test abstractions is the ceiling. "
             "Distinct: share of different Y' among the drawn ones. Exact pixels: decode(encode(test image)) equal "
             "to the image. Mean (min-max) over the seeds."], command)
+    record_results(f"Images: regeneration vs Direct on the digits{partial}", lines, command)
 
 
 if __name__ == "__main__":

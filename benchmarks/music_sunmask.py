@@ -225,7 +225,8 @@ def section_sampler(b: Bench) -> None:
         grids, tn = sample_grids(model, sampler, b.args.n, seed=0)
         lines.append(row([label, f"{tn:.2f}", *grade_cells(grids)]))
     d = cfg.sample
-    b.emit(f"Music: sampler study on the shipped {cfg.name}",
+    partial = f" (partial: {', '.join(b.args.settings)})" if b.args.settings else ""  # beside the whole study
+    b.emit(f"Music: sampler study on the shipped {cfg.name}{partial}",
            lines + ["", f"Defaults: {d.method}, {d.steps} steps, temperature {d.temperature}, top-k {d.top_k}, "
                         f"top-p {d.top_p}, typical {d.typical}, mask {d.mask_schedule}, accept {d.accept_schedule}; "
                         f"each row changes one factor; {b.args.n} samples per row, batched."])

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results  # noqa: E402
+from results import record_results  # noqa: E402
 
 from regen.speech.data.audio import resample  # noqa: E402
 from regen.speech.features.inversion import griffin_lim, invert_log_mel, mel_to_magnitude  # noqa: E402
@@ -140,7 +140,7 @@ def main() -> None:
               f" {per_iter / pair_framed:.2f}x regen's bare FramedSTFT pair ({1e3 * pair_framed / len(waves):.3f} ms)",
               f"- batched Griffin-Lim (all utterances in one call) vs one by one: {gl[64] / batched:.2f}x",
               f"- NNLS mel -> magnitude: {1e3 * nnls / len(waves):.1f} ms per utterance"]
-    append_results("Speech: log-mel inversion", lines, "python benchmarks/speech_inversion.py")
+    record_results("Speech: log-mel inversion", lines, "python benchmarks/speech_inversion.py")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import append_results, kept  # noqa: E402
+from results import kept, record_results  # noqa: E402
 
 from regen.core.assets import asset_path  # noqa: E402
 from regen.core.errors import RegenError  # noqa: E402
@@ -135,7 +135,7 @@ def run_set(args: argparse.Namespace, eval_set: str) -> None:
     lines += ["", format_rows(reranking, "R-MelNet + Griffin-Lim, mixed input: noisy "
                               "multi-sample generation and attention reranking against plain sampling "
                               "(note as above):", note="")]
-    append_results(f"Speech: text-to-speech systems on {name} (festival:slt)", lines,
+    record_results(f"Speech: text-to-speech systems on {name} (festival:slt)", lines,
                    f"python benchmarks/speech_tts.py --corpus {args.corpus} --eval-set {eval_set} "
                    f"--eval-corpus {args.eval_corpus} --limit {args.limit}")
 
@@ -148,7 +148,7 @@ def run_renderers(args: argparse.Namespace, eval_set: str) -> None:
     for vocoder in VOCODERS:
         speeches, seconds = synthesise(speaker("repmix-tiny", vocoder), items)
         rows.append(score(items, speeches, seconds, f"repmix-tiny + {vocoder}"))
-    append_results(f"Speech: renderers on {name} (festival:slt)",
+    record_results(f"Speech: renderers on {name} (festival:slt)",
                    [format_rows(rows, f"Renderers on {len(items)} {name}, alone (recordings' log-mels) and behind "
                                 f"repmix-tiny (mixed input):")],
                    f"python benchmarks/speech_tts.py --corpus {args.corpus} --eval-set {eval_set} --eval-corpus "
@@ -280,7 +280,7 @@ def run_voices(args: argparse.Namespace) -> None:
     if args.no_append:
         print("\n".join(lines))
         return
-    append_results(f"Speech: the duration model, every voice against its recordings ({args.split} sentences)", lines,
+    record_results(f"Speech: the duration model, every voice against its recordings ({args.split} sentences)", lines,
                    f"python benchmarks/speech_tts.py --voices --corpus {args.corpus} --eval-corpus "
                    f"{args.eval_corpus} --split {args.split} --limit {args.limit} --vocoder {args.vocoder}"
                    + (f" --checkpoint {args.checkpoint}" if args.checkpoint else "")
@@ -339,12 +339,12 @@ def run_training_tables(args: argparse.Namespace, eval_set: str) -> None:
         if not points:
             sys.exit(f"error: no snapshots or checkpoint under {run}; train with trainer.snapshot_minutes")
         rows = [recordings, *(checkpoint_row(p, items, training_point(p), eval_set) for p in points)]
-        append_results(f"Speech: training curve of {run} on {name} (festival:slt, Griffin-Lim)",
+        record_results(f"Speech: training curve of {run} on {name} (festival:slt, Griffin-Lim)",
                        [format_rows(rows, f"Timed snapshots of {run} on {len(items)} {name}:")],
                        f"{command} --curve-run {run}")
     if args.compare:
         rows = [recordings, *(checkpoint_row(p, items, training_point(p), eval_set) for p in args.compare)]
-        append_results(f"Speech: checkpoints compared on {name} (festival:slt, Griffin-Lim)",
+        record_results(f"Speech: checkpoints compared on {name} (festival:slt, Griffin-Lim)",
                        [format_rows(rows, f"{len(args.compare)} checkpoints on {len(items)} {name}:")],
                        f"{command} --compare {' '.join(map(str, args.compare))}")
 
