@@ -18,6 +18,9 @@ appended to RESULTS.md as its own block (pick with --sections):
              voices on the same windows: grade, parallels and crossings per 100 steps.
 - coconet:   Coconet Gibbs sampling swept over steps until it reaches the shipped SUNMASK's grade
              (speed ratio at equal grade).
+- melody:    a user's melody of 8 to 96 bars (Bach test sopranos end to end, as one MusicXML part)
+             harmonized as `regen music harmonize` does it, on one thread: seconds for the draw and
+             for writing the arranged score, and whether the melody came back note for note.
 
     regen train music/sunmask-conv-tiny --run-dir runs/assets/sunmask-conv-tiny   # ~2 h, snapshots
     for c in sunmask-transformer-tiny coconet-tiny sundae-tiny; do   # coconet/sundae: 30 min each
@@ -31,6 +34,7 @@ import argparse
 import hashlib
 import re
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -52,7 +56,7 @@ from regen.music.task import SHIPPED, training_windows, validation_nll  # noqa: 
 from regen.music.tasks import unconditional  # noqa: E402
 from regen.music.voice_leading import per_100_steps  # noqa: E402
 
-SECTIONS = ("models", "curve", "sampler", "bestof", "harmonize", "coconet")
+SECTIONS = ("models", "curve", "sampler", "bestof", "harmonize", "coconet", "melody")
 MODELS = ("sunmask-transformer-tiny", "coconet-tiny", "sundae-tiny")
 HEADER = ["| row | grade median [quartiles] | " + " | ".join(FEATURES) + " |", "|" + "---|" * (2 + len(FEATURES))]
 
@@ -302,6 +306,44 @@ def section_coconet(b: Bench) -> None:
     b.emit("Music: SUNMASK against Coconet Gibbs sampling at equal grade", lines)
 
 
+def section_melody(b: Bench) -> None:
+    from music21 import converter
+
+    from regen.music.arrangement import Arrangement, arranged_score, write_arrangement
+    from regen.music.scores import grid_to_score, score_to_grid
+    from regen.music.tasks import harmonize, sampler_with
+
+    torch.set_num_threads(1)
+    model, cfg, _ = load_model(SHIPPED)
+    sampler = sampler_with(cfg.sample)
+    sopranos = np.concatenate([w[0] for w in b.bach])
+    lines = ["| bars | steps | draws | harmonize s | write s | melody kept note for note |", "|---:|---:|---:|---:|---:|---|"]
+    for bars in b.args.melody_bars:
+        grid = np.zeros((4, bars * 16), dtype=np.int64)
+        grid[0] = sopranos[: bars * 16]
+        tune = grid_to_score(grid[:1].repeat(4, 0))
+        for part in list(tune.parts)[1:]:
+            tune.remove(part)
+        read = score_to_grid(tune, "melody", (1, 4))
+        start = time.perf_counter()
+        result = harmonize(model, read.grid, sampler, seed=0)
+        drawn = time.perf_counter() - start
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            paths = write_arrangement(arranged_score(Arrangement(tune, (0, None, None, None)), result.grid, "melody"),
+                                      folder, "melody")
+            written = time.perf_counter() - start
+            back = converter.parse(str(paths["musicxml"])).parts[0]
+        same = [(n.offset, n.quarterLength, n.pitch.midi) for n in back.flatten().notes] == \
+            [(n.offset, n.quarterLength, n.pitch.midi) for n in tune.parts[0].flatten().notes]
+        windows = 1 if bars * 16 <= 1024 else 1 + -(-(bars * 16 - 1024) // (1024 - 128))
+        lines.append(f"| {bars} | {bars * 16} | {windows} | {drawn:.1f} | {written:.1f} | {'yes' if same else 'NO'} |")
+        print(lines[-1], flush=True)
+    b.emit(f"Music: harmonizing a user's melody of any length ({cfg.name}, one thread)",
+           lines + ["", f"Default sampler ({sampler.steps} steps); melodies: Bach test sopranos end to end in 4/4. "
+                        "Goal: 32 bars within 30 s."])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", nargs="+", choices=SECTIONS, default=list(SECTIONS))
@@ -315,6 +357,7 @@ def main() -> None:
     parser.add_argument("--best-of", type=int, nargs="+", default=[4, 10])
     parser.add_argument("--best-outputs", type=int, default=20)
     parser.add_argument("--gibbs-steps", type=int, nargs="+", default=[128, 256, 512])
+    parser.add_argument("--melody-bars", type=int, nargs="+", default=[8, 16, 32, 96])
     add_common_options(parser)
     args = parser.parse_args()
     if any(not re.fullmatch(r"[\w.-]+", m) for m in args.models):

@@ -87,3 +87,6 @@ def test_page_and_docs_are_served(server: Server) -> None:
     assert page.status_code == 200 and "window.REGEN = {" in page.text and "speech/duration-tiny" in page.text
     assert httpx.get(f"{server.url}/page/app.js").status_code == 200
     assert "/v1/audio/speech" in httpx.get(f"{server.url}/openapi.json").json()["paths"]
+    docs = httpx.get(f"{server.url}/docs").text
+    assert "/docs-assets/swagger-ui-bundle.js" in docs and "cdn" not in docs.lower()  # works offline
+    assert httpx.get(f"{server.url}/docs-assets/swagger-ui-bundle.js").status_code == 200

@@ -66,19 +66,24 @@ def harmonize(score: str = typer.Argument(..., help="MusicXML/MIDI file or music
               out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
               temperature: Optional[float] = TempOpt, seed: int = SeedOpt,
               best_of: Optional[int] = BestOfOpt) -> None:
-    """Keep the soprano of SCORE and write alto, tenor and bass."""
+    """Keep the melody (the top part) of SCORE exactly as written, with its meter, pickup, key and
+    fermatas, and write alto, tenor and bass under it, in its measures; any length."""
     from regen.core.files import check_output_dir
-    from regen.music.scores import read_score
+    from regen.music.arrangement import Arrangement
+    from regen.music.scores import parse_score, score_to_grid
     from regen.music.tasks import harmonize as run, write_outputs
 
     refuse_output_dir(out)
-    read = read_score(score, parts_needed=(1, 4))
+    parsed = parse_score(score)
+    read = score_to_grid(parsed, score, parts_needed=(1, 4))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
     net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
-    _report("harmonization", res, write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}"))
+    given = Arrangement(parsed, (0, None, None, None))
+    _report("harmonization", res, write_outputs(res, out, "harmonized", f"harmonization of {Path(score).stem}",
+                                                given))
 
 
 @app.command()
@@ -90,22 +95,29 @@ def infill(score: str = typer.Argument(..., help="four-part MusicXML/MIDI file o
            out: Path = OutOpt, model: str = ModelOpt, steps: Optional[int] = StepsOpt,
            temperature: Optional[float] = TempOpt, seed: int = SeedOpt,
            best_of: Optional[int] = BestOfOpt) -> None:
-    """Rewrite some voices in some bars of SCORE, keeping everything else."""
+    """Rewrite some voices in some bars of SCORE, keeping everything else as written (the other voices
+    whole, the rewritten ones outside the measures the bars touch; meter, pickup, key and fermatas)."""
+    from fractions import Fraction
+
     from regen.core.files import check_output_dir
-    from regen.music.scores import read_score
-    from regen.music.grid import STEPS_PER_BAR
+    from regen.music.arrangement import Arrangement
+    from regen.music.grid import STEPS_PER_BAR, STEPS_PER_QUARTER
+    from regen.music.scores import parse_score, score_to_grid
     from regen.music.tasks import infill as run, parse_bars, parse_voices, write_outputs
 
     refuse_output_dir(out)
-    read = read_score(score, parts_needed=(4,))
+    parsed = parse_score(score)
+    read = score_to_grid(parsed, score, parts_needed=(4,))
     for w in read.warnings:
         typer.echo(f"note: {w}", err=True)
-    parse_bars(bars, -(-read.grid.shape[1] // STEPS_PER_BAR))  # cheap checks before the model loads
-    parse_voices(voices)
+    start, end = parse_bars(bars, -(-read.grid.shape[1] // STEPS_PER_BAR))  # cheap checks before the model loads
+    rewritten = parse_voices(voices)
     net, sampler, _ = _model_and_sampler(model, steps, temperature, best_of)
     res = run(net, read.grid, bars, voices, sampler, seed)
     check_output_dir(out)  # only once every input is known good, so a mistake leaves no empty folder
-    _report("infill", res, write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}"))
+    given = Arrangement(parsed, tuple(None if v in rewritten else v for v in range(4)),
+                        (Fraction(start, STEPS_PER_QUARTER), Fraction(end, STEPS_PER_QUARTER)))
+    _report("infill", res, write_outputs(res, out, "infilled", f"infill of {Path(score).stem} bars {bars}", given))
 
 
 @app.command("grade")

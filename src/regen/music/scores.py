@@ -33,7 +33,8 @@ class ReadScore:
     warnings: list[str] = field(default_factory=list)
 
 
-def _parse(source: str | Path):
+def parse_score(source: str | Path):
+    """A MusicXML or MIDI file, or a music21 corpus name, as a music21 score; ScoreError otherwise."""
     from music21 import converter, corpus
 
     path = Path(source)
@@ -133,7 +134,7 @@ def score_to_grid(score, name: str, parts_needed: tuple[int, ...] = (4,), check_
 
 def read_score(source: str | Path, parts_needed: tuple[int, ...] = (4,)) -> ReadScore:
     """Read MusicXML, MIDI or a music21 corpus name into a token grid (parts, time)."""
-    return score_to_grid(_parse(source), str(source), parts_needed)
+    return score_to_grid(parse_score(source), str(source), parts_needed)
 
 
 def grid_to_score(grid: np.ndarray, title: str = "regen chorale"):

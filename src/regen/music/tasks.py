@@ -18,6 +18,7 @@ import torch
 from regen.core.errors import RegenError
 from regen.core.progress import progress
 from regen.iterative.sampler import SamplerConfig
+from regen.music.arrangement import Arrangement, arranged_score, write_arrangement
 from regen.music.config import ChoraleSampling
 from regen.music.grading import grade_grids
 from regen.music.grid import REST, STEPS_PER_BAR, VOICES, WINDOW
@@ -25,7 +26,8 @@ from regen.music.model import ChoraleDenoiser
 from regen.music.pianoroll import write_pianoroll
 from regen.music.scores import write_midi, write_musicxml
 
-MAX_STEPS = 1024
+MAX_STEPS = 1024  # one draw's length; longer pieces go in overlapping windows
+OVERLAP = 128  # steps a window shares with the one before it
 
 
 @dataclass
@@ -82,7 +84,7 @@ def _pad(length: int, multiple: int = STEPS_PER_BAR) -> int:
 
 
 def _trim(result: Result, length: int) -> Result:
-    return Result(result.grid[:, :length], result.fixed[:, :length])
+    return replace(result, grid=result.grid[:, :length], fixed=result.fixed[:, :length])
 
 
 def _run(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.ndarray, sampler: SamplerConfig,
@@ -105,20 +107,38 @@ def unconditional(model: ChoraleDenoiser, sampler: SamplerConfig, n: int, seed: 
     return keep_best(_run(model, init, none, ~none, sampler, seed, n * per, "sample"), per)
 
 
+def _complete(model: ChoraleDenoiser, init: np.ndarray, keep: np.ndarray, focus: np.ndarray,
+              sampler: SamplerConfig, seed: int, desc: str) -> Result:
+    """The best of `sampler.best_of` completions of init (4, time) under keep/focus; a piece longer than
+    `MAX_STEPS` is drawn in windows of `MAX_STEPS` that overlap by `OVERLAP` steps, each window keeping
+    what the one before it wrote in the overlap, so a seam is continued, not joined."""
+    per = _best_of(sampler)
+    length = init.shape[1]
+    if length <= MAX_STEPS:
+        return keep_best(_run(model, init, keep, focus, sampler, seed, per, desc), per)[0]
+    grid, done = init.copy(), np.zeros(length, dtype=bool)
+    start, k = 0, 0
+    while True:
+        end = min(start + MAX_STEPS, length)
+        window_keep = keep[:, start:end] | done[None, start:end]
+        best = keep_best(_run(model, grid[:, start:end], window_keep, focus[:, start:end] & ~window_keep, sampler,
+                              seed + k, per, f"{desc} (steps {start}-{end} of {length})"), per)[0]
+        grid[:, start:end], done[start:end] = best.grid, True
+        if end == length:
+            return Result(grid, keep | ~focus)
+        start, k = end - OVERLAP, k + 1
+
+
 def harmonize(model: ChoraleDenoiser, melody: np.ndarray, sampler: SamplerConfig, seed: int = 0) -> Result:
-    """Keep the soprano (first row of `melody`, (parts, time)) and write alto, tenor and bass."""
+    """Keep the soprano (first row of `melody`, (parts, time)) and write alto, tenor and bass; any length."""
     length = melody.shape[1]
-    if length > MAX_STEPS:
-        raise RegenError(f"the melody is {length // STEPS_PER_BAR} bars long; at most {MAX_STEPS // STEPS_PER_BAR} "
-                         "bars can be harmonized at once; pass a shorter excerpt")
     padded = _pad(length)
     init = np.full((len(VOICES), padded), REST, dtype=np.int64)
     init[0, :length] = melody[0]
     keep = np.zeros(init.shape, dtype=bool)
     keep[0] = True
     keep[:, length:] = True
-    drawn = _run(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed, _best_of(sampler), "harmonize")
-    return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
+    return _trim(_complete(model, init, keep, np.ones(init.shape, dtype=bool), sampler, seed, "harmonize"), length)
 
 
 def parse_bars(text: str, n_bars: int) -> tuple[int, int]:
@@ -153,22 +173,25 @@ def infill(model: ChoraleDenoiser, grid: np.ndarray, bars: str, voices: str | No
     """Regenerate the chosen voices in the chosen bars of a four-part grid (4, time);
     everything else is context that never changes."""
     length = grid.shape[1]
-    if length > MAX_STEPS:
-        raise RegenError(f"the score is {length // STEPS_PER_BAR} bars long; at most {MAX_STEPS // STEPS_PER_BAR} "
-                         "bars fit at once; pass a shorter excerpt")
     start, end = parse_bars(bars, -(-length // STEPS_PER_BAR))
     padded = _pad(length)
     init = np.full((len(VOICES), padded), REST, dtype=np.int64)
     init[:, :length] = grid
     focus = np.zeros(init.shape, dtype=bool)
     focus[parse_voices(voices), start:min(end, length)] = True
-    drawn = _run(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed, _best_of(sampler), "infill")
-    return keep_best([_trim(r, length) for r in drawn], _best_of(sampler))[0]
+    return _trim(_complete(model, init, np.zeros(init.shape, dtype=bool), focus, sampler, seed, "infill"), length)
 
 
-def write_outputs(result: Result, out_dir: str | Path, stem: str, title: str) -> dict[str, Path]:
-    """Write `stem`.mid, `stem`.musicxml and `stem`.png into out_dir (each atomically)."""
+def write_outputs(result: Result, out_dir: str | Path, stem: str, title: str,
+                  given: Arrangement | None = None) -> dict[str, Path]:
+    """Write `stem`.mid, `stem`.musicxml and `stem`.png into out_dir (each atomically). With the user's
+    score (`given`), its kept parts are copied as written and the generated voices set in its measures
+    (`regen.music.arrangement`); without, the grid is written in 4/4."""
     out_dir = Path(out_dir)
-    return {"midi": write_midi(result.grid, out_dir / f"{stem}.mid", title),
-            "musicxml": write_musicxml(result.grid, out_dir / f"{stem}.musicxml", title),
-            "png": write_pianoroll(result.grid, out_dir / f"{stem}.png", result.fixed, title)}
+    if given is None:
+        paths = {"midi": write_midi(result.grid, out_dir / f"{stem}.mid", title),
+                 "musicxml": write_musicxml(result.grid, out_dir / f"{stem}.musicxml", title)}
+    else:
+        paths = write_arrangement(arranged_score(given, result.grid, title), out_dir, stem)
+    paths["png"] = write_pianoroll(result.grid, out_dir / f"{stem}.png", result.fixed, title)
+    return paths

@@ -6,7 +6,10 @@ import json
 from importlib import resources
 from typing import Any, Awaitable, Callable
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.staticfiles import StaticFiles
 from fastapi.responses import HTMLResponse, Response
 
 from regen.serve import errors, images, music, speech, text
@@ -48,7 +51,7 @@ class BodyLimit:
 
 def create_app(catalog: Catalog, limits: Limits) -> FastAPI:
     """The server's app over loaded models."""
-    app = FastAPI(title="regen", version="0.1.0",
+    app = FastAPI(title="regen", version="0.1.0", docs_url=None, redoc_url=None,
                   description="Regeneration learning's shipped models: OpenAI-compatible speech endpoints, "
                               "music, text and images. Errors are JSON: {\"error\": {\"message\": ...}}.")
     app.state.catalog, app.state.limits = catalog, limits
@@ -74,6 +77,16 @@ def create_app(catalog: Catalog, limits: Limits) -> FastAPI:
                                               "loaded_seconds": round(s.loaded_seconds, 2)}
                                           for n, s in catalog.models.items()},
                 "limits": vars(limits)}
+
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        """The API's interactive docs, from files of the package swagger-ui-bundle (no CDN)."""
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="regen API",
+                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url="/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url="/docs-assets/favicon-32x32.png")
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     async def page() -> HTMLResponse:

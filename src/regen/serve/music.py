@@ -80,7 +80,7 @@ def _answer(items: list[dict[str, Any]], fmt: str, served: str) -> Response:
     return JSONResponse({"object": "list", "model": served, "data": data}, headers=headers)
 
 
-def _chorale_item(result: Any, title: str, grade: bool) -> dict[str, Any]:
+def _chorale_item(result: Any, title: str, grade: bool, given: Any = None) -> dict[str, Any]:
     from regen.music.audio import render_grid
     from regen.music.grading import grade_grid
     from regen.music.grid import STEPS_PER_BAR
@@ -88,7 +88,7 @@ def _chorale_item(result: Any, title: str, grade: bool) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="regen-serve-") as folder:
         with FIGURES:
-            paths = write_outputs(result, folder, "chorale", title)
+            paths = write_outputs(result, folder, "chorale", title, given)
         files = _files(paths, render_grid(result.grid))
     item: dict[str, Any] = {"bars": result.grid.shape[1] / STEPS_PER_BAR, "files": files}
     if grade:
@@ -118,9 +118,11 @@ async def harmonize(request: Request,
                     model: Optional[str] = Form(None), steps: Optional[int] = Form(None, ge=1),
                     temperature: Optional[float] = Form(None, gt=0), seed: int = Form(0, ge=0),
                     grade: bool = Form(False), response_format: Format = Form("json")) -> Response:
-    """Alto, tenor and bass under the uploaded melody (its top part), which is kept."""
+    """Alto, tenor and bass under the uploaded melody (its top part), which is kept as written, with its
+    meter, pickup, key and fermatas."""
+    from regen.music.arrangement import Arrangement
     from regen.music.grid import STEPS_PER_BAR
-    from regen.music.scores import read_score
+    from regen.music.scores import parse_score, score_to_grid
     from regen.music.tasks import harmonize as run, sampler_with
 
     limits = request.app.state.limits
@@ -140,14 +142,16 @@ async def harmonize(request: Request,
 
         with private_file(data, suffix) as path:
             try:
-                read = read_score(path, parts_needed=(1, 4))
+                parsed = parse_score(path)
+                read = score_to_grid(parsed, str(path), parts_needed=(1, 4))
             except ScoreError as exc:
                 raise ApiError(400, str(exc).replace(str(path), "the uploaded score"), "file") from None
         bars = read.grid.shape[1] / STEPS_PER_BAR
         if bars > limits.max_bars:
             raise ApiError(400, f"the melody lasts {bars:.0f} bars; at most {limits.max_bars} per request", "file")
         result = run(served.model, read.grid, sampler, seed)
-        return _chorale_item(result, "harmonization", grade), [w.replace(str(path), "the score") for w in read.warnings]
+        item = _chorale_item(result, "harmonization", grade, Arrangement(parsed, (0, None, None, None)))
+        return item, [w.replace(str(path), "the score") for w in read.warnings]
 
     item, warnings = await served.slot.run(work)
     item["warnings"] = warnings
