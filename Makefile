@@ -13,8 +13,10 @@ export OMP_NUM_THREADS ?= 1
 demo: install
 	$(REGEN) demo --out out
 
+# Two workers, one test file each at a time (module fixtures stay in one process); one thread each.
+TEST_WORKERS ?= 2
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 install: $(STAMP) debs
 

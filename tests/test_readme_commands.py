@@ -28,7 +28,7 @@ SMALL = {
     "text/": ["phases.model.max_steps=2", "data.max_sentences=32", "data.eval_samples=2", "sample.steps=2"],
     "text/template": ["phases.renderer.max_steps=2", "phases.converter.max_steps=2", "data.eval_sentences=2"],
 }
-SUBSTITUTIONS = {"--limit 6000": "--limit 60", "--limit 2500": "--limit 12"}
+SUBSTITUTIONS = {"--limit 6000": "--limit 60", "--limit 2500": "--limit 12", "--n 2 --best-of 2": "--n 1 --best-of 2"}
 
 
 def readme_commands() -> list[str]:

@@ -51,8 +51,7 @@ def test_the_serve_command_lines_start_a_server() -> None:
                 time.sleep(0.5)
         else:
             raise AssertionError(f"`{line}` did not serve: {process.stderr.read()[-2000:] if process.stderr else ''}")
-        assert set(health["models"]) == {"speech/duration-tiny", "speech/repmix-tiny", "speech/rmelnet-tiny",
-                                         "speech/asr-tiny"}
+        assert set(health["models"]) == {"speech/duration-tiny", "speech/repmix-tiny", "speech/rmelnet-tiny"}
         assert health["limits"]["queue"] == 2
     finally:
         process.terminate()
