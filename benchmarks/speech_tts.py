@@ -253,14 +253,18 @@ def run_voices(args: argparse.Namespace) -> None:
             rate = items[0].sample_rate
             recordings = voice_row("the recordings themselves", items, [load_audio(i, rate) for i in items], rate, 0.0)
             rows = [recordings]
-            systems = [(model, f"{name_of} + {args.vocoder}", {"voice": name, "length_scale": scale})
-                       for scale in args.length_scales or [model.length_scale]]
+            calibrated = dict(model.cfg.sample.voice_length_scales)
+            systems = [(model, f"{name_of} + {args.vocoder}", {"voice": name, "length_scale": scale, "calibrated": on})
+                       for scale in args.length_scales or [model.cfg.sample.length_scale]
+                       for on in ((False, True) if args.uncalibrated and calibrated else (bool(calibrated),))]
             if name == "festival:slt" and args.checkpoint is None:
                 systems += [(speaker(m, v), f"{m} + {v}", {}) for m, v in others]
             for system, label, controls in systems:
                 if "length_scale" in controls:  # the duration model's calibration, set on the speaker's config
                     system.cfg.sample.length_scale = controls.pop("length_scale")
-                    label += f", length scale {system.length_scale:g}"
+                    system.cfg.sample.voice_length_scales = calibrated if controls.pop("calibrated") else {}
+                    label += f", length scale {system.length_scale(name):.3g}"
+                    label += " (calibrated)" if system.cfg.sample.voice_length_scales else ""
                 speeches, seconds = synthesise(system, items, **controls)
                 rows.append(voice_row(label, items, [sp.wave for sp in speeches], speeches[0].sample_rate, seconds,
                                       recordings))
@@ -373,6 +377,8 @@ def main() -> None:
                         help="with --voices: the evaluation sets (kjv: held-out King James, everyday)")
     parser.add_argument("--length-scales", type=float, nargs="+", help="with --voices: one row per duration scale "
                         "(sample.length_scale; default the checkpoint's own)")
+    parser.add_argument("--uncalibrated", action="store_true", help="with --voices: also a row without the "
+                        "checkpoint's per-voice duration calibration (sample.voice_length_scales)")
     parser.add_argument("--checkpoint", type=Path, help="with --voices: a run's duration checkpoint or snapshot "
                         "instead of the shipped one (its rows alone)")
     parser.add_argument("--vocoder-checkpoint", type=Path, help="with --voices: a trained vocoder instead of the "

@@ -6,7 +6,6 @@ Training is the generic `regen train speech/<config> --set data.corpus=DIR`.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional
@@ -15,6 +14,7 @@ import numpy as np
 import typer
 
 from regen.cli.app import App, refuse_output_file
+from regen.cli.corpus import ConfigOpt, corpus_app
 from regen.core.errors import RegenError
 
 if TYPE_CHECKING:
@@ -23,79 +23,8 @@ if TYPE_CHECKING:
 
 app = App(help="Speech: corpora, text-to-speech (say, in several voices: voices), speech recognition (transcribe), "
           "log-mel inversion, evaluation on recordings.")
-corpus_app = App(help="Build, check and describe LJSpeech-layout corpora.")
 app.add_typer(corpus_app, name="corpus")
 
-ConfigOpt = typer.Option("logmel-ch4", "--config", help="Mel config: a name under configs/speech or a YAML path.")
-
-
-@corpus_app.command("build")
-def corpus_build(
-    voice: List[str] = typer.Option(..., "--voice", help="espeak:en-us, festival:kal or festival:slt (repeatable)."),
-    out: Path = typer.Option(..., "--out", help="Corpus root folder (created; re-run to resume)."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Use only the first N sentences."),
-    rate: int = typer.Option(22050, "--rate", min=8000, help="Sample rate of the written WAVs."),
-    sentences: str = typer.Option("bible", "--sentences", help="bible (the KJV list), everyday (the evaluation "
-                                  "sentences, all held out), austen (Lady Susan, a second domain) or a UTF-8 "
-                                  "text file."),
-    features: str = typer.Option("logmel-ch4", "--features", help="Mel config for normalisation stats, or 'none'."),
-    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Sentences per synthesiser call."),
-    quiet: bool = typer.Option(False, "--quiet", help="No progress bars."),
-) -> None:
-    """Synthesise a corpus: one LJSpeech folder per voice, fixed held-out list, card.
-
-    `--sentences everyday` records an evaluation set's reference readings the same way
-    (e.g. --voice festival:slt --out data/eval-everyday for benchmarks/speech_tts.py)."""
-    from regen.speech.data.build import build_corpus
-    from regen.speech.data.card import corpus_summary, format_card
-    from regen.speech.data.sentences import choose
-    from regen.speech.features.mel import load_mel_config
-
-    cfg = None if features == "none" else load_mel_config(features)
-    if cfg is not None and cfg.sample_rate != rate:
-        raise RegenError(f"--features {features} expects {cfg.sample_rate} Hz audio but --rate is {rate}")
-    chosen, source, licence = choose(sentences, limit)
-    start = time.perf_counter()
-    fresh = not out.exists()
-    try:
-        build_corpus(out, voice, chosen, rate, batch_size, cfg, source, licence, progress=not quiet)
-    except (RegenError, OSError):
-        if fresh:  # e.g. a voice that is not installed: leave no half-built corpus (a resumed one is kept)
-            shutil.rmtree(out, ignore_errors=True)
-        raise
-    typer.echo(format_card(corpus_summary(out)))
-    typer.echo(f"built in {time.perf_counter() - start:.1f} s")
-
-
-@corpus_app.command("info")
-def corpus_info(path: Path = typer.Argument(..., help="A corpus root or any LJSpeech folder."),
-                as_json: bool = typer.Option(False, "--json", help="Print the card as JSON.")) -> None:
-    """Print the corpus card: sentences, hours, voices, rates, held-out list, source, licence."""
-    from regen.speech.data.card import corpus_summary, format_card
-
-    summary = corpus_summary(path)
-    if as_json:
-        summary["speakers"] = {k: {**v, "rates": dict(v["rates"])} for k, v in summary["speakers"].items()}
-        typer.echo(json.dumps(summary, indent=1))
-    else:
-        typer.echo(format_card(summary))
-
-
-@corpus_app.command("stats")
-def corpus_stats(path: Path = typer.Argument(..., help="An LJSpeech folder (e.g. one voice of a corpus)."),
-                 config: str = ConfigOpt,
-                 resample: bool = typer.Option(False, "--resample", help="Resample WAVs to the config rate.")) -> None:
-    """Compute (once) the per-mel-bin mean/std of a corpus's training items."""
-    from regen.speech.data.build import voice_stats
-    from regen.speech.data.load import is_corpus_root, load_corpus
-    from regen.speech.features.mel import load_mel_config
-
-    if is_corpus_root(path):
-        raise RegenError(f"{path} holds several voices; give one voice folder, e.g. {path}/festival-slt")
-    cfg = load_mel_config(config)
-    report = load_corpus(path, cfg.sample_rate, resample)
-    stats = voice_stats(report, cfg, progress=True)
-    typer.echo(f"{path}/stats-{cfg.name}.json: {stats.utterances} utterances, {stats.frames} frames")
 
 
 SHIPPED_MODELS = {"duration": "duration-tiny", "repmix": "repmix-tiny", "rmelnet": "rmelnet-tiny"}
@@ -252,6 +181,45 @@ def voices(
     for k, name in enumerate(names):
         default = "  (default)" if k == 0 else ""
         typer.echo(f"{name:<{width}}  {describe_voice(name)}{default}")
+
+
+@app.command("calibrate")
+def calibrate(
+    checkpoint: Path = typer.Argument(..., help="A duration-model checkpoint folder (changed in place)."),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="Its training corpus (default: the one in its "
+                                          "config, data.corpus)."),
+    utterances: int = typer.Option(48, "--utterances", min=1, max=2000, help="Training utterances per voice."),
+) -> None:
+    """Calibrate each voice's pace: measure on training utterances how far the predicted durations fall short
+    of the model's own alignments, per voice, and store the inverse as `sample.voice_length_scales` in the
+    checkpoint (its meta.json records the run)."""
+    import yaml
+
+    from regen.core.checkpoint import CONFIG, update_meta
+    from regen.core.files import atomic_write_text
+    from regen.core.provenance import git_commit
+    from regen.core.task import load_model
+    from regen.speech.tts.duration.calibration import voice_length_scales
+
+    if not (checkpoint / CONFIG).is_file():
+        raise RegenError(f"{checkpoint} is not a checkpoint folder (no {CONFIG}); calibrate a folder of your own "
+                         "(copy a shipped one first)")
+    model, cfg, _ = load_model(checkpoint, task="speech-duration")
+    source = corpus or Path(str(cfg.data.corpus))
+    if not source.is_dir():
+        raise RegenError(f"corpus {source} does not exist; build it or pass --corpus DIR (the model's training corpus)")
+    measured = voice_length_scales(model, cfg, source, utterances, progress=True)
+    config = yaml.safe_load((checkpoint / CONFIG).read_text())
+    config.setdefault("sample", {})["voice_length_scales"] = {v: round(s, 4) for v, (s, _) in measured.items() if v}
+    atomic_write_text(checkpoint / CONFIG, yaml.safe_dump(config, sort_keys=False))
+    update_meta(checkpoint, {"calibration": {"command": "regen speech calibrate " + " ".join(
+        [str(checkpoint), *(["--corpus", str(corpus)] if corpus else []), "--utterances", str(utterances)]),
+        "git_commit": git_commit(), "utterances": {v: n for v, (_, n) in measured.items()},
+        "voice_length_scales": config["sample"]["voice_length_scales"]}})
+    for voice, (scale, n) in measured.items():
+        typer.echo(f"{voice or 'voice'}: predicted {1 / scale:.3f} of the aligned frames over {n} training "
+                   f"utterances -> length scale {scale:.3f}")
+    typer.echo(f"wrote sample.voice_length_scales into {checkpoint / CONFIG}")
 
 
 @app.command("evaluate")

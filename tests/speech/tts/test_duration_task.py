@@ -142,3 +142,36 @@ def test_paper_config_has_fastspeech2_sizes() -> None:
     assert (m.encoder_layers, m.decoder_layers, m.hidden, m.heads, m.conv_filter, m.conv_kernel) == (4, 4, 256, 2,
                                                                                                     1024, 9)
     assert (m.predictor_filter, m.predictor_kernel, m.durations) == (256, 3, "mas")
+
+
+def test_calibration_makes_each_voice_fill_its_aligned_frames(trained: tuple[Path, Path], stripped: Path,
+                                                             tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    import yaml
+
+    from regen.speech.tts.duration.calibration import voice_length_scales
+
+    ckpt = tmp_path / "calibrated"
+    shutil.copytree(trained[0], ckpt)
+    model, cfg, _ = load_model(ckpt)
+    before = voice_length_scales(model, cfg, stripped, utterances=4)
+    assert set(before) == {"espeak:en-us", "espeak:en-gb-scotland"} and all(1 <= n <= 4 for _, n in before.values())
+    regen = Path(sys.executable).parent / "regen"
+    done = subprocess.run([str(regen), "speech", "calibrate", str(ckpt), "--corpus", str(stripped), "--utterances", "4"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    scales = yaml.safe_load((ckpt / "config.yaml").read_text())["sample"]["voice_length_scales"]
+    assert scales == pytest.approx({v: s for v, (s, _) in before.items()}, abs=1e-3)
+    assert json.loads((ckpt / "meta.json").read_text())["calibration"]["voice_length_scales"] == scales
+    # the calibrated model's predicted frames now add up to its aligned frames, voice by voice
+    model, cfg, _ = load_model(ckpt)
+    text = "The birch canoe slid on the smooth planks."
+    plain, calibrated = Speaker.from_checkpoints(trained[0], "istft"), Speaker.from_checkpoints(ckpt, "istft")
+    for voice, scale in scales.items():
+        ratio = len(calibrated.say(text, voice=voice).wave) / len(plain.say(text, voice=voice).wave)
+        assert ratio == pytest.approx(scale, rel=0.15)
+    bad = subprocess.run([str(regen), "speech", "calibrate", str(tmp_path / "nothing")], capture_output=True, text=True)
+    assert bad.returncode == 2 and "not a checkpoint folder" in bad.stderr and "Traceback" not in bad.stderr

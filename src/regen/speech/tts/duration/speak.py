@@ -26,7 +26,7 @@ import torch
 from regen.core.errors import RegenError
 from regen.core.progress import progress as progress_bar
 from regen.speech.tts.duration.data import phone_sequence
-from regen.speech.tts.duration.model import DurationTTS
+from regen.speech.tts.duration.model import DurationTTS, resolve_voice
 from regen.speech.tts.rerank import inspect_alignment
 from regen.speech.tts.speaker import PHRASES_PER_CALL, Phrase, Speaker, Speech, text_pieces
 from regen.speech.tts.text_input import pack_text
@@ -53,10 +53,12 @@ class DurationSpeaker(Speaker):
     default_input_mode = "phones"
     converter: DurationTTS
 
-    @property
-    def length_scale(self) -> float:
-        """The checkpoint's `sample.length_scale`: every predicted duration times this, before `rate`."""
-        return float(getattr(self.cfg.sample, "length_scale", 1.0))
+    def length_scale(self, voice: str | None) -> float:
+        """Every predicted duration of `voice` (None: the first) is multiplied by this before `rate`: the
+        checkpoint's `sample.length_scale` times its calibrated `sample.voice_length_scales` entry."""
+        name = resolve_voice(self.voices, voice) if voice else (self.voices[0] if self.voices else "")
+        per_voice = dict(getattr(self.cfg.sample, "voice_length_scales", {}) or {})
+        return float(getattr(self.cfg.sample, "length_scale", 1.0)) * float(per_voice.get(name, 1.0))
 
     @property
     def voices(self) -> list[str]:
@@ -83,7 +85,7 @@ class DurationSpeaker(Speaker):
         groups = range(0, len(pieces), PHRASES_PER_CALL)
         for first in progress_bar(groups, desc="saying sentences", unit="batch", enabled=progress and len(groups) > 1):
             rows = spelled[first: first + PHRASES_PER_CALL]
-            mel = self.converter.sample(pack_text(rows), voice=voice, rate=rate / self.length_scale,
+            mel = self.converter.sample(pack_text(rows), voice=voice, rate=rate / self.length_scale(voice),
                                         pitch_shift=pitch_shift)
             generated = self.converter.last_generated
             for row, (seq, (piece, pause)) in enumerate(zip(rows, pieces[first: first + PHRASES_PER_CALL])):

@@ -11,7 +11,7 @@ success (a hard monotonic path: by construction) and the real-time factor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -41,7 +41,9 @@ class DurationSampleConfig:
     `length_scale` multiplies every predicted duration (Glow-TTS's and Piper's name; > 1 slower): the
     predictor learns the mean of log durations, whose exponential falls short of the mean duration, so
     the model speaks faster than its voices; the shipped value is chosen on development sentences
-    (`benchmarks/speech_tts.py --voices --split dev --length-scales ...`). `--rate` acts on top of it."""
+    (`benchmarks/speech_tts.py --voices --split dev --length-scales ...`). `voice_length_scales` (voice name
+    -> factor) multiplies it per voice: `regen speech calibrate` measures each voice's shortfall on its
+    training utterances (`duration.calibration`). `--rate` acts on top of both."""
 
     renderer: Literal["istft", "gl", "lbfgs"] = "istft"
     vocoder: str = "speech/istft-tiny"
@@ -50,11 +52,14 @@ class DurationSampleConfig:
     rate: float = 1.0
     pitch_shift: float = 0.0
     length_scale: float = 1.0
+    voice_length_scales: dict[str, float] = field(default_factory=dict)
     eval_sentences: int = 8
 
     def __post_init__(self) -> None:
         if self.iterations < 1 or self.eval_sentences < 1 or not self.rate > 0 or not 0.25 <= self.length_scale <= 4:
             raise ValueError("iterations and eval_sentences must be >= 1, rate > 0 and length_scale in [0.25, 4]")
+        if not all(0.25 <= float(v) <= 4 for v in self.voice_length_scales.values()):
+            raise ValueError("every voice_length_scales value must lie in [0.25, 4]")
 
 
 @register
@@ -71,11 +76,13 @@ class DurationTask(TTSTask):
 
     def check_config(self, cfg: RunConfig, where: str) -> None:
         super().check_config(cfg, where)
-        if cfg.sample.voice:
-            try:
-                resolve_voice(cfg.model.speakers, cfg.sample.voice)
-            except RegenError as exc:
-                raise ConfigError(f"{where}: sample.voice: {exc}") from None
+        for field_name, voices in (("voice", [cfg.sample.voice] if cfg.sample.voice else []),
+                                   ("voice_length_scales", list(cfg.sample.voice_length_scales))):
+            for voice in voices:
+                try:
+                    resolve_voice(cfg.model.speakers, voice)
+                except RegenError as exc:
+                    raise ConfigError(f"{where}: sample.{field_name}: {exc}") from None
 
     def build(self, cfg: RunConfig) -> nn.Module:
         return DurationTTS(cfg.model)
