@@ -19,7 +19,7 @@ from regen.core.errors import RegenError
 from regen.core.run_config import RunConfig
 from regen.speech.asr.acoustic import CTCRecognizer
 from regen.speech.asr.captions import Caption
-from regen.speech.asr.segments import speech_segments
+from regen.speech.asr.segments import MAX_SECONDS, speech_segments
 from regen.speech.asr.task import asr_mel, transcriber
 from regen.speech.asr.transcriber import MIN_SECONDS, Heard, Transcriber
 from regen.speech.data.audio import is_silent, loudest_dbfs, read_recording
@@ -29,13 +29,15 @@ from regen.speech.data.audio import is_silent, loudest_dbfs, read_recording
 class FileTranscript:
     """One file's outcome: `heard` (None when it could not be transcribed), or `error`, a one-line
     'path: what is wrong; how to fix it'; `silent_dbfs`, the loudest level of a file that holds no
-    speech (its transcript is empty); `resampled_from`, the file's own rate when it was resampled."""
+    speech (its transcript is empty); `resampled_from`, the file's own rate when it was resampled;
+    `captions`, the timed pieces of a transcript made piece by piece."""
 
     path: Path
     heard: Heard | None = None
     error: str = ""
     silent_dbfs: float | None = None
     resampled_from: int | None = None
+    captions: tuple[Caption, ...] = ()
 
 
 class FileTranscriber:
@@ -53,7 +55,10 @@ class FileTranscriber:
             self._system = transcriber(self.cfg, self.model)
         return self._system
 
-    def __call__(self, path: Path) -> FileTranscript:
+    def __call__(self, path: Path, timed: bool = False) -> FileTranscript:
+        """The file's transcript; a recording longer than `segments.MAX_SECONDS`, or any with `timed`, is
+        cut at its pauses and transcribed piece by piece, each piece's time in `captions` (the phone
+        units of such a transcript are not kept)."""
         try:
             wave, rate = read_recording(path, self.rate)
         except RegenError as exc:
@@ -65,6 +70,10 @@ class FileTranscriber:
         if is_silent(wave, self.rate):
             return FileTranscript(path, Heard("", ()), silent_dbfs=loudest_dbfs(wave, self.rate),
                                   resampled_from=resampled)
+        if timed or len(wave) > MAX_SECONDS * self.rate:
+            captions = tuple(timed_transcript(self.system, wave, self.rate))
+            return FileTranscript(path, Heard(" ".join(c.text for c in captions if c.text), ()),
+                                  resampled_from=resampled, captions=captions)
         return FileTranscript(path, self.system.transcribe([wave])[0], resampled_from=resampled)
 
 
