@@ -241,6 +241,12 @@ def run_voices(args: argparse.Namespace) -> None:
     if not isinstance(model, DurationSpeaker) or not model.voices:
         sys.exit(f"error: {source} is not a multi-voice duration model")
     name_of = "duration-tiny" if args.checkpoint is None else training_point(Path(args.checkpoint))
+    shipped_scales = dict(model.cfg.sample.voice_length_scales)
+    calibrated = shipped_scales
+    if args.calibrated and not calibrated:  # measured now on training utterances, as `regen speech calibrate` does
+        from regen.speech.tts.duration.calibration import voice_length_scales
+
+        calibrated = {v: s for v, (s, _) in voice_length_scales(model.converter, model.cfg, args.corpus).items()}
     model.say("Warm up.")
     lines = ["| voice | sentences | setting | n | WER [95 % CI] | x recordings | MCD (dB) | length ratio | RTF |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -253,16 +259,17 @@ def run_voices(args: argparse.Namespace) -> None:
             rate = items[0].sample_rate
             recordings = voice_row("the recordings themselves", items, [load_audio(i, rate) for i in items], rate, 0.0)
             rows = [recordings]
-            calibrated = dict(model.cfg.sample.voice_length_scales)
             systems = [(model, f"{name_of} + {args.vocoder}", {"voice": name, "length_scale": scale, "calibrated": on})
                        for scale in args.length_scales or [model.cfg.sample.length_scale]
-                       for on in ((False, True) if args.uncalibrated and calibrated else (bool(calibrated),))]
+                       for on in ((False, True) if args.calibrated else (bool(shipped_scales),))]
             if name == "festival:slt" and args.checkpoint is None:
                 systems += [(speaker(m, v), f"{m} + {v}", {}) for m, v in others]
             for system, label, controls in systems:
                 if "length_scale" in controls:  # the duration model's calibration, set on the speaker's config
                     system.cfg.sample.length_scale = controls.pop("length_scale")
                     system.cfg.sample.voice_length_scales = calibrated if controls.pop("calibrated") else {}
+                    if not system.cfg.sample.voice_length_scales:
+                        label += ", uncalibrated" if args.calibrated else ""
                     label += f", length scale {system.length_scale(name):.3g}"
                     label += " (calibrated)" if system.cfg.sample.voice_length_scales else ""
                 speeches, seconds = synthesise(system, items, **controls)
@@ -377,8 +384,9 @@ def main() -> None:
                         help="with --voices: the evaluation sets (kjv: held-out King James, everyday)")
     parser.add_argument("--length-scales", type=float, nargs="+", help="with --voices: one row per duration scale "
                         "(sample.length_scale; default the checkpoint's own)")
-    parser.add_argument("--uncalibrated", action="store_true", help="with --voices: also a row without the "
-                        "checkpoint's per-voice duration calibration (sample.voice_length_scales)")
+    parser.add_argument("--calibrated", action="store_true", help="with --voices: rows with and without the per-voice "
+                        "duration calibration (the checkpoint's sample.voice_length_scales, else measured on training "
+                        "utterances as `regen speech calibrate` does)")
     parser.add_argument("--checkpoint", type=Path, help="with --voices: a run's duration checkpoint or snapshot "
                         "instead of the shipped one (its rows alone)")
     parser.add_argument("--vocoder-checkpoint", type=Path, help="with --voices: a trained vocoder instead of the "

@@ -61,8 +61,9 @@ def say(
                                                       help="Own vocoder for --vocoder neural or istft (default: shipped)."),
     voice: Optional[str] = typer.Option(None, "--voice", help="Voice of the duration model, e.g. kal or "
                                         "festival:kal (list them: regen speech voices)."),
-    rate: float = typer.Option(1.0, "--rate", help="Speaking rate of the duration model: 1 the voice's own pace, "
-                               "1.5 half again as fast, 0.8 slower."),
+    rate: float = typer.Option(1.0, "--rate", help="Speaking rate of the duration model: 1 the model's own pace "
+                               "(`regen speech calibrate` a copy for the voice's), 1.5 half again as fast, 0.8 "
+                               "slower."),
     pitch_shift: float = typer.Option(0.0, "--pitch-shift", help="Pitch of the duration model moved by this "
                                       "many semitones (e.g. -3, 2.5)."),
     input_mode: Optional[str] = typer.Option(None, "--input-mode", help="mixed (the attention models' default), "
@@ -87,7 +88,7 @@ def say(
     if input_mode is not None and input_mode not in INPUT_MODES:
         raise RegenError(f"unknown input mode '{input_mode}'; choose one of {', '.join(INPUT_MODES)}")
     if not 0.25 <= rate <= 4:
-        raise RegenError(f"--rate must lie in [0.25, 4] (1 is the voice's own pace), got {rate}")
+        raise RegenError(f"--rate must lie in [0.25, 4] (1 is the model's own pace), got {rate}")
     if not -12 <= pitch_shift <= 12:
         raise RegenError(f"--pitch-shift must lie in [-12, 12] semitones, got {pitch_shift}")
     lines, numbers = [text or ""], None

@@ -31,7 +31,7 @@ class SpeechRequest(BaseModel):
     voice: Optional[str] = Field(None, description="An OpenAI voice name (alloy, echo, ...) or the model's own "
                                  "(festival:kal or kal; GET /v1/audio/voices)")
     response_format: Literal["mp3", "opus", "aac", "flac", "wav", "pcm"] = "mp3"
-    speed: float = Field(1.0, ge=0.25, le=4.0, description="Speaking rate, 1 = the voice's own pace")
+    speed: float = Field(1.0, ge=0.25, le=4.0, description="Speaking rate, 1 = the model's own pace")
     instructions: Optional[str] = Field(None, description="Accepted for OpenAI clients and not used")
     stream_format: Optional[Literal["audio", "sse"]] = None
     pitch_shift: float = Field(0.0, ge=-12, le=12, description="Semitones (the duration model only)")

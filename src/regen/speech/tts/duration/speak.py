@@ -11,7 +11,8 @@
 path as the alignment), so the command line, the demo and the benchmarks treat every converter
 alike. Unlike the attention models, a whole sentence is one row: a hard monotonic path cannot lose
 its way on long text. Controls: `voice` (a name of `voices`, or its part after the colon),
-`rate` (speaking-rate factor through the durations, on top of the checkpoint's `sample.length_scale`)
+`rate` (speaking-rate factor through the durations, on top of the checkpoint's `sample.length_scale` and
+`sample.voice_length_scales`)
 and `pitch_shift` (semitones).
 """
 
