@@ -71,7 +71,6 @@ speech-assets: install clean-tree
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-voices --run-dir runs/assets/$$name \
 			--out src/regen/assets/speech/$$name || exit 1; \
 	done
-	$(REGEN) speech calibrate src/regen/assets/speech/duration-tiny  # each voice's pace (sample.voice_length_scales)
 	for name in repmix-tiny rmelnet-tiny vocoder-tiny asr-tiny; do \
 		rm -rf runs/assets/$$name; \
 		$(REGEN) train speech/$$name --set data.corpus=data/corpus-slt --run-dir runs/assets/$$name \
