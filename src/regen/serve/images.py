@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from regen.serve.errors import ApiError
 from regen.serve.limits import FIGURES
-from regen.serve.speech import catalog_of
+from regen.serve.models import catalog_of
 
 router = APIRouter(tags=["images"])
 

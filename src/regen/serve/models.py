@@ -114,6 +114,11 @@ class Catalog:
         return served
 
 
+def catalog_of(request: Any) -> Catalog:
+    """The catalog of the app serving a request."""
+    return request.app.state.catalog
+
+
 KIND_WORDS = {"tts": "text-to-speech", "asr": "speech recognition", "chorale": "chorale", "melody": "melody",
               "text": "sentence", "keywords": "keywords-to-sentence", "digits": "digit image"}
 KIND_DOMAIN = {kind: domain for domain, entries in DOMAINS.items() for _, kind in entries}

@@ -15,9 +15,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from regen.music.audio import SAMPLE_RATE
 from regen.serve.errors import ApiError
 from regen.serve.limits import FIGURES, Limits
-from regen.serve.speech import catalog_of
+from regen.serve.models import catalog_of
 from regen.serve.uploads import encode_audio, private_file, read_upload, safe_suffix
 
 router = APIRouter(tags=["music"])
@@ -65,7 +66,7 @@ def _check_sampling(limits: Limits, n: int, steps: Optional[int], temperature: O
 def _files(paths: dict[str, Path], wave: Any) -> dict[str, bytes]:
     """Every output as bytes: the written files and the rendered audio."""
     files = {kind: Path(p).read_bytes() for kind, p in paths.items()}
-    files["wav"] = encode_audio(wave, 22050, "wav")
+    files["wav"] = encode_audio(wave, SAMPLE_RATE, "wav")
     return files
 
 

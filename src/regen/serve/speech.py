@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from regen.core.errors import RegenError
 from regen.serve.errors import ApiError
-from regen.serve.models import DEFAULT_TTS, OPENAI_VOICES, Catalog, tts_voice
+from regen.serve.models import DEFAULT_TTS, OPENAI_VOICES, catalog_of, tts_voice
 from regen.serve.uploads import AUDIO_MEDIA, encode_audio, private_file, read_upload, safe_suffix
 
 router = APIRouter(tags=["audio (OpenAI-compatible)"])
@@ -36,10 +36,6 @@ class SpeechRequest(BaseModel):
     stream_format: Optional[Literal["audio", "sse"]] = None
     pitch_shift: float = Field(0.0, ge=-12, le=12, description="Semitones (the duration model only)")
     seed: int = Field(0, ge=0, le=2 ** 31 - 1)
-
-
-def catalog_of(request: Request) -> Catalog:
-    return request.app.state.catalog
 
 
 @router.post("/v1/audio/speech", response_class=Response,

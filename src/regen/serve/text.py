@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from regen.serve.errors import ApiError
-from regen.serve.speech import catalog_of
+from regen.serve.models import catalog_of
 
 router = APIRouter(tags=["text"])
 

@@ -47,28 +47,17 @@ def private_file(data: bytes, suffix: str) -> Iterator[Path]:
         yield path
 
 
-def _resample(wave: np.ndarray, rate: int, target: int) -> np.ndarray:
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    if rate == target:
-        return wave
-    g = gcd(rate, target)
-    return resample_poly(wave, target // g, rate // g).astype(np.float32)
-
-
 def encode_audio(wave: np.ndarray, rate: int, fmt: str) -> bytes:
     """A wave (samples,) in [-1, 1] as the bytes of `fmt` (a key of AUDIO_MEDIA)."""
     import soundfile as sf
 
-    from regen.speech.data.audio import audio_bytes
+    from regen.speech.data.audio import audio_bytes, resample
 
     wave = np.clip(np.asarray(wave, dtype=np.float32).reshape(-1), -1.0, 1.0)
     if fmt == "pcm":
-        return (_resample(wave, rate, PCM_RATE) * 32767).astype("<i2").tobytes()
+        return (resample(wave, rate, PCM_RATE) * 32767).astype("<i2").tobytes()
     if fmt == "opus":
         buffer = io.BytesIO()
-        sf.write(buffer, _resample(wave, rate, OPUS_RATE), OPUS_RATE, format="OGG", subtype="OPUS")
+        sf.write(buffer, resample(wave, rate, OPUS_RATE), OPUS_RATE, format="OGG", subtype="OPUS")
         return buffer.getvalue()
     return audio_bytes(wave, rate, fmt)

@@ -53,3 +53,9 @@ def test_json_carries_the_segments_and_subtitles_need_one_file(long_recording: t
     assert len(record["segments"]) >= 2 and record["text"] == " ".join(s["text"] for s in record["segments"] if s["text"])
     two = CliRunner().invoke(app, ["speech", "transcribe", str(path), str(path), "--format", "vtt"])
     assert two.exit_code == 2 and "give one file" in two.output
+
+
+def test_an_unknown_format_is_one_line_before_any_work(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["speech", "transcribe", str(tmp_path / "none.wav"), "--format", "docx"])
+    assert result.exit_code == 2 and "--format 'docx': choose text, json, srt or vtt" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.iterdir())
