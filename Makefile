@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 REGEN  := $(VENV)/bin/regen
 STAMP  := $(VENV)/.regen-installed
-DEBS   := espeak-ng festival festvox-kallpc16k festvox-us-slt-hts sox chromium chromium-driver fonts-noto-cjk
+DEBS   := espeak-ng festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite sox chromium chromium-driver fonts-noto-cjk
 # Tiny models gain nothing from more threads, and oversubscribed OpenMP threads spin.
 export OMP_NUM_THREADS ?= 1
 

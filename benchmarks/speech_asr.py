@@ -32,14 +32,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from intervals import ratio_interval, with_interval  # noqa: E402
 from results import add_common_options, emit, run_sections  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,6 +57,7 @@ from regen.speech.data.load import Item, load_audio  # noqa: E402
 from regen.speech.evaluation.asr import HEADER, NOTE, markdown_row, reference_row, system_row  # noqa: E402
 from regen.speech.evaluation.tts import eval_items  # noqa: E402
 from regen.speech.features.mel import MelConfig, log_mel  # noqa: E402
+from regen.speech.features.measures import word_errors  # noqa: E402
 from regen.speech.text.mixing import TextFrontEnd  # noqa: E402
 from regen.speech.tts.data import tts_split  # noqa: E402
 from regen.speech.vocoder.data import load_items  # noqa: E402
@@ -88,22 +92,28 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.models = {model_label(path): load_model(path) for path in args.models}
-        self.sets: dict[str, list[Item]] = {
+
+    @functools.cached_property
+    def sets(self) -> dict[str, list[Item]]:
+        """The evaluation sets of `systems` and `retrieval` (built on first use)."""
+        args = self.args
+        sets: dict[str, list[Item]] = {
             "held-out King James sentences (trained voice)": eval_items("held-out", args.corpus, None, args.limit)[0],
             "everyday English sentences (trained voice)": eval_items("everyday", args.corpus, args.eval_corpus,
                                                                       args.limit)[0]}
         if args.domain_corpus:  # the second domain's test sentences (held out of text adaptation too)
-            self.sets["Lady Susan sentences (trained voice, second domain)"] = eval_items(
+            sets["Lady Susan sentences (trained voice, second domain)"] = eval_items(
                 "held-out", args.domain_corpus, None, args.limit)[0]
         if args.unseen_corpus:
             from regen.speech.evaluation.tts import everyday_items
 
-            self.sets["everyday English sentences (unseen voice)"] = everyday_items(args.unseen_corpus, args.limit,
+            sets["everyday English sentences (unseen voice)"] = everyday_items(args.unseen_corpus, args.limit,
                                                                                      args.unseen_voice)
         if args.lowpass:
-            self._scratch = tempfile.TemporaryDirectory(prefix="regen-lowpass-")
-            self.sets[f"everyday English sentences (trained voice, low-passed at {args.lowpass:g} Hz)"] = low_passed(
-                self.sets["everyday English sentences (trained voice)"], args.lowpass, Path(self._scratch.name))
+            self.scratch = tempfile.TemporaryDirectory(prefix="regen-lowpass-")
+            sets[f"everyday English sentences (trained voice, low-passed at {args.lowpass:g} Hz)"] = low_passed(
+                sets["everyday English sentences (trained voice)"], args.lowpass, Path(self.scratch.name))
+        return sets
 
     def section_systems(self) -> None:
         for name, items in self.sets.items():
@@ -112,6 +122,50 @@ class Bench:
                 lines.append(markdown_row(system_row(label, model, cfg, meta, items)))
                 print(lines[-1], flush=True)
             emit(f"Speech recognition on {len(items)} {name}", lines + ["", NOTE], self.args.no_append)
+
+    def section_voices(self) -> None:
+        """Per voice, seen (`--seen-corpus`) and unseen (flite, `--unseen-voices-corpus`): WER with a 95 %
+        interval on the `--split` sentences for PocketSphinx and every model; then each family pooled."""
+        args = self.args
+        families = {"seen": voice_folders(args.seen_corpus, args.split, args.limit),
+                    "unseen (flite)": voice_folders(args.unseen_voices_corpus, args.split, args.limit)}
+        systems: dict[str, Callable[[list[Item]], list[str]]] = {"PocketSphinx (en-us, off the shelf)": sphinx_heard}
+        for label, (model, cfg, _) in self.models.items():
+            systems[f"{label} ({cfg.model.units})"] = model_heard(model, cfg)
+        lines = ["| family | voice | system | sentences | WER [95 %] | S | D | I | words |",
+                 "|---|---|---|---|---|---|---|---|---|"]
+        pooled: dict[tuple[str, str], list[tuple[int, int]]] = {}
+        counts: dict[tuple[str, str], list[int]] = {}
+        for family, voices in families.items():
+            for voice, items in voices.items():
+                refs = [i.normalized for i in items]
+                for system, heard_of in systems.items():
+                    heard = heard_of(items)
+                    per = [word_errors(r, h) for r, h in zip(refs, heard)]
+                    errors = [e.substitutions + e.deletions + e.insertions for e in per]
+                    words = [e.reference_words for e in per]
+                    pooled.setdefault((family, system), []).extend(zip(errors, words))
+                    sdi = [sum(getattr(e, k) for e in per) for k in ("substitutions", "deletions", "insertions")]
+                    total = counts.setdefault((family, system), [0, 0, 0])
+                    counts[(family, system)] = [a + b for a, b in zip(total, sdi)]
+                    lines.append(f"| {family} | {voice} | {system} | {len(items)} | "
+                                 f"{with_interval(sum(errors) / sum(words), ratio_interval(errors, words))} | "
+                                 f"{sdi[0]} | {sdi[1]} | {sdi[2]} | {sum(words)} |")
+                    print(lines[-1], flush=True)
+        for (family, system), pairs in pooled.items():
+            errors, words = [p[0] for p in pairs], [p[1] for p in pairs]
+            s_, d_, i_ = counts[(family, system)]
+            lines.append(f"| {family} | all {len(families[family])} voices | {system} | {len(pairs)} | "
+                         f"{with_interval(sum(errors) / sum(words), ratio_interval(errors, words))} | {s_} | {d_} | "
+                         f"{i_} | {sum(words)} |")
+        emit(f"Speech recognition per voice, seen and unseen ({args.split} sentences)", lines + [
+            "", f"Everyday English sentences (never trained on), the {args.split} half (odd-numbered sentences "
+                "are test, even dev; every choice is made on dev), the first "
+                f"{args.limit or 'all'} per voice. Seen: voices whose King James readings some model trained on "
+                "(festival, espeak-ng); unseen: flite's voices, reserved for evaluation (no corpus, vocabulary "
+                "or tuning of this project used them). WER: corpus level (jiwer), with a 95 % percentile "
+                "bootstrap interval over sentences (2,000 resamples of errors / words); the pooled rows "
+                "resample the family's sentences of every voice."], args.no_append)
 
     def embeddings(self, model: CTCRecognizer, items: list[Item], mel_config: MelConfig) -> dict[str, torch.Tensor]:
         """Mean-pooled (N, D) embeddings: speech and text at the modal encoders and at the shared encoder."""
@@ -172,6 +226,35 @@ class Bench:
             self.args.no_append)
 
 
+def voice_folders(root: str, split: str, limit: int) -> dict[str, list[Item]]:
+    """{voice folder: its `split` items (first `limit`, 0 = all), by id} of an everyday corpus root."""
+    from regen.speech.data.eval_sets import sentence_split
+    from regen.speech.features.mel import load_mel_config
+
+    items = load_items(root, load_mel_config("logmel-ch4")).items
+    out: dict[str, list[Item]] = {}
+    for item in sorted(items, key=lambda i: (i.speaker, i.id)):
+        if sentence_split(item.id) == split:
+            out.setdefault(item.speaker, []).append(item)
+    return {voice: chosen[: limit or None] for voice, chosen in out.items()}
+
+
+def sphinx_heard(items: list[Item]) -> list[str]:
+    """PocketSphinx's transcripts of the items."""
+    from regen.speech.evaluation.recognizer import recognizer
+
+    return [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
+
+
+def model_heard(model: CTCRecognizer, cfg) -> Callable[[list[Item]], list[str]]:
+    """A function: items -> one checkpoint's transcripts (its transcriber built once)."""
+    from regen.speech.asr.task import transcriber
+
+    mel = asr_mel(cfg.model)
+    system = transcriber(cfg, model)
+    return lambda items: [h.text for h in system.transcribe([load_audio(i, mel.sample_rate) for i in items])]
+
+
 def tsne_figure(pictured: dict[str, dict[str, torch.Tensor]], sets: list[str], path: Path) -> None:
     """Per model (rows), t-SNE of speech (dots) and text (crosses) embeddings at the modal encoders
     (left) and the shared encoder (right), both modalities embedded together, coloured by evaluation
@@ -207,7 +290,15 @@ def tsne_figure(pictured: dict[str, dict[str, torch.Tensor]], sets: list[str], p
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, nargs="+", required=True, help="ASR checkpoint folders")
-    parser.add_argument("--sections", nargs="+", default=["systems", "retrieval"], choices=["systems", "retrieval"])
+    parser.add_argument("--sections", nargs="+", default=["systems", "retrieval"],
+                        choices=["systems", "retrieval", "voices"])
+    parser.add_argument("--seen-corpus", default="data/eval-everyday-voices",
+                        help="voices: everyday sentences read by the training voices (one folder per voice)")
+    parser.add_argument("--unseen-voices-corpus", default="data/eval-everyday-flite",
+                        help="voices: everyday sentences read by flite's voices (regen speech corpus build "
+                        "--voice flite:kal --voice flite:awb --voice flite:rms --voice flite:slt --sentences "
+                        "everyday --features none --out data/eval-everyday-flite)")
+    parser.add_argument("--split", choices=("dev", "test"), default="dev", help="voices: which sentences")
     parser.add_argument("--corpus", default="data/corpus-slt")
     parser.add_argument("--eval-corpus", default="data/eval-everyday")
     parser.add_argument("--unseen-corpus", help="everyday sentences read by a voice no model was trained on")
@@ -224,7 +315,7 @@ def main() -> None:
     if args.lowpass is not None and not 0 < args.lowpass < 11025:
         parser.error(f"--lowpass {args.lowpass:g}: give a cut-off in Hz between 0 and 11025 (half the 22.05 kHz rate)")
     run_sections(args, Bench, {"section_systems": Bench.section_systems,
-                                "section_retrieval": Bench.section_retrieval})
+                                "section_retrieval": Bench.section_retrieval, "section_voices": Bench.section_voices})
 
 
 if __name__ == "__main__":

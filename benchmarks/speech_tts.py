@@ -57,6 +57,7 @@ from results import kept, record_results  # noqa: E402
 from regen.core.assets import asset_path  # noqa: E402
 from regen.core.errors import RegenError  # noqa: E402
 from regen.speech.data.load import load_audio  # noqa: E402
+from regen.speech.data.eval_sets import sentence_split  # noqa: E402
 from regen.speech.vocoder.data import load_items  # noqa: E402
 from regen.speech.features.mel import load_mel_config, log_mel  # noqa: E402
 from regen.speech.tts.renderers import NEURAL_VOCODERS, VOCODERS  # noqa: E402
@@ -158,13 +159,6 @@ def run_renderers(args: argparse.Namespace, eval_set: str) -> None:
 SET_KEYS = {"King James": "kjv", "everyday": "everyday"}  # --sets names of the two evaluation sets
 
 
-def split_of(item_id: str) -> str:
-    """'dev' or 'test': a sentence's side of the development/test split, by the parity of its number
-    (S00017 -> test), the same sentence on the same side for every voice. Choices are made on dev."""
-    digits = "".join(c for c in item_id if c.isdigit())
-    return "test" if int(digits or 0) % 2 else "dev"
-
-
 def voice_items(args: argparse.Namespace, voice: str) -> dict[str, list]:
     """The `args.split` items of one voice (a folder name, e.g. festival-kal) per evaluation set: the
     corpus's held-out King James sentences and the everyday sentences of `--eval-corpus` (first
@@ -177,7 +171,7 @@ def voice_items(args: argparse.Namespace, voice: str) -> dict[str, list]:
     for name, items in (("King James", held), ("everyday", everyday)):
         if SET_KEYS[name] not in args.sets:
             continue
-        chosen = sorted((i for i in items if i.speaker == voice and split_of(i.id) == args.split), key=lambda i: i.id)
+        chosen = sorted((i for i in items if i.speaker == voice and sentence_split(i.id) == args.split), key=lambda i: i.id)
         out[name] = chosen[: args.limit] if args.limit else chosen
     return out
 

@@ -90,3 +90,11 @@ def test_cli_sets_the_thread_environment(clean_env):
     assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"  # a training waits passively
     bad = CliRunner().invoke(app, ["--threads", "lots", "configs"])
     assert bad.exit_code == 2 and "whole number" in bad.output and "Traceback" not in bad.output
+
+
+def test_the_command_line_loads_torch_only_after_it_set_the_thread_count():
+    """OpenMP reads OMP_NUM_THREADS once, when torch loads: were torch imported with the command line's
+    modules, `regen --threads 1 train` would still start a second, spinning OpenMP thread."""
+    code = "import sys, regen.cli.main, regen.core; print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -64,6 +64,11 @@ def test_transcription_formats(client: openai.OpenAI, server: Server, tmp_path: 
     assert verbose.text == plain.text and verbose.duration > 1.0
     assert verbose.segments and 0 <= verbose.segments[0].start < verbose.segments[-1].end <= verbose.duration
     with audio.open("rb") as f:
+        timed = client.audio.transcriptions.create(model="whisper-1", file=f, response_format="verbose_json",
+                                                   timestamp_granularities=["word", "segment"])
+    assert [w.word for w in timed.words] == plain.text.split()
+    assert all(0 <= w.start < w.end <= timed.duration for w in timed.words)
+    with audio.open("rb") as f:
         srt = client.audio.transcriptions.create(model="whisper-1", file=f, response_format="srt")
     assert re.match(r"1\n00:00:\d\d,\d{3} --> 00:00:\d\d,\d{3}\n.*station", srt)
     with audio.open("rb") as f:

@@ -101,7 +101,7 @@ async def transcriptions(
     granularities: Optional[list[str]] = Form(None, alias="timestamp_granularities[]"),
 ) -> Response:
     """Speech to text: the transcript of `file`, cut at its pauses into timed segments (verbose_json, srt
-    and vtt carry their times; the recogniser gives no word times, so `word` granularity adds none)."""
+    and vtt carry their times; verbose_json with `word` granularity also each word's start and end)."""
     limits = request.app.state.limits
     if response_format not in TRANSCRIPT_FORMATS:
         raise ApiError(400, f"unknown response_format '{response_format}'; choose one of "
@@ -111,7 +111,7 @@ async def transcriptions(
                        "language")
     unknown = [g for g in granularities or [] if g not in ("segment", "word")]
     if unknown:
-        raise ApiError(400, f"unknown timestamp granularity '{unknown[0]}'; choose segment",
+        raise ApiError(400, f"unknown timestamp granularity '{unknown[0]}'; choose segment or word",
                        "timestamp_granularities")
     served = catalog_of(request).get(model, "asr")
     data = await read_upload(file, limits.max_upload_bytes, "audio file")
@@ -137,10 +137,10 @@ async def transcriptions(
         return timed_transcript(transcriber.system, wave, transcriber.rate), seconds
 
     captions, seconds = await served.slot.run(work)
-    return _transcript_response(captions, seconds, response_format)
+    return _transcript_response(captions, seconds, response_format, "word" in (granularities or []))
 
 
-def _transcript_response(captions: list, seconds: float, fmt: str) -> Response:
+def _transcript_response(captions: list, seconds: float, fmt: str, words: bool = False) -> Response:
     from regen.speech.asr.captions import srt, vtt
 
     text = " ".join(c.text for c in captions if c.text).strip()
@@ -155,5 +155,8 @@ def _transcript_response(captions: list, seconds: float, fmt: str) -> Response:
     segments = [{"id": k, "seek": 0, "start": round(c.start, 3), "end": round(c.end, 3), "text": c.text,
                  "tokens": [], "temperature": 0.0, "avg_logprob": 0.0, "compression_ratio": 0.0,
                  "no_speech_prob": 0.0} for k, c in enumerate(captions)]
-    return JSONResponse({"task": "transcribe", "language": "english", "duration": round(seconds, 3), "text": text,
-                         "segments": segments})
+    body = {"task": "transcribe", "language": "english", "duration": round(seconds, 3), "text": text,
+            "segments": segments}
+    if words:
+        body["words"] = [{"word": w.word, "start": w.start, "end": w.end} for c in captions for w in c.words]
+    return JSONResponse(body)

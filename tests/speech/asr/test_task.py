@@ -119,7 +119,7 @@ def test_bad_files_among_good_ones_are_reported_and_the_rest_transcribed(checkpo
     assert result.exit_code == 2 and "Traceback" not in result.output
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["file"] for row in rows] == [str(good[0]), str(good[1])]
-    assert all(set(row) == {"file", "text", "silent", "segments"} and not row["silent"] for row in rows)
+    assert all(set(row) == {"file", "text", "silent", "segments", "words"} and not row["silent"] for row in rows)
     assert all(row["segments"] and row["segments"][0]["text"] == row["text"] for row in rows)  # one piece each
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert [e.split(": ")[1] for e in errors] == [str(p) for p in bad]
@@ -149,7 +149,7 @@ def test_silence_is_reported_at_once_without_the_model(tmp_path: Path, monkeypat
     notes = [line for line in result.stderr.splitlines() if line.startswith("note: ")]
     assert len(notes) == 2 and all("no speech found (the file is silent" in n for n in notes)
     as_json = CliRunner().invoke(app, ["speech", "transcribe", str(silent), "--json", "--phones"])
-    assert json.loads(as_json.stdout) == {"file": str(silent), "text": "", "silent": True, "segments": [],
+    assert json.loads(as_json.stdout) == {"file": str(silent), "text": "", "silent": True, "segments": [], "words": [],
                                           "phones": ""}
     assert seconds < 10, f"{seconds:.1f} s for two silent files (model loading included)"
 

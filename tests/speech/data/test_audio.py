@@ -110,3 +110,13 @@ def test_audio_formats_and_atomic_writes(tmp_path: Path, monkeypatch: pytest.Mon
 def test_join_waves_puts_pauses_between() -> None:
     joined = join_waves([np.ones(100, np.float32), np.ones(50, np.float32)], 1000, 0.2)
     assert len(joined) == 350 and joined[100:300].max() == 0 and joined[300:].min() == 1
+
+
+def test_a_recording_too_big_for_free_memory_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    from regen.speech.data import audio
+
+    path = save_wav(tmp_path / "long.wav", tone(2.0, 16000), 16000)
+    monkeypatch.setattr(audio, "available_memory", lambda: 10_000)
+    with pytest.raises(RegenError, match=r"need about .* GiB of memory .* cut it into parts") as caught:
+        read_recording(path, 22050)
+    assert "\n" not in str(caught.value)

@@ -102,3 +102,14 @@ def test_text_sources_leave_out_held_out_sentences() -> None:
     assert len(text_sentences("austen")) == sum(not s.held_out for s in austen())
     with pytest.raises(RegenError, match="unknown text source"):
         text_sentences("everyday")
+
+
+def test_flite_is_reserved_for_evaluation_sets(tmp_path: Path) -> None:
+    from regen.speech.data.sentences import choose
+
+    with pytest.raises(RegenError, match="reserved for evaluation"):
+        build_corpus(tmp_path / "train", ["espeak:en-us", "flite:awb"], SENTENCES, progress=False)
+    assert not (tmp_path / "train").exists()
+    everyday, source, licence = choose("everyday", 2)
+    card = build_corpus(tmp_path / "eval", ["flite:awb"], everyday, source=source, licence=licence, progress=False)
+    assert card["voices"][0]["utterances"] == 2 and card["complete"]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Sequence
+
+from regen.speech.asr.timing import WordTime
 
 
 @dataclass(frozen=True)
 class Caption:
-    """One timed piece of a transcript: seconds from the start of the recording."""
+    """One timed piece of a transcript, and its words' times: seconds from the start of the recording."""
 
     start: float
     end: float
     text: str
+    words: tuple[WordTime, ...] = field(default=(), compare=False)
 
 
 def _clock(seconds: float, separator: str) -> str:

@@ -20,6 +20,7 @@ from regen.core.run_config import RunConfig
 from regen.speech.asr.acoustic import CTCRecognizer
 from regen.speech.asr.captions import Caption
 from regen.speech.asr.segments import MAX_SECONDS, speech_segments
+from regen.speech.asr.timing import WordTime
 from regen.speech.asr.task import asr_mel, transcriber
 from regen.speech.asr.transcriber import MIN_SECONDS, Heard, Transcriber
 from regen.speech.data.audio import is_silent, loudest_dbfs, read_recording
@@ -79,7 +80,14 @@ class FileTranscriber:
 
 def timed_transcript(system: Transcriber, wave: np.ndarray, rate: int) -> list[Caption]:
     """A recording of any length (samples,) at the recogniser's rate as timed pieces: cut at its pauses
-    into pieces of at most `segments.MAX_SECONDS` (`speech_segments`), each transcribed on its own."""
+    into pieces of at most `segments.MAX_SECONDS` (`speech_segments`), each transcribed on its own. A
+    piece runs from its first word's start to its last word's end (`regen.speech.asr.timing`), or
+    over the whole stretch of speech when its words could not be timed."""
     pieces = [(a, b) for a, b in speech_segments(wave, rate) if b - a >= MIN_SECONDS * rate]
     heard = system.transcribe([wave[a:b] for a, b in pieces]) if pieces else []
-    return [Caption(a / rate, b / rate, h.text) for (a, b), h in zip(pieces, heard)]
+    captions = []
+    for (a, b), h in zip(pieces, heard):
+        words = tuple(WordTime(w.word, round(a / rate + w.start, 3), round(a / rate + w.end, 3)) for w in h.words)
+        start, end = (words[0].start, words[-1].end) if words else (a / rate, b / rate)
+        captions.append(Caption(start, end, h.text, words))
+    return captions

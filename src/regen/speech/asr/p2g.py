@@ -173,24 +173,31 @@ class P2G:
         return self._options(tuple(pron))
 
     def decode(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float]:
-        """(words, score): the best words for the phone words under the LM, each word spelling one
+        """(words, score): `spell` without the spans."""
+        words, score, _ = self.spell(phone_words)
+        return words, score
+
+    def spell(self, phone_words: Sequence[Sequence[str]]) -> tuple[list[str], float, list[int]]:
+        """(words, score, spans): the best words for the phone words under the LM, each word spelling one
         phone word or, when their joined pronunciation is exactly a word's, two adjacent ones (the
-        recogniser may split a compound, "birth day" for "birthday"); score = lm_weight * log P_LM (each word
-        given the two before, and the end of sentence) - edit_weight * summed edit distances. A beam of
-        `beam` hypotheses per number of phone words consumed."""
+        recogniser may split a compound, "birth day" for "birthday"; `spans` says how many each word
+        spells); score = lm_weight * log P_LM (each word given the two before, and the end of sentence)
+        - edit_weight * summed edit distances. A beam of `beam` hypotheses per number of phone words
+        consumed."""
         n = len(phone_words)
-        beams: dict[int, list[tuple[float, list[str]]]] = {0: [(0.0, [])]}
+        beams: dict[int, list[tuple[float, list[str], list[int]]]] = {0: [(0.0, [], [])]}
         for i in range(n):
             current = sorted(beams.pop(i, []), key=lambda b: -b[0])[: self.beam]
             for span in (1, 2)[: n - i]:
                 pron = tuple(p for word in phone_words[i: i + span] for p in word)
                 options = [(w, edit) for w, edit in self.word_options(pron) if span == 1 or edit == 0]
                 beams.setdefault(i + span, []).extend(
-                    (score + edit + self.lm_weight * self.lm.logprob(_history(words), w), [*words, w])
-                    for score, words in current for w, edit in options)
-        done = [(s + self.lm_weight * self.lm.logprob(_history(ws), END), ws) for s, ws in beams.get(n, [(0.0, [])])]
-        score, words = max(done, key=lambda b: b[0])
-        return words, score
+                    (score + edit + self.lm_weight * self.lm.logprob(_history(words), w), [*words, w], [*spans, span])
+                    for score, words, spans in current for w, edit in options)
+        done = [(s + self.lm_weight * self.lm.logprob(_history(ws), END), ws, sp)
+                for s, ws, sp in beams.get(n, [(0.0, [], [])])]
+        score, words, spans = max(done, key=lambda b: b[0])
+        return words, score, spans
 
 
 def _history(words: list[str]) -> tuple[str, ...]:

@@ -140,6 +140,9 @@ class ASRTask(Task):
             asr_mel(cfg.model)
         except ConfigError as exc:
             raise ConfigError(f"{where}: {exc}") from None
+        if cfg.data.augment.active and cfg.model.text_injection != "none":
+            raise ConfigError(f"{where}: data.augment changes the timing that text injection learns from; "
+                              "use one or the other")
 
     def build(self, cfg: RunConfig) -> nn.Module:
         return CTCRecognizer(cfg.model)
@@ -150,16 +153,18 @@ class ASRTask(Task):
         train, held = tts_split(report)
         train = [i for i in train if i.seconds <= cfg.data.max_seconds][: cfg.data.max_utterances or None]
         if not cfg.trainer.init_from:  # a run from a checkpoint keeps the normalisation its weights learned
-            stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
+            spread = train[:: max(1, len(train) // max(cfg.data.stats_utterances, 1))]  # every voice
+            stats = mel_stats(spread, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
             model.set_stats(torch.tensor(stats.mean), torch.tensor(stats.std))
         injection = cfg.model.text_injection == "maestro"
         rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress,
-                          injection=cfg.model.text_injection != "none")
-        valid = build_rows(held[: cfg.data.valid_utterances], mel, cfg.model.units) if held else None
+                          injection=cfg.model.text_injection != "none", augment=cfg.data.augment, seed=cfg.seed)
+        spread = held[:: max(1, len(held) // max(cfg.data.valid_utterances, 1))][: cfg.data.valid_utterances]
+        valid = build_rows(spread, mel, cfg.model.units) if held else None
         objective = Objective(self.name, model.loss, {"acoustic": model}, ["acoustic"])
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
                 "skipped_files": len(report.problems), "units": cfg.model.units,
-                "fingerprint": fingerprint(rows["mel"].float(), rows["targets"])}
+                "fingerprint": fingerprint(*rows["mel"].rows, rows["targets"])}
         train_data: dict[str, torch.Tensor] | Mixture = rows
         if injection:
             heard = {i.normalized for i in report.items}

@@ -3,23 +3,25 @@ audio) -> words Y (P2G, learned from text alone). The Direct route reads charact
 CTC model.
 
 For phone models, the acoustic model's `beam` best phone sequences (prefix beam search) are each
-split at word boundaries and turned into words by `P2G.decode`; the transcript with the best
-`CTC log-probability + P2G score` wins.
+split at word boundaries and turned into words by `P2G.spell`; the transcript with the best
+`CTC log-probability + P2G score` wins. Its units are then force-aligned to the posteriors for each
+word's start and end (`regen.speech.asr.timing`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
 from regen.core.errors import RegenError
 from regen.core.progress import progress
-from regen.speech.asr.acoustic import CTCRecognizer
+from regen.speech.asr.acoustic import SUBSAMPLING, CTCRecognizer
 from regen.speech.asr.decode import best_path, prefix_beam_search
 from regen.speech.asr.p2g import P2G
-from regen.speech.asr.units import phone_words
+from regen.speech.asr.timing import WordTime, word_times
+from regen.speech.asr.units import BOUNDARY, phone_words
 from regen.speech.data.audio import SILENCE_DBFS, loudest_dbfs
 from regen.speech.features.mel import MelConfig, log_mel
 
@@ -29,10 +31,12 @@ BATCH = 16  # waves per forward pass
 
 @dataclass(frozen=True)
 class Heard:
-    """One transcript: its words (lower case) and, for phone models, the phone units read."""
+    """One transcript: its words (lower case), for phone models the phone units read, and each word's
+    time in the audio transcribed (empty when the units could not be aligned)."""
 
     text: str
     units: tuple[str, ...]
+    words: tuple[WordTime, ...] = field(default=(), compare=False)
 
 
 class Transcriber:
@@ -76,16 +80,21 @@ class Transcriber:
         return out
 
     def decode(self, lp: torch.Tensor) -> Heard:
-        """The transcript of one wave's unit log-probabilities (frames, units)."""
+        """The transcript of one wave's unit log-probabilities (frames, units), with its word times."""
         units = self.model.units
+        frame_seconds = SUBSAMPLING * self.mel.hop_length / self.mel.sample_rate
         if self.p2g is None:
             ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
-            return Heard(" ".join("".join(units.decode(ids)).split()), ())
-        best: tuple[float, list[str], tuple[str, ...]] | None = None
+            chars = units.decode(ids)
+            text = " ".join("".join(chars).split())
+            return Heard(text, (), tuple(word_times(lp, ids, chars, text.split(), None, frame_seconds, " ")))
+        best: tuple[float, list[str], list[int], tuple[int, ...]] | None = None
         for ids, score in prefix_beam_search(lp, self.beam):
-            symbols = tuple(units.decode(ids))
-            words, word_score = self.p2g.decode(phone_words(symbols))
+            words, word_score, spans = self.p2g.spell(phone_words(units.decode(ids)))
             if best is None or score + word_score > best[0]:
-                best = (score + word_score, words, symbols)
+                best = (score + word_score, words, spans, ids)
         assert best is not None
-        return Heard(" ".join(best[1]), best[2])
+        _, words, spans, ids = best
+        symbols = tuple(units.decode(ids))
+        times = word_times(lp, ids, symbols, words, spans, frame_seconds, BOUNDARY)
+        return Heard(" ".join(words), symbols, tuple(times))

@@ -129,6 +129,7 @@ def read_recording(path: str | Path, sample_rate: int) -> tuple[np.ndarray, int]
         problem = "is empty (0 bytes)"
     if problem:
         raise RegenError(f"{path}: the file {problem}; give a complete recording ({READABLE})")
+    _check_memory(path, sample_rate)
     try:
         audio, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, sf.LibsndfileError) as exc:
@@ -139,6 +140,35 @@ def read_recording(path: str | Path, sample_rate: int) -> tuple[np.ndarray, int]
     if not np.all(np.isfinite(audio)):
         raise RegenError(f"{path}: the file holds NaN or infinite samples; re-export it")
     return resample(np.ascontiguousarray(audio.mean(axis=1)), int(rate), sample_rate), int(rate)
+
+
+def available_memory() -> int | None:
+    """Bytes of memory the system can still give (MemAvailable of /proc/meminfo), None where unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def _check_memory(path: Path, sample_rate: int) -> None:
+    """RegenError, before reading, when decoding `path` would need more memory than is free: its samples
+    as float32 in every channel, the mono mix and the resampled copy, twice over for the work on them."""
+    try:
+        info = sf.info(str(path))
+    except (RuntimeError, sf.LibsndfileError):
+        return  # sf.read reports what is wrong with the file
+    if info.samplerate <= 0 or info.frames <= 0:
+        return
+    need = 2 * 4 * info.frames * (info.channels + 1 + sample_rate / info.samplerate)
+    free = available_memory()
+    if free is not None and need > free:
+        hours = info.frames / info.samplerate / 3600
+        raise RegenError(f"{path}: {hours:.1f} hours of audio need about {need / 2**30:.1f} GiB of memory to read and "
+                         f"{free / 2**30:.1f} GiB are free; cut it into parts first (e.g. sox {path.name} part.wav "
+                         "trim 0 3600 : newfile : restart)")
 
 
 def loudest_dbfs(audio: np.ndarray, sample_rate: int) -> float:

@@ -32,7 +32,7 @@ from regen.speech.data.audio import SILENCE_PEAK, resample, save_wav
 from regen.speech.data.load import CARD, METADATA, TEST_IDS, LoadReport, load_audio, read_ljspeech
 from regen.speech.features.mel import MelConfig, MelStats, compute_stats
 from regen.speech.data.sentences import LICENCE, SOURCE, Sentence
-from regen.speech.data.voices import Voice, parse_voice
+from regen.speech.data.voices import RESERVED_ENGINES, Voice, parse_voice
 
 
 def build_corpus(out: str | Path, voices: Sequence[str], sentences: Sequence[Sentence], sample_rate: int = 22050,
@@ -45,6 +45,10 @@ def build_corpus(out: str | Path, voices: Sequence[str], sentences: Sequence[Sen
     parsed = [parse_voice(v) for v in voices]
     if len({v.slug for v in parsed}) != len(parsed):
         raise RegenError("the same voice is given twice")
+    reserved = [v.spec for v in parsed if v.spec.partition(":")[0] in RESERVED_ENGINES]
+    if reserved and not all(s.held_out for s in sentences):
+        raise RegenError(f"{reserved[0]} is reserved for evaluation on unseen voices: record it only with "
+                         "--sentences everyday (every sentence held out), never into a training corpus")
     if (out / METADATA).is_file():
         raise RegenError(f"{out} is a single LJSpeech folder; build into an empty or corpus-root folder")
     out.mkdir(parents=True, exist_ok=True)

@@ -31,3 +31,11 @@ def everyday_sentences() -> list[str]:
     """
     text = resources.files("regen.speech.data").joinpath(EVERYDAY_FILE).read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def sentence_split(item_id: str) -> str:
+    """'dev' or 'test': a sentence's side of the development/test split, by the parity of its number
+    (S00017 -> test), the same sentence on the same side for every voice. Choices are made on dev,
+    tables reported on test."""
+    digits = "".join(c for c in item_id if c.isdigit())
+    return "test" if int(digits or 0) % 2 else "dev"

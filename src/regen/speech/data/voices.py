@@ -1,8 +1,11 @@
 """Synthetic voices that read sentences aloud and report phone timings.
 
-A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us) or
-'festival:NAME' (kal = voice_kal_diphone, slt = voice_cmu_us_slt_arctic_hts, or
-any installed festival voice function name). `synthesize` returns, per
+A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us),
+'festival:NAME' (kal = voice_kal_diphone, slt = voice_cmu_us_slt_arctic_hts,
+ked = voice_ked_diphone, or any installed festival voice function name) or
+'flite:NAME' (flite's kal, awb, rms, slt). flite is RESERVED for evaluation on
+voices no model heard (`RESERVED_ENGINES`): the corpus builder records it only
+for sentences that are all held out, never for a training list. `synthesize` returns, per
 sentence, a waveform (samples,) float32, its rate, phone intervals
 [{phone, start, end}] in seconds (espeak-ng phones in IPA from its phoneme
 events, festival phones in its own ARPAbet-like set from the utterance's
@@ -27,9 +30,16 @@ import soundfile as sf
 
 from regen.core.errors import RegenError
 
-FESTIVAL_ALIASES = {"kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_hts"}
+FESTIVAL_ALIASES = {"kal": "voice_kal_diphone", "slt": "voice_cmu_us_slt_arctic_hts", "ked": "voice_ked_diphone"}
 FESTIVAL_VOICES = {"kal": "festival diphone voice kal: American English, male",
-                   "slt": "festival HTS voice CMU ARCTIC slt: American English, female"}
+                   "slt": "festival HTS voice CMU ARCTIC slt: American English, female",
+                   "ked": "festival diphone voice ked: American English, male"}
+FLITE_VOICES = {"kal": "flite diphone voice kal: American English, male (8 kHz)",
+                "awb": "flite clustergen voice CMU ARCTIC awb: Scottish English, male",
+                "rms": "flite clustergen voice CMU ARCTIC rms: American English, male",
+                "slt": "flite clustergen voice CMU ARCTIC slt: American English, female"}
+RESERVED_ENGINES = ("flite",)
+"""Engines kept out of every training corpus, vocabulary choice and tuning: unseen voices for evaluation."""
 ESPEAK_VARIANTS = {"f": "female", "m": "male"}
 
 
@@ -63,6 +73,8 @@ def describe_voice(spec: str) -> str:
     engine, _, name = spec.partition(":")
     if engine == "festival":
         return FESTIVAL_VOICES.get(name, f"festival voice {name}")
+    if engine == "flite":
+        return FLITE_VOICES.get(name, f"flite voice {name}") + " (reserved for evaluation)"
     base, _, variant = name.partition("+")
     sex = ESPEAK_VARIANTS.get(variant[:1], "") if variant[1:].isdigit() else ""
     if not variant:
@@ -77,7 +89,9 @@ def parse_voice(spec: str) -> Voice:
         return EspeakVoice(name)
     if engine == "festival" and name:
         return FestivalVoice(name)
-    raise RegenError(f"unknown voice '{spec}'; use espeak:en-us, festival:kal or festival:slt")
+    if engine == "flite" and name:
+        return FliteVoice(name)
+    raise RegenError(f"unknown voice '{spec}'; use espeak:en-us, festival:kal, festival:slt or flite:awb")
 
 
 # --- espeak-ng through its C library (phoneme events carry timings) ---------------------------
@@ -236,3 +250,30 @@ def _festival_words(words: list[dict], phones: list[dict]) -> list[dict]:
         if pauses:
             word["start"] = min(max(pauses), word["end"])
     return words
+
+
+# --- flite: one process per sentence (evaluation only; no timings) ----------------------------
+
+
+class FliteVoice(Voice):
+    """A flite voice (kal, awb, rms, slt), for evaluation sets only: no phone or word timings."""
+
+    phone_set = "none"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.spec = f"flite:{name}"
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Utterance]:
+        if shutil.which("flite") is None:
+            raise RegenError("flite is not installed; run: apt-get install -y flite")
+        with tempfile.TemporaryDirectory(prefix="regen-flite-") as tmp:
+            wav = Path(tmp) / "out.wav"
+            for text in texts:
+                run = subprocess.run(["flite", "-voice", self.name, "-t", text, "-o", str(wav)],
+                                     capture_output=True, text=True, timeout=120)
+                if run.returncode != 0 or not wav.is_file():
+                    raise RegenError(f"flite has no voice '{self.name}' or failed; list them with: flite -lv")
+                audio, rate = sf.read(wav, dtype="float32")
+                wav.unlink()
+                yield Utterance(audio.reshape(len(audio), -1).mean(1), int(rate), [], self.phone_set)
