@@ -132,6 +132,9 @@ class Bench:
         systems: dict[str, Callable[[list[Item]], list[str]]] = {"PocketSphinx (en-us, off the shelf)": sphinx_heard}
         for label, (model, cfg, _) in self.models.items():
             systems[f"{label} ({cfg.model.units})"] = model_heard(model, cfg)
+            if args.without_lm:
+                bare = dataclasses.replace(cfg, sample=dataclasses.replace(cfg.sample, lm_weight=0.0))
+                systems[f"{label} ({cfg.model.units}, no language model)"] = model_heard(model, bare)
         lines = ["| family | voice | system | sentences | WER [95 %] | S | D | I | words |",
                  "|---|---|---|---|---|---|---|---|---|"]
         pooled: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -299,6 +302,8 @@ def main() -> None:
                         "--voice flite:kal --voice flite:awb --voice flite:rms --voice flite:slt --sentences "
                         "everyday --features none --out data/eval-everyday-flite)")
     parser.add_argument("--split", choices=("dev", "test"), default="dev", help="voices: which sentences")
+    parser.add_argument("--without-lm", action="store_true", help="voices: also every model with "
+                        "sample.lm_weight=0 (phones: the P2G's lexicon alone; characters: no word model)")
     parser.add_argument("--corpus", default="data/corpus-slt")
     parser.add_argument("--eval-corpus", default="data/eval-everyday")
     parser.add_argument("--unseen-corpus", help="everyday sentences read by a voice no model was trained on")

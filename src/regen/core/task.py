@@ -32,6 +32,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-duration": "regen.speech.tts.duration.task",
     "speech-vocoder": "regen.speech.vocoder.task",
     "speech-istft": "regen.speech.vocoder.task",
+    "speech-codec": "regen.speech.codec.task",
     "speech-asr": "regen.speech.asr.task",
     "text": "regen.text.task",
     "text-template": "regen.text.template_task",

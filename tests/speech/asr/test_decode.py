@@ -39,3 +39,32 @@ def test_impossible_prefixes_are_never_returned() -> None:
     log_probs = torch.tensor([[float("-inf"), 0.0], [float("-inf"), 0.0]])
     beams = prefix_beam_search(log_probs, beam=8, prune=-100.0)
     assert beams == [((1,), 0.0)]
+
+
+class TableLM:
+    """A word model that knows 'cat' far better than 'kat'."""
+
+    def logprob(self, history, word):
+        return {"the": -1.0, "cat": -2.0, "</s>": -0.5}.get(word, -12.0)
+
+
+def spelled(frames: list[dict[str, float]], symbols: list[str]) -> torch.Tensor:
+    """Log-probabilities (frames, units) from per-frame {symbol: probability}, the rest spread evenly."""
+    rows = []
+    for frame in frames:
+        rest = (1 - sum(frame.values())) / (len(symbols) - len(frame))
+        rows.append([math.log(frame.get(s, rest)) for s in symbols])
+    return torch.tensor(rows)
+
+
+def test_word_language_model_picks_the_spelling_it_knows() -> None:
+    from regen.speech.asr.decode import word_prefix_beam_search
+
+    symbols = ["<blank>", " ", "t", "h", "e", "c", "k", "a"]
+    frames = [{"t": 0.9}, {"h": 0.9}, {"e": 0.9}, {" ": 0.9}, {"k": 0.5, "c": 0.4}, {"a": 0.9}, {"t": 0.9},
+              {"<blank>": 0.9}]
+    lp = spelled(frames, symbols)
+    ids, words = word_prefix_beam_search(lp, symbols, TableLM(), lm_weight=1.0)
+    assert words == ["the", "cat"] and "".join(symbols[i] for i in ids) == "the cat"
+    _, plain = word_prefix_beam_search(lp, symbols, TableLM(), lm_weight=0.0)
+    assert plain == ["the", "kat"]  # without the language model the acoustics alone decide

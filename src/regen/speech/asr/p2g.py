@@ -28,11 +28,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from regen.speech.asr.decode import END
 from regen.speech.asr.units import PHONE_UNITS, Transcript, strip_stress, transcript
 from regen.speech.text.g2p import cmu_pronunciations
 from regen.speech.text.mixing import TextFrontEnd
 
-START, END = "<s>", "</s>"
+START = "<s>"
 _PHONE_CHAR = {p: chr(0x100 + i) for i, p in enumerate(PHONE_UNITS.symbols[2:])}
 
 

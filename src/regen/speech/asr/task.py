@@ -52,7 +52,9 @@ SHIPPED = "speech/asr-tiny"
 
 @dataclass
 class ASRSampleConfig:
-    """How transcription runs: CTC beam width, the P2G's weights (language model, edit distance),
+    """How transcription runs: CTC beam width, the P2G's weights (language model, edit distance; a
+    character model decodes with the same language model when `lm_weight` > 0, adding `word_bonus` per
+    word),
     its text (`lm_sentences` King James sentences, 0: all), the weight of present-day English word
     frequencies in its language model (`english_weight`, 0..1), the weight of the present-day English
     trigram interpolated with it (`english_lm`, 0..1, 0: the text's own model alone) and how many
@@ -61,6 +63,7 @@ class ASRSampleConfig:
     beam: int = 8
     lm_weight: float = 0.5
     edit_weight: float = 8.0
+    word_bonus: float = 0.0
     lm_sentences: int = 0
     english_weight: float = 0.8
     english_lm: float = 0.8
@@ -84,15 +87,15 @@ def asr_mel(model: ASRConfig) -> MelConfig:
 
 
 def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
-    """The model with its decoding settings (and, for phones, the P2G of `sample.lm_sentences` and the
-    sentences of `data.text_source`)."""
+    """The model with its decoding settings (and the P2G of `sample.lm_sentences` and the sentences of
+    `data.text_source`: for phones, and for characters whose decoding uses its language model)."""
     p2g = None
-    if cfg.model.units == "phones":
+    if cfg.model.units == "phones" or cfg.sample.lm_weight > 0:
         extra = () if cfg.data.text_source == "bible" else (cfg.data.text_source,)
         p2g = replace(build_p2g(cfg.sample.lm_sentences or None, cfg.sample.english_weight, extra,
                                 cfg.sample.english_lm),
                       lm_weight=cfg.sample.lm_weight, edit_weight=cfg.sample.edit_weight)
-    return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam)
+    return Transcriber(model, asr_mel(cfg.model), p2g, cfg.sample.beam, cfg.sample.word_bonus)
 
 
 def held_out_items(cfg: RunConfig, mel: MelConfig, n: int) -> tuple[list[Item], str]:

@@ -1,6 +1,7 @@
 """Regeneration ASR put together: speech X -> phonemes Y' (the CTC acoustic model, learned from paired
 audio) -> words Y (P2G, learned from text alone). The Direct route reads characters straight off its
-CTC model.
+CTC model; given the same P2G, it decodes with that P2G's word language model (lexicon-free, every
+completed word scored by it: `decode.word_prefix_beam_search`), so both routes share the language model.
 
 For phone models, the acoustic model's `beam` best phone sequences (prefix beam search) are each
 split at word boundaries and turned into words by `P2G.spell`; the transcript with the best
@@ -18,7 +19,7 @@ import torch
 from regen.core.errors import RegenError
 from regen.core.progress import progress
 from regen.speech.asr.acoustic import SUBSAMPLING, CTCRecognizer
-from regen.speech.asr.decode import best_path, prefix_beam_search
+from regen.speech.asr.decode import best_path, prefix_beam_search, word_prefix_beam_search
 from regen.speech.asr.p2g import P2G
 from regen.speech.asr.timing import WordTime, word_times
 from regen.speech.asr.units import BOUNDARY, phone_words
@@ -42,10 +43,11 @@ class Heard:
 class Transcriber:
     """wave -> `Heard`, through a CTC model (phones + P2G, or characters)."""
 
-    def __init__(self, model: CTCRecognizer, mel: MelConfig, p2g: P2G | None = None, beam: int = 8) -> None:
+    def __init__(self, model: CTCRecognizer, mel: MelConfig, p2g: P2G | None = None, beam: int = 8,
+                 word_bonus: float = 0.0) -> None:
         if model.cfg.units == "phones" and p2g is None:
             raise ValueError("a phone recogniser needs a P2G to spell words")
-        self.model, self.mel, self.p2g, self.beam = model.eval(), mel, p2g, beam
+        self.model, self.mel, self.p2g, self.beam, self.word_bonus = model.eval(), mel, p2g, beam, word_bonus
 
     @torch.no_grad()
     def log_probs(self, waves: list[np.ndarray]) -> list[torch.Tensor]:
@@ -83,8 +85,13 @@ class Transcriber:
         """The transcript of one wave's unit log-probabilities (frames, units), with its word times."""
         units = self.model.units
         frame_seconds = SUBSAMPLING * self.mel.hop_length / self.mel.sample_rate
-        if self.p2g is None:
-            ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
+        if self.model.cfg.units == "chars":
+            if self.p2g is not None and self.p2g.lm_weight > 0:
+                ids, _ = word_prefix_beam_search(lp, units.symbols, self.p2g.lm, self.p2g.lm_weight, self.word_bonus,
+                                                 self.beam)
+                ids = list(ids)
+            else:
+                ids = best_path(lp) if self.beam <= 1 else list(prefix_beam_search(lp, self.beam)[0][0])
             chars = units.decode(ids)
             text = " ".join("".join(chars).split())
             return Heard(text, (), tuple(word_times(lp, ids, chars, text.split(), None, frame_seconds, " ")))

@@ -77,6 +77,7 @@ class VocoderTask(Task):
     model_config = VocoderConfig
     data_config = VocoderDataConfig
     sample_config = VocoderSampleConfig
+    phase = "vocoder"  # the name of the one training phase
 
     def default_phases(self) -> dict[str, PhaseConfig]:
         return {"vocoder": PhaseConfig(max_steps=3000, batch_size=16, lr=2e-3)}
@@ -98,15 +99,16 @@ class VocoderTask(Task):
         train, held = split_items(report, cfg.data.valid_utterances)
         if cfg.data.max_utterances:
             train = train[:cfg.data.max_utterances]
-        stats = mel_stats(train, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
+        spread = train[:: max(1, len(train) // cfg.data.stats_utterances)]  # every voice of a corpus root
+        stats = mel_stats(spread, mel, cfg.data.stats_utterances, Path(run_dir) / STATS_FILE)
         model.set_stats(stats.mean, stats.std)
         data = segments(train, mel, stats, cfg.data.chunk_frames, cfg.data.chunks_per_utterance, cfg.seed)
         valid = segments(held, mel, stats, cfg.data.chunk_frames, 1, cfg.seed + 1) if held else None
-        objective = Objective("vocoder", model.loss, {"vocoder": model}, ["vocoder"])
+        objective = Objective(self.phase, model.loss, {self.phase: model}, [self.phase])
         meta = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
                 "skipped_files": len(report.problems), "segments": int(len(data["cond"])),
                 "fingerprint": fingerprint(data["cond"], data["target"])}
-        return TrainingPlan([Phase("vocoder", objective, data, cfg.phases["vocoder"], valid)], meta)
+        return TrainingPlan([Phase(self.phase, objective, data, cfg.phases[self.phase], valid)], meta)
 
     def sample(self, cfg: RunConfig, model: nn.Module, out_dir: Path, n: int, seed: int,
                temperature: float | None) -> list[Path]:

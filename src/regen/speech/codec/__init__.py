@@ -1,0 +1,1 @@
+"""Learned speech codes: a small neural codec (`model`) and its task (`task`)."""
