@@ -35,6 +35,7 @@ import dataclasses
 import functools
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -170,6 +171,55 @@ class Bench:
                 "bootstrap interval over sentences (2,000 resamples of errors / words); the pooled rows "
                 "resample the family's sentences of every voice."], args.no_append)
 
+    def section_long(self) -> None:
+        """A recording of `--long-seconds` (festival slt reading the everyday test sentences with 0.8 s
+        pauses, each word's true time known from the synthesiser) transcribed as `regen speech transcribe`
+        does a long file: cut at pauses, piece by piece, word times by forced alignment. One thread."""
+        args = self.args
+        torch.set_num_threads(1)
+        wave, truth, rate = long_recording(args.seen_corpus, "festival-slt", args.long_seconds)
+        lines = ["| system | audio s | transcription s | RTF | WER | words timed | start error median s | "
+                 "starts within 0.3 s | ends within 0.3 s | subtitles | cue bounds within 0.3 s |",
+                 "|---|---|---|---|---|---|---|---|---|---|---|"]
+        reference = " ".join(t[0] for t in truth)
+        starts, ends = np.array([t[1] for t in truth]), np.array([t[2] for t in truth])
+        for label, (model, cfg, _) in self.models.items():
+            from regen.speech.asr.files import timed_transcript
+            from regen.speech.asr.task import transcriber
+
+            system = transcriber(cfg, model)
+            system.transcribe([wave[: rate]])  # warm: the P2G and the first pass are not the long file's time
+            started = time.perf_counter()
+            captions = timed_transcript(system, wave, rate)
+            seconds = time.perf_counter() - started
+            words = [w for c in captions for w in c.words]
+            start_err, end_err = [], []
+            for w in words:
+                same = [k for k, t in enumerate(truth) if t[0] == w.word]
+                if same:
+                    k = min(same, key=lambda k: abs(starts[k] - w.start))
+                    start_err.append(w.start - starts[k])
+                    end_err.append(w.end - ends[k])
+            start_err, end_err = np.array(start_err or [np.nan]), np.array(end_err or [np.nan])  # nan: none timed
+            bounds = [min(np.abs(starts - c.start).min(), 9) for c in captions if c.text] + \
+                     [min(np.abs(ends - c.end).min(), 9) for c in captions if c.text]
+            wer = word_errors(reference, " ".join(c.text for c in captions if c.text)).wer
+            lines.append(f"| {label} ({cfg.model.units}) | {len(wave) / rate:.0f} | {seconds:.1f} | "
+                         f"{seconds / (len(wave) / rate):.3f} | {wer:.3f} | {int(np.isfinite(start_err).sum())} of {len(truth)} | "
+                         f"{np.median(np.abs(start_err)):.3f} | {np.mean(np.abs(start_err) <= 0.3):.3f} | "
+                         f"{np.mean(np.abs(end_err) <= 0.3):.3f} | {len([c for c in captions if c.text])} | "
+                         f"{np.mean(np.array(bounds) <= 0.3):.3f} |")
+            print(lines[-1], flush=True)
+        emit(f"Speech recognition: a {args.long_seconds:.0f}-second recording, timed words and subtitles",
+             lines + ["", "The recording: festival slt reads the everyday test sentences in order with 0.8 s of "
+                      "silence between them (the synthesiser reports every word's start and end). Transcribed as "
+                      "`regen speech transcribe --format srt/json` does a long file: cut at its pauses into pieces "
+                      "of at most 15 s, each transcribed, its words timed by CTC forced alignment. RTF: "
+                      "transcription seconds / audio seconds on one thread (the P2G built beforehand). Word times: "
+                      "each heard word that is a word of the reading, against the nearest reading of it; subtitle "
+                      "cue bounds: each cue's start against the nearest true word start, its end against the "
+                      "nearest true word end."], args.no_append)
+
     def embeddings(self, model: CTCRecognizer, items: list[Item], mel_config: MelConfig) -> dict[str, torch.Tensor]:
         """Mean-pooled (N, D) embeddings: speech and text at the modal encoders and at the shared encoder."""
         front_end, out = TextFrontEnd(), {k: [] for k in ("speech modal", "text modal", "speech shared",
@@ -242,6 +292,28 @@ def voice_folders(root: str, split: str, limit: int) -> dict[str, list[Item]]:
     return {voice: chosen[: limit or None] for voice, chosen in out.items()}
 
 
+def long_recording(root: str, voice: str, seconds: float) -> tuple[np.ndarray, list[tuple[str, float, float]], int]:
+    """`voice`'s everyday test sentences joined by 0.8 s pauses until `seconds` of audio: (wave (samples,),
+    the true words (word, start, end) in seconds, the rate)."""
+    import json
+
+    from regen.speech.features.measures import word_list
+
+    items = voice_folders(root, "test", 0)[voice]
+    rate = items[0].sample_rate  # the corpus builder's 22,050 Hz, the recogniser's rate
+    gap = np.zeros(int(0.8 * rate), dtype=np.float32)
+    parts, truth, at = [], [], 0.0
+    for item in items:
+        if at >= seconds:
+            break
+        timing = json.loads(Path(item.durations).read_text())["words"]
+        truth += [(w, at + t["start"], at + t["end"]) for t in timing for w in word_list(t["word"])]
+        wave = load_audio(item)
+        parts += [wave, gap]
+        at += (len(wave) + len(gap)) / rate
+    return np.concatenate(parts).astype(np.float32), truth, rate
+
+
 def sphinx_heard(items: list[Item]) -> list[str]:
     """PocketSphinx's transcripts of the items."""
     from regen.speech.evaluation.recognizer import recognizer
@@ -294,7 +366,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, nargs="+", required=True, help="ASR checkpoint folders")
     parser.add_argument("--sections", nargs="+", default=["systems", "retrieval"],
-                        choices=["systems", "retrieval", "voices"])
+                        choices=["systems", "retrieval", "voices", "long"])
+    parser.add_argument("--long-seconds", type=float, default=180.0, help="long: length of the long recording")
     parser.add_argument("--seen-corpus", default="data/eval-everyday-voices",
                         help="voices: everyday sentences read by the training voices (one folder per voice)")
     parser.add_argument("--unseen-voices-corpus", default="data/eval-everyday-flite",
@@ -320,7 +393,8 @@ def main() -> None:
     if args.lowpass is not None and not 0 < args.lowpass < 11025:
         parser.error(f"--lowpass {args.lowpass:g}: give a cut-off in Hz between 0 and 11025 (half the 22.05 kHz rate)")
     run_sections(args, Bench, {"section_systems": Bench.section_systems,
-                                "section_retrieval": Bench.section_retrieval, "section_voices": Bench.section_voices})
+                                "section_retrieval": Bench.section_retrieval, "section_voices": Bench.section_voices,
+                                "section_long": Bench.section_long})
 
 
 if __name__ == "__main__":

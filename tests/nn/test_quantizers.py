@@ -36,3 +36,20 @@ def test_moving_averages_find_the_clusters_and_dead_entries_restart() -> None:
     usage = vq.usage(codes)[0]
     assert usage["used"] == 1.0 and usage["perplexity"] > 3.5
     assert torch.cdist(vq.stages[0].entries, centres).min(1).values.max() < 0.5
+
+
+def test_a_restarted_entry_stays_where_it_restarted() -> None:
+    torch.manual_seed(2)
+    vq = ResidualVQ(dim=2, codebooks=1, size=8, decay=0.9)
+    book = vq.stages[0]
+    vq.train()
+    data = torch.randn(50, 2)  # 50 vectors for 8 entries: the restart must not depend on batch = size
+    vq(data)
+    book.entries[3] = torch.tensor([1000.0, 1000.0])  # far from every vector: nothing is assigned to it,
+    book.cluster_size[3] = 0.0  # so it is dead and the next update restarts it at a residual of the batch
+    codes = book.nearest(data)
+    book.update(data, codes)
+    restarted = book.entries[3].clone()
+    assert torch.isclose(data, restarted).all(1).any()
+    book.update(data[:1] + 100.0, torch.zeros(1, dtype=torch.long))  # a batch that assigns nothing to entry 3
+    assert torch.allclose(book.entries[3], restarted, atol=1e-4)

@@ -7,7 +7,9 @@ each entry (k-means online, van den Oord et al., 2017, appendix; decay `decay`),
 the encoder is pulled towards its codes by the commitment loss `beta * |z - sg(q)|^2`, and the
 gradient passes the quantiser unchanged (straight through). An entry whose assignment share falls
 below `dead_share` of the uniform one is dead and restarts at a random residual of the batch, and
-every codebook starts from residuals of the first batch it sees.
+every codebook starts from residuals of the first batch it sees. The averages are this process's own:
+under data-parallel training each rank keeps its own codebooks until the weights are synchronised (train
+the codec on one device).
 
 Shapes: z (..., dim) -> quantised (..., dim), codes (..., codebooks) int64.
 """
@@ -57,8 +59,8 @@ class EMACodebook(nn.Module):
         if dead.any():
             picks = flat[torch.randint(len(flat), (int(dead.sum()),), device=flat.device)]
             self.entries[dead] = picks
-            self.entry_sum[dead] = picks
             self.cluster_size[dead] = total / size
+            self.entry_sum[dead] = picks * (total / size)  # so that the next update starts from the pick
 
 
 class ResidualVQ(nn.Module):

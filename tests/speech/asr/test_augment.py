@@ -78,3 +78,22 @@ def test_bad_settings_are_refused():
         AugmentConfig(noise=1.5)
     with pytest.raises(ValueError, match="speed"):
         AugmentConfig(speed=0.7)
+
+
+def test_pitch_moves_the_harmonics_and_keeps_the_envelope_and_the_length():
+    from regen.speech.asr.augment import shift_pitch
+    from regen.speech.features.mel import magnitude
+
+    mel = load_mel_config("logmel-ch4")
+    t = np.arange(RATE) / RATE
+    wave = sum(np.sin(2 * np.pi * 300 * h * t) * np.exp(-((300 * h - 1500) / 700) ** 2) for h in range(1, 25))
+    mag = magnitude(torch.from_numpy(wave.astype(np.float32))[None], mel)[0]
+    up = shift_pitch(mag, 2 ** (4 / 12))
+    assert up.shape == mag.shape
+    bin_hz = RATE / mel.n_fft
+    first = lambda m: int(m.mean(1)[: int(450 / bin_hz)].argmax()) * bin_hz  # noqa: E731  the first harmonic
+    assert first(mag) == pytest.approx(300, abs=bin_hz) and first(up) == pytest.approx(378, abs=bin_hz)
+    centroid = lambda m: float((m.mean(1) * torch.arange(m.shape[0])).sum() / m.mean(1).sum())  # noqa: E731
+    assert centroid(up) == pytest.approx(centroid(mag), rel=0.05)
+    same_length = augmented_log_mel(wave.astype(np.float32), mel, AugmentConfig(share=1, pitch=3), item_rng(0, "a"))
+    assert same_length.shape == log_mel(wave.astype(np.float32), mel).shape

@@ -7,8 +7,10 @@ generator (the same rows on every run and resume). Every operation is a switch o
 
     speed      Kaldi-style speed perturbation: the waveform resampled by a factor in [1 - speed, 1 + speed],
                so tempo, pitch and formants move together (Ko et al., 2015)
-    pitch      pitch moved by up to +-`pitch` semitones with the formants kept: resampled by
-               2^(k/12), then the spectrum warped back by 2^(-k/12) (the tempo moves with it)
+    pitch      pitch moved by up to +-`pitch` semitones with the formants and the tempo kept: each
+               frame's log magnitude split by cepstral liftering into its envelope (the first
+               `ENVELOPE_QUEFRENCIES` cepstral coefficients: the formants) and its fine structure
+               (the harmonics), the fine structure alone warped by 2^(k/12)
     vtlp       vocal-tract-length perturbation: the frequency axis of the spectrum warped by a factor
                in [1 - vtlp, 1 + vtlp], piecewise linear with the Nyquist frequency fixed (Jaitly &
                Hinton, 2013): a longer or shorter vocal tract
@@ -41,6 +43,7 @@ SNR_DB = (5.0, 30.0)
 TELEPHONE_BAND = (300.0, 3400.0)
 TELEPHONE_RATE = 8000
 VTLP_FIXED = 0.8  # the warp's knee, as a share of the Nyquist frequency
+ENVELOPE_QUEFRENCIES = 30  # cepstral coefficients kept as the spectral envelope by `shift_pitch`
 
 
 @dataclass
@@ -80,11 +83,12 @@ def resample_by(wave: np.ndarray, factor: float) -> np.ndarray:
     return signal.resample_poly(wave, ratio.denominator, ratio.numerator).astype(np.float32)
 
 
-def warp_matrix(n_freq: int, factor: float) -> torch.Tensor:
+def warp_matrix(n_freq: int, factor: float, knee: float = VTLP_FIXED) -> torch.Tensor:
     """(n_freq, n_freq) linear interpolation that moves spectral content at frequency f to f * factor
-    below the knee, piecewise linear above it with the Nyquist frequency fixed."""
+    below the knee (`knee` x Nyquist x min(factor, 1) / factor), piecewise linear above it with the
+    Nyquist frequency fixed."""
     nyquist = n_freq - 1
-    knee = VTLP_FIXED * nyquist * min(factor, 1.0) / factor
+    knee = knee * nyquist * min(factor, 1.0) / factor
     source = np.arange(n_freq, dtype=np.float64)
     target = np.where(source <= knee, source * factor,
                       nyquist - (nyquist - knee * factor) / (nyquist - knee) * (nyquist - source))
@@ -97,6 +101,19 @@ def warp_matrix(n_freq: int, factor: float) -> torch.Tensor:
     matrix[np.arange(n_freq), low] += 1 - frac
     matrix[np.arange(n_freq), high] += frac
     return torch.from_numpy(matrix)
+
+
+def shift_pitch(mag: torch.Tensor, factor: float) -> torch.Tensor:
+    """Magnitudes (n_freq, frames) with the harmonics moved by `factor` and the envelope kept: log
+    magnitude = envelope (low quefrencies) + fine structure; only the fine structure is warped."""
+    log_mag = mag.clamp_min(1e-5).log()
+    cepstrum = torch.fft.irfft(log_mag, dim=0)  # real, even: (2 (n_freq - 1), frames)
+    lifter = torch.zeros(cepstrum.shape[0], 1)
+    lifter[:ENVELOPE_QUEFRENCIES] = 1.0
+    lifter[-ENVELOPE_QUEFRENCIES + 1:] = 1.0
+    envelope = torch.fft.rfft(cepstrum * lifter, dim=0).real[: mag.shape[0]]
+    fine = warp_matrix(mag.shape[0], factor, knee=0.999) @ (log_mag - envelope)
+    return (envelope + fine).exp()
 
 
 def room_impulse(rng: np.random.Generator, sample_rate: int) -> np.ndarray:
@@ -151,7 +168,7 @@ def augmented_log_mel(wave: np.ndarray, mel: MelConfig, cfg: AugmentConfig, rng:
     speed = rng.uniform(1 - cfg.speed, 1 + cfg.speed) if cfg.speed else 1.0
     shift = 2 ** (rng.uniform(-cfg.pitch, cfg.pitch) / 12) if cfg.pitch else 1.0
     vtlp = rng.uniform(1 - cfg.vtlp, 1 + cfg.vtlp) if cfg.vtlp else 1.0
-    wave = resample_by(wave, speed * shift)
+    wave = resample_by(wave, speed)
     if rng.random() < cfg.reverb:
         peak = float(np.abs(wave).max())
         wave = signal.fftconvolve(wave, room_impulse(rng, mel.sample_rate))[: len(wave)]
@@ -161,7 +178,8 @@ def augmented_log_mel(wave: np.ndarray, mel: MelConfig, cfg: AugmentConfig, rng:
     if rng.random() < cfg.telephone:
         wave = telephone(wave, mel.sample_rate)
     mag = magnitude(torch.from_numpy(np.ascontiguousarray(wave, dtype=np.float32))[None], mel)[0]
-    warp = vtlp / shift
-    if abs(warp - 1) > 1e-4:
-        mag = warp_matrix(mag.shape[0], warp) @ mag
+    if abs(shift - 1) > 1e-4:
+        mag = shift_pitch(mag, shift)
+    if abs(vtlp - 1) > 1e-4:
+        mag = warp_matrix(mag.shape[0], vtlp) @ mag
     return log_mel_from_magnitude(mag[None], mel)[0]

@@ -17,7 +17,12 @@ import numpy as np
 import torch
 
 NEG_INF = -math.inf
-END = "</s>"
+START, END = "<s>", "</s>"
+
+
+def lm_history(words: Sequence[str]) -> tuple[str, ...]:
+    """What a word model reads before the next word: the two words before it, the sentence start included."""
+    return tuple([START, *words[-2:]][-2:])
 
 
 class WordModel(Protocol):
@@ -89,7 +94,7 @@ def word_prefix_beam_search(log_probs: torch.Tensor, symbols: Sequence[str], lm:
         score, words, partial = fused[prefix]
         if unit == space:
             if partial:
-                score += lm_weight * lm.logprob(words, partial) + word_bonus
+                score += lm_weight * lm.logprob(lm_history(words), partial) + word_bonus
                 words, partial = words + (partial,), ""
         else:
             partial += symbols[unit]
@@ -120,13 +125,14 @@ def word_prefix_beam_search(log_probs: torch.Tensor, symbols: Sequence[str], lm:
         alive = [(k, v) for k, v in grown.items() if _add(*v) > NEG_INF]
         ranked = sorted(alive, key=lambda kv: -(_add(*kv[1]) + fused[kv[0]][0]))[:beam]
         beams = {k: (v[0], v[1]) for k, v in ranked}
+        fused = {k: fused[k] for k in beams}  # what falls out of the beam never comes back
 
     def final(prefix: tuple[int, ...]) -> tuple[float, tuple[str, ...]]:
         score, words, partial = fused[prefix]
         if partial:
-            score += lm_weight * lm.logprob(words, partial) + word_bonus
+            score += lm_weight * lm.logprob(lm_history(words), partial) + word_bonus
             words = words + (partial,)
-        return _add(*beams[prefix]) + score + lm_weight * lm.logprob(words, END), words
+        return _add(*beams[prefix]) + score + lm_weight * lm.logprob(lm_history(words), END), words
 
     best = max(beams, key=lambda prefix: final(prefix)[0])
     return best, list(final(best)[1])

@@ -28,12 +28,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from regen.speech.asr.decode import END
+from regen.speech.asr.decode import END, START, lm_history
 from regen.speech.asr.units import PHONE_UNITS, Transcript, strip_stress, transcript
 from regen.speech.text.g2p import cmu_pronunciations
 from regen.speech.text.mixing import TextFrontEnd
 
-START = "<s>"
 _PHONE_CHAR = {p: chr(0x100 + i) for i, p in enumerate(PHONE_UNITS.symbols[2:])}
 
 
@@ -193,17 +192,12 @@ class P2G:
                 pron = tuple(p for word in phone_words[i: i + span] for p in word)
                 options = [(w, edit) for w, edit in self.word_options(pron) if span == 1 or edit == 0]
                 beams.setdefault(i + span, []).extend(
-                    (score + edit + self.lm_weight * self.lm.logprob(_history(words), w), [*words, w], [*spans, span])
+                    (score + edit + self.lm_weight * self.lm.logprob(lm_history(words), w), [*words, w], [*spans, span])
                     for score, words, spans in current for w, edit in options)
-        done = [(s + self.lm_weight * self.lm.logprob(_history(ws), END), ws, sp)
+        done = [(s + self.lm_weight * self.lm.logprob(lm_history(ws), END), ws, sp)
                 for s, ws, sp in beams.get(n, [(0.0, [], [])])]
         score, words, spans = max(done, key=lambda b: b[0])
         return words, score, spans
-
-
-def _history(words: list[str]) -> tuple[str, ...]:
-    """The two words before the next one, the sentence start included."""
-    return tuple([START, *words[-2:]][-2:])
 
 
 def training_texts(limit: int | None = None, extra: tuple[str, ...] = ()) -> list[str]:

@@ -7,8 +7,8 @@ aligned to the acoustic model's log-probabilities (frames, units) by Viterbi ove
 those the path spends on it. Phones are grouped into the decoder's phone words (split at '|'), and
 phone words into written words by the P2G's spans (a word may spell two phone words, "birth day");
 characters into words at spaces. A word starts at the first frame of its first unit and ends after
-the last frame of its last unit, extended over the blank frames that follow by at most
-`TAIL_FRAMES` (CTC emits a unit near its onset and leaves the rest of its sound to blanks).
+the last frame of its last unit, extended by at most `TAIL_FRAMES` frames and never past the next
+word's first frame (CTC emits a unit near its onset and leaves the rest of its sound to blanks).
 
 Frames are the encoder's: `SUBSAMPLING` mel frames each (23 ms at the ch4 hop).
 """
