@@ -243,10 +243,10 @@ class DurationTTS(TTSStage):
         """The hard path (batch, frames, symbols) a training batch's durations come from (MAS or oracle)."""
         return self.teach(batch).path.transpose(1, 2)
 
-    def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Mel L1 (before and after the postnet), duration / pitch / energy MSE, and with MAS the aligner's
-        path negative log-likelihood (`align`); their sum is `loss`."""
-        taught = self.teach(batch)
+    def variances(self, taught: Teaching, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Duration / pitch / energy losses of a taught batch, added to `taught.losses`; returns the regulated
+        symbol states with the true pitch and energy embedded (batch, frames, hidden) and the durations
+        (batch, symbols) of the path."""
         mel, frame_mask, states, mask, path, losses = (taught.mel, taught.frame_mask, taught.states, taught.mask,
                                                        taught.path, taught.losses)
         durations = path_durations(path)
@@ -262,19 +262,25 @@ class DurationTTS(TTSStage):
             energy = (per_symbol(frame_energy) - self.energy_mean) / self.energy_std * mask
             losses["energy"] = masked_mean((self.energy_predictor(states, mask) - energy) ** 2, mask)
         frames, _ = length_regulate(self.adapt(states, mask, pitch, energy), durations)
-        before, after = self.decode(frames, frame_mask, durations)
-        losses["mel"] = masked_mean((before - mel).abs(), frame_mask)
+        return frames, durations
+
+    def loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Mel L1 (before and after the postnet), duration / pitch / energy MSE, and with MAS the aligner's
+        path negative log-likelihood (`align`); their sum is `loss`."""
+        taught = self.teach(batch)
+        frames, durations = self.variances(taught, batch)
+        losses = taught.losses
+        before, after = self.decode(frames, taught.frame_mask, durations)
+        losses["mel"] = masked_mean((before - taught.mel).abs(), taught.frame_mask)
         if self.postnet is not None:
-            losses["postnet"] = masked_mean((after - mel).abs(), frame_mask)
+            losses["postnet"] = masked_mean((after - taught.mel).abs(), taught.frame_mask)
         total = sum(losses.values())
         return {"loss": total, **{k: v.detach() for k, v in losses.items()}}
 
-    @torch.no_grad()
-    def generate(self, cond: torch.Tensor, speaker: torch.Tensor, rate: float = 1.0,
-                 pitch_shift: float = 0.0) -> Generated:
-        """cond (batch, symbols, 3), speaker (batch,) -> `Generated`: normalised log-mel (batch, frames, n_mels),
-        zero past `lengths` (batch,), and `alignment` (batch, frames, symbols), the hard path of the
-        predicted durations."""
+    def predict_frames(self, cond: torch.Tensor, speaker: torch.Tensor, rate: float = 1.0,
+                       pitch_shift: float = 0.0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Inference up to the regulator: (regulated states (batch, frames, hidden), their lengths (batch,),
+        durations (batch, symbols))."""
         if not rate > 0:
             raise RegenError(f"rate must be > 0 (1 is the voice's own pace, 2 twice as fast), got {rate}")
         states, mask = self.encode(cond, speaker)
@@ -286,6 +292,15 @@ class DurationTTS(TTSStage):
         if self.energy_predictor is not None:
             energy = self.energy_predictor(states, mask)
         frames, lengths = length_regulate(self.adapt(states, mask, pitch, energy), durations)
+        return frames, lengths, durations
+
+    @torch.no_grad()
+    def generate(self, cond: torch.Tensor, speaker: torch.Tensor, rate: float = 1.0,
+                 pitch_shift: float = 0.0) -> Generated:
+        """cond (batch, symbols, 3), speaker (batch,) -> `Generated`: normalised log-mel (batch, frames, n_mels),
+        zero past `lengths` (batch,), and `alignment` (batch, frames, symbols), the hard path of the
+        predicted durations."""
+        frames, lengths, durations = self.predict_frames(cond, speaker, rate, pitch_shift)
         frame_mask = torch.arange(frames.shape[1], device=frames.device)[None] < lengths[:, None]
         _, mel = self.decode(frames, frame_mask, durations)
         return Generated(mel, lengths, durations_to_path(durations, frames.shape[1]).transpose(1, 2))
