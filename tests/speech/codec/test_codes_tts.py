@@ -18,22 +18,13 @@ from regen.speech.codec.speak import CodesSpeaker
 from regen.train.callbacks import read_loss_log
 from regen.train.run import train_run
 
-CODEC = {"dim": 16, "hidden": 32, "encoder_blocks": 1, "decoder_blocks": 1, "code_dim": 8, "codebooks": 2,
-         "codebook_size": 16}
+from .conftest import CODEC
+
 SMALL = ["model.hidden=32", "model.conv_filter=32", "model.predictor_filter=16", "model.aligner_channels=64",
          "model.variance_bins=16", "model.decoder_layers=1", "phases.converter.batch_size=4",
          "phases.converter.lr=0.003", "phases.converter.warmup=1", "trainer.val_every=10", "trainer.ckpt_every=10",
          "trainer.log_every=1", "trainer.progress=false", "trainer.snapshot_minutes=[]", "trainer.max_minutes=0",
          "data.valid_utterances=1", "model.speakers=[espeak:en-us]", "sample.code_steps=4"]
-
-
-@pytest.fixture(scope="module")
-def codec(espeak_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    overrides = [f"model.{k}={v}" for k, v in CODEC.items()] + [
-        "phases.codec.batch_size=2", "phases.codec.max_steps=3", "data.chunk_frames=16", "data.chunks_per_utterance=1",
-        "data.stats_utterances=4", "data.valid_utterances=1", "trainer.progress=false", f"data.corpus={espeak_corpus}"]
-    run = tmp_path_factory.mktemp("codec")
-    return train_run(load_run_config("speech/codec-tiny", overrides), run / "run", out=run / "ckpt", evaluate=False)
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +58,13 @@ def test_speech_comes_from_sampled_codes_through_the_codec(trained: tuple[Path, 
     assert len(speech.wave) == frames * 128 and abs(speech.wave).max() <= 1.0 and speech.success
     again = speaker.say("The birch canoe slid on the smooth planks.", seed=1)
     assert (again.wave == speech.wave).all()  # seeded
+    from typer.testing import CliRunner
+
+    from regen.cli.main import app
+
+    said = CliRunner().invoke(app, ["speech", "say", "Amen.", "--checkpoint", str(trained[0]), "--out",
+                                    str(tmp_path / "amen.wav")])
+    assert said.exit_code == 0 and (tmp_path / "amen.wav").stat().st_size > 1000, said.output
     files = get_task(cfg.task).sample(cfg, model, tmp_path, 1, 0, None)
     assert [f.name for f in files] == ["0001.wav", "0001-alignment.png"]
     cfg.sample.eval_sentences = 1

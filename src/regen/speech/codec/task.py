@@ -15,9 +15,10 @@ import torch
 from torch import nn
 
 from regen.core.errors import ConfigError
+from regen.speech.codec.model import CodecConfig
 from regen.core.run_config import RunConfig
 from regen.core.task import register
-from regen.speech.codec.model import CodecConfig, SpeechCodec
+from regen.speech.codec.model import SpeechCodec
 from regen.speech.data.eval_corpus import evaluation_items
 from regen.speech.data.load import load_audio
 from regen.speech.vocoder.data import split_items
@@ -71,3 +72,16 @@ class CodecTask(ISTFTVocoderTask):
                 "gl_mcd_db": scores["gl_mcd_db"], "gl_sc": scores["gl_sc"], "codec_rtf": scores["vocoder_rtf"],
                 "bitrate": model.bitrate, "codes_used": min(u["used"] for u in usage),
                 "perplexity": min(u["perplexity"] for u in usage), "eval_set": eval_set}
+
+
+def load_codec_weights(codec: SpeechCodec, sizes: CodecConfig, checkpoint: str) -> None:
+    """Copy the weights of the codec checkpoint `checkpoint` into `codec`; one-line ConfigError when its
+    sizes are not `sizes` (the `model.codec` section of a config that uses the codec)."""
+    from dataclasses import asdict
+
+    from regen.core.task import load_model
+
+    trained, trained_cfg, _ = load_model(checkpoint, task="speech-codec")
+    if asdict(trained_cfg.model) != asdict(sizes):
+        raise ConfigError(f"model.codec differs from the sizes of {checkpoint}; copy its model section into model.codec")
+    codec.load_state_dict(trained.state_dict())

@@ -6,12 +6,11 @@ evaluation are the duration task's, speaking through `CodesSpeaker`.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from torch import nn
 
-from regen.core.errors import ConfigError
 from regen.core.run_config import RunConfig
 from regen.core.task import TrainingPlan, register
 from regen.speech.codec.converter import CodesTTS, CodesTTSConfig
@@ -44,14 +43,10 @@ class CodesTTSTask(DurationTask):
 
     def plan(self, cfg: RunConfig, model: nn.Module, run_dir: Path) -> TrainingPlan:
         """The duration task's plan, after the frozen codec's weights are read from `model.codec_checkpoint`."""
-        from regen.core.task import load_model
+        from regen.speech.codec.task import load_codec_weights
 
         if not cfg.trainer.init_from:  # a run from a checkpoint keeps the codec it already holds
-            codec, codec_cfg, _ = load_model(cfg.model.codec_checkpoint, task="speech-codec")
-            if asdict(codec_cfg.model) != asdict(cfg.model.codec):
-                raise ConfigError(f"model.codec differs from the sizes of {cfg.model.codec_checkpoint}; copy its "
-                                  "model section into model.codec")
-            model.codec.load_state_dict(codec.state_dict())
+            load_codec_weights(model.codec, cfg.model.codec, cfg.model.codec_checkpoint)
         plan = super().plan(cfg, model, run_dir)
         plan.data["codec_checkpoint"] = str(cfg.model.codec_checkpoint)
         return plan
