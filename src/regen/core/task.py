@@ -34,6 +34,7 @@ TASK_MODULES: dict[str, str] = {
     "speech-istft": "regen.speech.vocoder.task",
     "speech-codec": "regen.speech.codec.task",
     "speech-codes-tts": "regen.speech.codec.tts_task",
+    "speech-duration-direct": "regen.speech.tts.duration.task",
     "speech-codes-lm": "regen.speech.codec.lm_task",
     "speech-asr": "regen.speech.asr.task",
     "text": "regen.text.task",

@@ -169,16 +169,22 @@ class Speaker:
                          iterations: int = 64) -> "Speaker":
         """Load a converter checkpoint and build the renderer named by `vocoder` (gl | lbfgs | neural |
         istft); a trained renderer comes from `vocoder_path`, by default the shipped one. A text -> codes
-        checkpoint speaks through its own codec (`vocoder` does not apply)."""
+        checkpoint speaks through its own codec, the duration model's Direct row by itself (`vocoder` does
+        not apply to either)."""
         if vocoder not in VOCODERS:
             raise RegenError(f"unknown vocoder '{vocoder}'; choose one of {', '.join(VOCODERS)}")
         converter, cfg, _ = load_model(model)
-        if cfg.task not in ("speech-repmix", "speech-rmelnet", "speech-direct", "speech-duration", "speech-codes-tts"):
+        if cfg.task not in ("speech-repmix", "speech-rmelnet", "speech-direct", "speech-duration", "speech-codes-tts",
+                            "speech-duration-direct"):
             raise RegenError(f"{model} holds a '{cfg.task}' model, not a text -> speech converter")
         if cfg.task == "speech-codes-tts":  # rendered by its own codec: no vocoder to choose
             from regen.speech.codec.speak import CodesSpeaker
 
             return CodesSpeaker(converter, cfg)
+        if cfg.task == "speech-duration-direct":  # the waveform comes out of the model itself
+            from regen.speech.tts.duration.direct import DirectDurationSpeaker
+
+            return DirectDurationSpeaker(converter, cfg)
         if cfg.task == "speech-duration":
             from regen.speech.tts.duration.speak import DurationSpeaker
 

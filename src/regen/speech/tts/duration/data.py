@@ -10,7 +10,8 @@ spelling with a space at both ends (`phone_sequence`); target (rows, max_frames,
 log-mel, stored as float16 (half the memory of a padded corpus; the loss reads it as float32);
 target_lengths (rows,); pitch (rows, max_frames) float32 frame log F0
 (`regen.speech.tts.duration.pitch`); speaker (rows,) int64, the row's index in `model.speakers`
-(0 with one voice); with oracle durations, durations (rows, max_symbols) int64.
+(0 with one voice); with oracle durations, durations (rows, max_symbols) int64; for the Direct
+row (`audio`), audio (rows, max_frames * hop) float16, the waveform cut to its frames.
 """
 
 from __future__ import annotations
@@ -110,9 +111,10 @@ def oracle_durations(item: Item, spelled: MixedSequence, frames: int, mel: MelCo
 
 
 def build_rows(items: Sequence[Item], speakers: Sequence[int], mel: MelConfig, oracle: bool = False,
-               front_end: TextFrontEnd | None = None, progress: bool = False) -> tuple[dict[str, torch.Tensor], int]:
+               front_end: TextFrontEnd | None = None, progress: bool = False,
+               audio: bool = False) -> tuple[dict[str, torch.Tensor], int]:
     """(padded tensors, see the module docstring; utterances skipped: fewer frames than symbols, or,
-    with `oracle`, timed words that do not match the text)."""
+    with `oracle`, timed words that do not match the text); with `audio`, the waveforms too."""
     from tqdm.auto import tqdm
 
     front_end = front_end or TextFrontEnd()
@@ -121,6 +123,7 @@ def build_rows(items: Sequence[Item], speakers: Sequence[int], mel: MelConfig, o
     pitches: list[np.ndarray] = []
     durations: list[np.ndarray] = []
     kept_speakers: list[int] = []
+    waves: list[torch.Tensor] = []
     for item, speaker in tqdm(list(zip(items, speakers)), desc="features", unit="utt", disable=not progress,
                               leave=False):
         wave = load_audio(item, mel.sample_rate)
@@ -133,6 +136,10 @@ def build_rows(items: Sequence[Item], speakers: Sequence[int], mel: MelConfig, o
         targets.append(target)
         pitches.append(frame_log_f0(wave, mel))
         kept_speakers.append(speaker)
+        if audio:
+            cut = np.zeros(len(target) * mel.hop_length, dtype=np.float32)
+            cut[: min(len(cut), len(wave))] = wave[: len(cut)]
+            waves.append(torch.from_numpy(cut).half())
         if timed is not None:
             durations.append(timed)
     if not texts:
@@ -145,6 +152,8 @@ def build_rows(items: Sequence[Item], speakers: Sequence[int], mel: MelConfig, o
             "speaker": torch.tensor(kept_speakers, dtype=torch.long)}
     if oracle:
         rows["durations"] = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(d) for d in durations], batch_first=True)
+    if audio:
+        rows["audio"] = torch.nn.utils.rnn.pad_sequence(waves, batch_first=True)
     return rows, len(items) - len(texts)
 
 

@@ -107,3 +107,48 @@ class DurationSpeaker(Speaker):
 def durations_of(speech: Speech) -> list[np.ndarray]:
     """Frames per symbol (symbols,) of every sentence of a `DurationSpeaker`'s speech (its hard paths' columns)."""
     return [p.alignment.sum(0).round().astype(np.int64) for p in speech.phrases]
+
+
+class WaveformSpeaker(DurationSpeaker):
+    """A duration-based speaker whose model gives waveforms row by row (`render_rows`) instead of log-mels
+    for a separate renderer: sentences are joined with their pauses as silence, and the `Speech` carries
+    the output's own log-mel (for pictures)."""
+
+    def render_rows(self, cond: torch.Tensor, voice: str | None, rate: float, pitch_shift: float, seed: int,
+                    **controls: float) -> list[tuple[np.ndarray, int, torch.Tensor]]:
+        """Per row of cond (rows, symbols, 3): (waveform (samples,), mel frames, hard path (frames, symbols))."""
+        raise NotImplementedError
+
+    @property
+    def output_mel(self) -> "MelConfig":  # noqa: F821
+        """The mel settings of the output's own log-mel (`Speech.mel`)."""
+        return self.mel
+
+    @torch.no_grad()
+    def say(self, text: str, input_mode: str | None = None, seed: int = 0, progress: bool = False,
+            voice: str | None = None, rate: float = 1.0, pitch_shift: float = 0.0, **controls: float) -> Speech:
+        """Synthesise `text` (controls as `DurationSpeaker.say`, plus the model's own in `controls`); one-line
+        RegenError for empty text, another input mode or an unknown voice."""
+        from regen.speech.features.mel import log_mel
+
+        if input_mode not in (None, "phones"):
+            raise RegenError(f"this model reads phones only (input mode '{input_mode}' is for repmix and rmelnet)")
+        pieces = [(piece, pause) for piece, pause in text_pieces(text, phrases=False)
+                  if any(token.is_word for token in self.front_end.tokens(piece))]
+        if not pieces:
+            raise RegenError(f"nothing speakable in {text[:40]!r}: it holds no word (letters) to say")
+        spelled = [phone_sequence(piece, self.front_end) for piece, _ in pieces]
+        mel = self.output_mel
+        waves, phrases = [], []
+        for first in range(0, len(pieces), PHRASES_PER_CALL):
+            rows = spelled[first: first + PHRASES_PER_CALL]
+            made = self.render_rows(pack_text(rows), voice, rate / self.length_scale(voice), pitch_shift, seed + first,
+                                    **controls)
+            for (wave, frames, path), seq, (piece, pause) in zip(made, rows, pieces[first: first + PHRASES_PER_CALL]):
+                waves += [wave, np.zeros(int(pause * mel.sample_rate), np.float32)]
+                path = path[:frames, : len(seq)].cpu()
+                seconds = frames * self.mel.hop_length / self.mel.sample_rate
+                phrases.append(DurationPhrase(piece, seq.symbols(), path.numpy(), inspect_alignment(path, frames, len(seq)),
+                                              True, seconds, 0.5 + self.max_seconds_per_symbol * len(seq)))
+        joined = np.concatenate(waves[:-1]).astype(np.float32)
+        return Speech(joined, mel.sample_rate, log_mel(joined, mel).numpy(), mel, phrases)

@@ -25,6 +25,7 @@ from regen.core.task import TrainingPlan, register
 from regen.speech.tts.data import tts_split
 from regen.speech.tts.duration.data import (DurationDataConfig, build_rows, check_timings, interleave_voices, row_stats,
                                             voice_index)
+from regen.speech.tts.duration.direct import DirectDurationConfig, DirectDurationSpeaker, DirectDurationTTS
 from regen.speech.tts.duration.model import DurationConfig, DurationTTS, resolve_voice
 from regen.speech.tts.task import TTSTask, mel_config_of
 from regen.speech.vocoder.data import load_items
@@ -70,6 +71,7 @@ class DurationTask(TTSTask):
     model_config = DurationConfig
     data_config = DurationDataConfig
     sample_config = DurationSampleConfig
+    waveforms = False  # whether the rows carry the audio (the Direct row trains on it)
 
     def default_phases(self) -> dict[str, PhaseConfig]:
         return {"converter": PhaseConfig(max_steps=8000, batch_size=16, lr=1e-3, warmup=400)}
@@ -99,9 +101,10 @@ class DurationTask(TTSTask):
         if oracle:
             check_timings(train_items + held, corpus)
         progress = cfg.trainer.progress
-        train, skipped = build_rows(train_items, [index[i.speaker] for i in train_items], mel, oracle, progress=progress)
+        train, skipped = build_rows(train_items, [index[i.speaker] for i in train_items], mel, oracle, progress=progress,
+                                    audio=self.waveforms)
         chosen = interleave_voices(held)[: cfg.data.valid_utterances]
-        valid = (build_rows(chosen, [index[i.speaker] for i in chosen], mel, oracle)[0] if chosen
+        valid = (build_rows(chosen, [index[i.speaker] for i in chosen], mel, oracle, audio=self.waveforms)[0] if chosen
                  else {k: v[:1] for k, v in train.items()})
         stats = row_stats(train)
         model.set_stats(stats["mel_mean"], stats["mel_std"])
@@ -130,3 +133,22 @@ class DurationTask(TTSTask):
     def _setting(self, cfg: RunConfig) -> str:
         voice = f", voice {cfg.sample.voice}" if cfg.sample.voice else ""
         return f"phones input, {cfg.sample.renderer} renderer{voice}"
+
+
+@register
+class DirectDurationTask(DurationTask):
+    """Direct X -> Y of the duration model: its network ending in the iSTFT head, waveform losses (no Y')."""
+
+    name = "speech-duration-direct"
+    model_config = DirectDurationConfig
+    waveforms = True
+
+    def build(self, cfg: RunConfig) -> nn.Module:
+        return DirectDurationTTS(cfg.model)
+
+    def _speaker(self, cfg: RunConfig, model: nn.Module):
+        return DirectDurationSpeaker(model, cfg)
+
+    def _setting(self, cfg: RunConfig) -> str:
+        voice = f", voice {cfg.sample.voice}" if cfg.sample.voice else ""
+        return f"phones input, waveform straight from the model (Direct){voice}"
