@@ -50,6 +50,8 @@ class DirectDurationConfig(DurationConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        if self.decoder != "regression":
+            raise ValueError("the Direct row's decoder feeds the wave head: keep decoder: regression")
         if min(self.head_dim, self.head_hidden, self.head_blocks, self.segment_frames) < 1 or self.mel_weight < 0:
             raise ValueError("head_dim, head_hidden, head_blocks and segment_frames must be >= 1 and mel_weight >= 0")
 

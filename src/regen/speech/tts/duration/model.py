@@ -15,6 +15,12 @@
     regulator    each symbol's state repeated for its frames                   (batch, frames, hidden)
     decoder      FFT blocks over the frames, a linear layer to the normalised log-mel, and a
                  postnet residual; L1 loss on both                             (batch, frames, n_mels)
+                 With `decoder: flow` (Matcha-TTS's conditional flow matching, Mehta et al., 2024),
+                 the same blocks instead predict the velocity that carries Gaussian noise to the
+                 log-mel along straight paths (optimal-transport CFM, Lipman et al., 2023): trained on
+                 x_t = (1 - (1 - sigma) t) x0 + t x1 with target x1 - (1 - sigma) x0, the noisy mel and a
+                 sinusoidal embedding of t added to the regulated states; sampled by `flow_steps` Euler
+                 steps from noise of scale `flow_noise`
 
 Controls at inference: `rate` (speaking-rate factor: durations / rate, at least one frame per
 symbol), `pitch_shift` (semitones, added to the predicted log F0), `voice` (a name in
@@ -53,6 +59,8 @@ class DurationConfig:
     `aligner_channels`: width of the alignment encoder; `aligner_prior`: scale of its beta-binomial
     prior (0: none). `decoder_heads`: the decoder's attention heads (0: convolutions only).
     `phone_position`: give the decoder each frame's position inside its phone (`layers.phone_position`).
+    `decoder`: regression (L1 to the log-mel) | flow (conditional flow matching, sampled in `flow_steps`
+    Euler steps from noise of scale `flow_noise`; `flow_sigma` the paths' end width).
     """
 
     mel: str = "ch4"
@@ -79,6 +87,10 @@ class DurationConfig:
     aligner_channels: int = 256
     aligner_prior: float = 1.0
     phone_position: bool = False
+    decoder: Literal["regression", "flow"] = "regression"
+    flow_steps: int = 10
+    flow_noise: float = 0.667
+    flow_sigma: float = 1e-4
 
     def __post_init__(self) -> None:
         if min(self.n_mels, self.hidden, self.encoder_layers, self.decoder_layers, self.conv_filter, self.conv_kernel,
@@ -100,6 +112,15 @@ class DurationConfig:
             parse_voice(name)
         if len(set(self.speakers)) != len(self.speakers):
             raise ValueError("a speaker is listed twice")
+        if self.decoder not in ("regression", "flow") or self.flow_steps < 1 or self.flow_noise < 0:
+            raise ValueError("decoder must be regression or flow, flow_steps >= 1 and flow_noise >= 0")
+
+
+def sinusoid_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
+    """Times t (batch,) in [0, 1] -> sinusoidal features (batch, dim) (frequencies 1 .. 1000 x 2 pi)."""
+    frequencies = torch.exp(torch.linspace(0, math.log(1000.0), dim // 2, device=t.device))
+    angles = 2 * math.pi * t[:, None] * frequencies[None]
+    return torch.cat([angles.sin(), angles.cos()], -1)
 
 
 def resolve_voice(names: list[str], voice: str) -> str:
@@ -163,6 +184,9 @@ class DurationTTS(TTSStage):
                                 cfg.dropout)
         self.position = nn.Linear(PHONE_POSITION_FEATURES, d) if cfg.phone_position else None
         self.to_mel = nn.Linear(d, cfg.n_mels)
+        flow = cfg.decoder == "flow"
+        self.flow_in = nn.Linear(cfg.n_mels, d) if flow else None
+        self.flow_time = nn.Sequential(nn.Linear(d, d), nn.SiLU(), nn.Linear(d, d)) if flow else None
         self.postnet = (Postnet(cfg.n_mels, cfg.postnet_channels, cfg.postnet_kernel, cfg.postnet_layers, cfg.dropout)
                         if cfg.postnet_layers else None)
         # statistics of the training rows (`set_variance_stats`): mean log frames per symbol, and the
@@ -224,6 +248,43 @@ class DurationTTS(TTSStage):
         mel = self.to_mel(self.decoder(frames, frame_mask)) * keep
         return mel, (mel + self.postnet(mel) * keep if self.postnet is not None else mel)
 
+    def velocity(self, frames: torch.Tensor, frame_mask: torch.Tensor, durations: torch.Tensor, noisy: torch.Tensor,
+                 t: torch.Tensor) -> torch.Tensor:
+        """Flow decoder: the velocity (batch, frames, n_mels) at noisy mel x_t (batch, frames, n_mels) and time t
+        (batch,), given the regulated states (batch, frames, hidden)."""
+        keep = frame_mask[..., None].to(frames.dtype)
+        time = self.flow_time(sinusoid_embedding(t, frames.shape[-1]))[:, None]
+        x = frames + (self.flow_in(noisy) + time) * keep
+        if self.position is not None:
+            x = x + self.position(phone_position(durations, frames.shape[1])) * keep
+        return self.to_mel(self.decoder(x, frame_mask)) * keep
+
+    def flow_loss(self, frames: torch.Tensor, frame_mask: torch.Tensor, durations: torch.Tensor,
+                  mel: torch.Tensor) -> torch.Tensor:
+        """Conditional flow matching: mean squared error of the velocity at a random time of each row."""
+        sigma = self.cfg.flow_sigma
+        noise = torch.randn_like(mel)
+        t = torch.rand(len(mel), device=mel.device)
+        noisy = (1 - (1 - sigma) * t[:, None, None]) * noise + t[:, None, None] * mel
+        target = mel - (1 - sigma) * noise
+        error = (self.velocity(frames, frame_mask, durations, noisy, t) - target) ** 2
+        return masked_mean(error.mean(-1), frame_mask)
+
+    @torch.no_grad()
+    def flow_sample(self, frames: torch.Tensor, frame_mask: torch.Tensor, durations: torch.Tensor,
+                    seed: int | None = None) -> torch.Tensor:
+        """Normalised log-mel (batch, frames, n_mels) by `flow_steps` Euler steps from noise of scale `flow_noise`
+        (drawn from a generator seeded with `seed`, or the global one)."""
+        keep = frame_mask[..., None].to(frames.dtype)
+        generator = None if seed is None else torch.Generator(device=frames.device).manual_seed(seed)
+        x = torch.randn(*frames.shape[:2], self.cfg.n_mels, device=frames.device, generator=generator)
+        x = x * self.cfg.flow_noise * keep
+        steps = self.cfg.flow_steps
+        for k in range(steps):
+            t = torch.full((len(x),), k / steps, device=x.device)
+            x = x + self.velocity(frames, frame_mask, durations, x, t) / steps
+        return x * keep
+
     def teach(self, batch: dict[str, torch.Tensor]) -> Teaching:
         """A training batch, trimmed to its longest row, encoded and aligned (see `Teaching`)."""
         frame_lengths = batch["target_lengths"].long()
@@ -270,10 +331,13 @@ class DurationTTS(TTSStage):
         taught = self.teach(batch)
         frames, durations = self.variances(taught, batch)
         losses = taught.losses
-        before, after = self.decode(frames, taught.frame_mask, durations)
-        losses["mel"] = masked_mean((before - taught.mel).abs(), taught.frame_mask)
-        if self.postnet is not None:
-            losses["postnet"] = masked_mean((after - taught.mel).abs(), taught.frame_mask)
+        if self.flow_in is not None:
+            losses["flow"] = self.flow_loss(frames, taught.frame_mask, durations, taught.mel)
+        else:
+            before, after = self.decode(frames, taught.frame_mask, durations)
+            losses["mel"] = masked_mean((before - taught.mel).abs(), taught.frame_mask)
+            if self.postnet is not None:
+                losses["postnet"] = masked_mean((after - taught.mel).abs(), taught.frame_mask)
         total = sum(losses.values())
         return {"loss": total, **{k: v.detach() for k, v in losses.items()}}
 
@@ -296,24 +360,31 @@ class DurationTTS(TTSStage):
 
     @torch.no_grad()
     def generate(self, cond: torch.Tensor, speaker: torch.Tensor, rate: float = 1.0,
-                 pitch_shift: float = 0.0) -> Generated:
+                 pitch_shift: float = 0.0, seed: int | None = None) -> Generated:
         """cond (batch, symbols, 3), speaker (batch,) -> `Generated`: normalised log-mel (batch, frames, n_mels),
         zero past `lengths` (batch,), and `alignment` (batch, frames, symbols), the hard path of the
         predicted durations."""
         frames, lengths, durations = self.predict_frames(cond, speaker, rate, pitch_shift)
         frame_mask = torch.arange(frames.shape[1], device=frames.device)[None] < lengths[:, None]
-        _, mel = self.decode(frames, frame_mask, durations)
+        if self.flow_in is not None:
+            mel = self.flow_sample(frames, frame_mask, durations, seed)
+        else:
+            _, mel = self.decode(frames, frame_mask, durations)
         return Generated(mel, lengths, durations_to_path(durations, frames.shape[1]).transpose(1, 2))
 
     def sample(self, cond: torch.Tensor, n: int = 1, **controls: Any) -> torch.Tensor:
         """(batch, symbols, 3) -> raw log-mel (batch * n, frames, n_mels); controls `voice` (str), `rate`,
-        `pitch_shift` (see `generate`). Deterministic: the n copies are equal. The last call's
+        `pitch_shift`, `seed` (see `generate`). Deterministic with the regression decoder (the n copies are
+        equal); the flow decoder draws its noise from `seed` (or the global generator). The last call's
         `Generated` is kept in `self.last_generated`."""
-        unknown = set(controls) - {"voice", "rate", "pitch_shift"}
+        unknown = set(controls) - {"voice", "rate", "pitch_shift", "seed"}
         if unknown:
-            raise RegenError(f"unknown control(s) {', '.join(sorted(unknown))}; this model takes voice, rate, pitch_shift")
+            raise RegenError(f"unknown control(s) {', '.join(sorted(unknown))}; this model takes voice, rate, "
+                             "pitch_shift, seed")
         cond = cond.repeat_interleave(n, dim=0)
         speaker = self.speaker_index(controls.get("voice"), len(cond))
-        out = self.generate(cond, speaker, float(controls.get("rate", 1.0)), float(controls.get("pitch_shift", 0.0)))
+        seed = controls.get("seed")
+        out = self.generate(cond, speaker, float(controls.get("rate", 1.0)), float(controls.get("pitch_shift", 0.0)),
+                            None if seed is None else int(seed))
         self.last_generated = out
         return self.denormalize(out.mel)

@@ -70,8 +70,8 @@ class DurationSpeaker(Speaker):
     def say(self, text: str, input_mode: str | None = None, seed: int = 0, progress: bool = False,
             voice: str | None = None, rate: float = 1.0, pitch_shift: float = 0.0) -> Speech:
         """Synthesise `text` in `voice` at speaking rate `rate` with the pitch moved by `pitch_shift`
-        semitones (the model is deterministic: `seed` changes nothing); one-line RegenError for empty or
-        unspeakable text, an input mode other than phones, or an unknown voice."""
+        semitones (`seed` draws the flow decoder's noise; the regression decoder is deterministic); one-line
+        RegenError for empty or unspeakable text, an input mode other than phones, or an unknown voice."""
         if input_mode not in (None, "phones"):
             raise RegenError(f"the duration model reads phones only (input mode '{input_mode}' is for the attention "
                              "models repmix and rmelnet)")
@@ -87,7 +87,7 @@ class DurationSpeaker(Speaker):
         for first in progress_bar(groups, desc="saying sentences", unit="batch", enabled=progress and len(groups) > 1):
             rows = spelled[first: first + PHRASES_PER_CALL]
             mel = self.converter.sample(pack_text(rows), voice=voice, rate=rate / self.length_scale(voice),
-                                        pitch_shift=pitch_shift)
+                                        pitch_shift=pitch_shift, seed=seed + first)
             generated = self.converter.last_generated
             for row, (seq, (piece, pause)) in enumerate(zip(rows, pieces[first: first + PHRASES_PER_CALL])):
                 frames = int(generated.lengths[row])
