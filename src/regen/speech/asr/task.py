@@ -41,6 +41,7 @@ from regen.speech.data.load import Item, load_audio
 from regen.speech.features.mel import MelConfig, load_mel_config
 from regen.speech.text.mixing import TextFrontEnd
 from regen.speech.tts.data import tts_split
+from regen.speech.tts.duration.data import interleave_voices
 from regen.speech.vocoder.data import STATS_FILE, load_items, mel_stats
 from regen.train.config import PhaseConfig
 from regen.train.data import Mixture
@@ -99,9 +100,11 @@ def transcriber(cfg: RunConfig, model: CTCRecognizer) -> Transcriber:
 
 
 def held_out_items(cfg: RunConfig, mel: MelConfig, n: int) -> tuple[list[Item], str]:
-    """The first `n` held-out utterances (never trained on) of `data.corpus`, or, when that corpus is
-    not here, held-out sentences read by `data.voice` (`regen.speech.data.eval_corpus`); and the set's name."""
-    return evaluation_items(cfg.data.corpus, cfg.data.voice, mel, n, lambda report: tts_split(report)[1])
+    """The first `n` held-out utterances (never trained on) of `data.corpus`, every voice of a corpus root in
+    turn, or, when that corpus is not here, held-out sentences read by `data.voice`
+    (`regen.speech.data.eval_corpus`); and the set's name."""
+    return evaluation_items(cfg.data.corpus, cfg.data.voice, mel, n,
+                            lambda report: interleave_voices(tts_split(report)[1]))
 
 
 def phone_string(text: str, front_end: TextFrontEnd) -> str:
@@ -162,8 +165,7 @@ class ASRTask(Task):
         injection = cfg.model.text_injection == "maestro"
         rows = build_rows(train, mel, cfg.model.units, progress=cfg.trainer.progress,
                           injection=cfg.model.text_injection != "none", augment=cfg.data.augment, seed=cfg.seed)
-        spread = held[:: max(1, len(held) // max(cfg.data.valid_utterances, 1))][: cfg.data.valid_utterances]
-        valid = build_rows(spread, mel, cfg.model.units) if held else None
+        valid = build_rows(interleave_voices(held)[: cfg.data.valid_utterances], mel, cfg.model.units) if held else None
         objective = Objective(self.name, model.loss, {"acoustic": model}, ["acoustic"])
         data = {"corpus": str(cfg.data.corpus), "train_utterances": len(train), "held_out": [i.id for i in held],
                 "skipped_files": len(report.problems), "units": cfg.model.units,
