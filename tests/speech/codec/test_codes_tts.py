@@ -76,3 +76,10 @@ def test_a_codec_of_other_sizes_is_one_line(codec: Path, espeak_corpus: Path, tm
                          "phases.converter.max_steps=1"]
     with pytest.raises(ConfigError, match="model.codec differs"):
         train_run(load_run_config("speech/codes-tts-tiny", overrides), tmp_path / "run", evaluate=False)
+
+
+def test_settings_the_code_denoiser_cannot_honour_are_refused() -> None:
+    with pytest.raises(ConfigError, match="sundae's loss would score the padding"):
+        load_run_config("speech/codes-tts-tiny", ["model.denoising=sundae"])
+    with pytest.raises(ConfigError, match="keep decoder: regression"):
+        load_run_config("speech/codes-tts-tiny", ["model.decoder=flow"])

@@ -9,11 +9,12 @@ its mel decoder (the paper's "Sound: latent code" Y'; MaskGIT / SUNMASK-style it
     denoiser     per code frame, the sum of an embedding of each codebook's token (or of the absorbing
                  token) and of a 'known' flag, plus the regulated state; FFT blocks over the code
                  frames; a linear layer to every codebook's logits    (batch, code frames, codebooks, size)
-    loss         the masked, re-weighted denoising loss of `regen.iterative` (`model.denoising`: sunmask,
-                 coconet or sundae) on the codes the frozen codec gives the utterance's log-mel, padded
-                 code frames kept out; plus the duration model's alignment and variance losses
-    sampling     `regen.iterative.sampler` from noise (SUNMASK: every token proposed, accepted by the
-                 triangular schedule) or from all-absorbed codes (Coconet: Gibbs with blanking)
+    loss         the masked, re-weighted denoising loss of `regen.iterative` (`model.denoising`: sunmask or
+                 coconet; sundae scores every position, padding included, and is refused) on the codes the
+                 frozen codec gives the utterance's log-mel (its padding read as silence), padded code
+                 frames kept out; plus the duration model's alignment and variance losses
+    sampling     `regen.iterative.sampler` from uniform noise: SUNMASK proposes every token and accepts by
+                 the triangular schedule, Coconet resamples the blanked ones (Gibbs)
 
 The codec (`regen.speech.codec.model.SpeechCodec`, `model.codec` sizes) is part of this module, frozen:
 its encoder makes the training targets and its decoder is the renderer, so a checkpoint speaks alone.
@@ -21,6 +22,7 @@ its encoder makes the training targets and its decoder is the renderer, so a che
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,8 +53,11 @@ class CodesTTSConfig(DurationConfig):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.denoising not in PRESETS:
-            raise ValueError(f"denoising must be one of {', '.join(PRESETS)}, got '{self.denoising}'")
+        if self.denoising not in ("sunmask", "coconet"):
+            raise ValueError(f"denoising must be sunmask or coconet (sundae's loss would score the padding), "
+                             f"got '{self.denoising}'")
+        if self.decoder != "regression" or self.postnet_layers:
+            raise ValueError("the code denoiser replaces the mel decoder: keep decoder: regression, postnet_layers: 0")
 
 
 @dataclass
@@ -100,7 +105,9 @@ class CodesTTS(DurationTTS):
         step = self.cfg.codec.downsample
         pad = -frames.shape[1] % step
         frames = nn.functional.pad(frames, (0, 0, 0, pad))
-        pooled = frames.view(frames.shape[0], -1, step, frames.shape[-1]).mean(2)
+        valid = (torch.arange(frames.shape[1], device=frames.device)[None] < lengths[:, None]).to(frames.dtype)
+        summed = (frames * valid[..., None]).view(frames.shape[0], -1, step, frames.shape[-1]).sum(2)
+        pooled = summed / valid.view(len(valid), -1, step).sum(2).clamp_min(1)[..., None]  # a partial last frame too
         code_lengths = (lengths + step - 1) // step
         return pooled, torch.arange(pooled.shape[1], device=frames.device)[None] < code_lengths[:, None]
 
@@ -129,7 +136,8 @@ class CodesTTS(DurationTTS):
         losses = taught.losses
         lengths = taught.frame_mask.sum(-1)
         states, code_mask = self.code_frames(frames, lengths)
-        raw = self.denormalize(taught.mel) * taught.frame_mask[..., None]
+        silence = math.log(self.codec.mel.log_floor)  # the codec reads padding as silence, not as log-mel 0
+        raw = torch.where(taught.frame_mask[..., None], self.denormalize(taught.mel), torch.full_like(taught.mel, silence))
         codes = self.target_codes(raw)[:, : states.shape[1]]
         known = draw_known_mask(tuple(codes.shape), device=codes.device) | ~code_mask[..., None]
 

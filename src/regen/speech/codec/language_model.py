@@ -89,6 +89,11 @@ class CodesLM(MaskedDenoiser):
         self.codec.requires_grad_(False)
         self.codec.eval()
 
+    def train(self, mode: bool = True) -> "CodesLM":
+        super().train(mode)
+        self.codec.eval()  # frozen: its codebooks never move
+        return self
+
     @property
     def input_space(self) -> Space:
         return Space(f"partial-{self.codec.space.name}", "discrete", (self.cfg.window, self.cfg.codec.codebooks),
@@ -112,12 +117,12 @@ class CodesLM(MaskedDenoiser):
         window, keep_frames = self.cfg.window, self.cfg.window // 2
         if len(prompt) < 1 or frames < 1:
             raise RegenError("continuation needs at least one code frame of prompt and one to draw")
-        codes = prompt.long()
+        codes = prompt.long().to(self.codec.window.device)
         part = 0
         while len(codes) < len(prompt) + frames:
             context = codes[-min(len(codes), keep_frames if part else window - 1):]
             new = min(window - len(context), len(prompt) + frames - len(codes))
-            grid = torch.zeros(1, len(context) + new, codes.shape[1], dtype=torch.long)
+            grid = torch.zeros(1, len(context) + new, codes.shape[1], dtype=torch.long, device=codes.device)
             grid[0, : len(context)] = context
             keep = torch.zeros_like(grid, dtype=torch.bool)
             keep[0, : len(context)] = True

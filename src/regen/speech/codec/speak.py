@@ -54,5 +54,5 @@ class CodesSpeaker(WaveformSpeaker):
         for row in range(len(codes)):
             frames = int(made.mel_lengths[row])
             wave = self.regenerator.renderer.sample(codes[row: row + 1, : int(made.lengths[row])])[0]
-            out.append((wave[: frames * self.converter.codec.cfg.hop].numpy(), frames, made.alignment[row]))
+            out.append((wave[: frames * self.converter.codec.cfg.hop].cpu().numpy(), frames, made.alignment[row]))
         return out

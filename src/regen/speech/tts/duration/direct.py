@@ -153,5 +153,5 @@ class DirectDurationSpeaker(WaveformSpeaker):
         self.converter.sample(cond, voice=voice, rate=rate, pitch_shift=pitch_shift)
         waves, lengths, paths = self.converter.last_waves
         hop = self.mel.hop_length
-        return [(waves[row, : int(lengths[row]) * hop].numpy(), int(lengths[row]), paths[row])
+        return [(waves[row, : int(lengths[row]) * hop].cpu().numpy(), int(lengths[row]), paths[row])
                 for row in range(len(waves))]

@@ -128,7 +128,7 @@ class DurationTask(TTSTask):
 
     def _say(self, speaker, cfg: RunConfig, text: str, seed: int):
         return speaker.say(text, voice=cfg.sample.voice or None, rate=cfg.sample.rate,
-                           pitch_shift=cfg.sample.pitch_shift)
+                           pitch_shift=cfg.sample.pitch_shift, seed=seed)
 
     def _setting(self, cfg: RunConfig) -> str:
         voice = f", voice {cfg.sample.voice}" if cfg.sample.voice else ""
