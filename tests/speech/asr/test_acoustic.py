@@ -161,3 +161,18 @@ def test_slam_negative_that_is_the_row_itself_is_not_counted() -> None:
     parts = model.matching_loss(batch)
     (parts["loss"] - parts["speech"]).backward()
     assert float(model.matching.bias.grad) < 0
+
+
+def test_utterance_normalisation_ignores_gain_and_tilt_and_padding() -> None:
+    torch.manual_seed(0)
+    model = CTCRecognizer(ASRConfig(**TINY, utterance_norm=True)).eval()
+    mel = torch.randn(1, 24, 16)
+    tilted = mel * 1.5 + torch.linspace(-3, 1, 16)  # louder, spectrally tilted: the same after normalisation
+    plain, _ = model(mel, torch.tensor([24]))
+    moved, _ = model(tilted, torch.tensor([24]))
+    torch.testing.assert_close(moved, plain, atol=1e-4, rtol=1e-4)
+    padded, _ = model(torch.nn.functional.pad(mel, (0, 0, 0, 16), value=7.0), torch.tensor([24]))
+    torch.testing.assert_close(padded[:, :6], plain, atol=1e-4, rtol=1e-4)
+    global_stats = CTCRecognizer(ASRConfig(**TINY)).eval()
+    global_stats.load_state_dict(model.state_dict())  # the same weights, normalised by the training statistics
+    assert not torch.allclose(global_stats(tilted, torch.tensor([24]))[0], global_stats(mel, torch.tensor([24]))[0])

@@ -1,7 +1,10 @@
 """CTC acoustic model: log-mel -> per-frame unit posteriors (phones for regeneration ASR, characters
 for the Direct baseline).
 
-    input        raw log-mel (batch, frames, n_mels), normalised by the training statistics;
+    input        raw log-mel (batch, frames, n_mels), normalised by the training statistics, or with
+                 `utterance_norm` by each utterance's own per-bin mean and deviation over its frames
+                 (cepstral mean and variance normalisation: a voice's or channel's spectral tilt and
+                 loudness removed before the network sees it);
                  SpecAugment while training (time and frequency masks, Park et al., 2019), and with
                  `band_limit` > 0 bandwidth augmentation (a share of the rows low-passed at a random band)
     speech       two stride-2 convolutions (4x fewer frames: 23 ms per frame at the ch4 hop),
@@ -62,6 +65,7 @@ class ASRConfig:
     freq_masks: int = 2
     freq_mask_bins: int = 12
     band_limit: float = 0.0
+    utterance_norm: bool = False
     text_injection: str = "none"
     text_share: float = 0.5
     text_embed: int = 128
@@ -202,8 +206,15 @@ class CTCRecognizer(nn.Module):
         mel = mel.float()
         if self.training and self.cfg.band_limit > 0:
             mel = self.limit_bandwidth(mel)
-        x = (mel - self.mel_mean) / self.mel_std
-        x = x * length_mask(lengths, x.shape[1], x.device)[..., None]
+        keep = length_mask(lengths, mel.shape[1], mel.device)[..., None]
+        if self.cfg.utterance_norm:
+            count = keep.sum(1, keepdim=True).clamp_min(1)
+            mean = (mel * keep).sum(1, keepdim=True) / count
+            std = (((mel - mean) * keep) ** 2).sum(1, keepdim=True).div(count).sqrt().clamp_min(1e-3)
+            x = (mel - mean) / std
+        else:
+            x = (mel - self.mel_mean) / self.mel_std
+        x = x * keep
         if self.training:
             x = self.spec_augment(x, lengths)
         return self.speech_encoder(x, lengths)
