@@ -315,10 +315,23 @@ def long_recording(root: str, voice: str, seconds: float) -> tuple[np.ndarray, l
 
 
 def sphinx_heard(items: list[Item]) -> list[str]:
-    """PocketSphinx's transcripts of the items."""
+    """PocketSphinx's transcripts of the items, each kept in the cache (speech/sphinx-heard) under its file's
+    path, size and modification time, so reruns of a table pay only for the models."""
+    import json
+
+    from regen.core.cache import cache_dir
+    from regen.core.files import atomic_write_text
     from regen.speech.evaluation.recognizer import recognizer
 
-    return [recognizer().transcribe(load_audio(i), i.sample_rate) for i in items]
+    store = cache_dir("speech", "sphinx-heard") / "heard.json"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    known = json.loads(store.read_text()) if store.is_file() else {}
+    keys = [f"{i.wav.resolve()}|{i.wav.stat().st_size}|{i.wav.stat().st_mtime_ns}" for i in items]
+    for key, item in zip(keys, items):
+        if key not in known:
+            known[key] = recognizer().transcribe(load_audio(item), item.sample_rate)
+    atomic_write_text(store, json.dumps(known))
+    return [known[k] for k in keys]
 
 
 def model_heard(model: CTCRecognizer, cfg) -> Callable[[list[Item]], list[str]]:
