@@ -45,33 +45,38 @@ def _add(a: float, b: float) -> float:
     return max(a, b) + math.log1p(math.exp(-abs(a - b)))
 
 
+def grow(beams: dict[tuple[int, ...], tuple[float, float]], frame: np.ndarray,
+         prune: float) -> dict[tuple[int, ...], tuple[float, float]]:
+    """One frame of the CTC prefix search: every prefix of `beams` ((ends blank, ends unit) log-probabilities)
+    extended by the units of `frame` (units,) above `prune`; the prefixes that remain possible."""
+    candidates = np.flatnonzero(frame >= min(prune, frame.max()))
+    grown: dict[tuple[int, ...], list[float]] = {}
+
+    def bump(prefix: tuple[int, ...], blank: float, unit: float) -> None:
+        entry = grown.setdefault(prefix, [NEG_INF, NEG_INF])
+        entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], unit)
+
+    for prefix, (p_blank, p_unit) in beams.items():
+        total = _add(p_blank, p_unit)
+        last = prefix[-1] if prefix else None
+        for u in candidates:
+            p, u = float(frame[u]), int(u)
+            if u == 0:
+                bump(prefix, total + p, NEG_INF)
+            elif u == last:
+                bump(prefix, NEG_INF, p_unit + p)  # the same unit continues
+                bump(prefix + (u,), NEG_INF, p_blank + p)  # a repeat after a blank
+            else:
+                bump(prefix + (u,), NEG_INF, total + p)
+    return {k: (v[0], v[1]) for k, v in grown.items() if _add(*v) > NEG_INF}  # a repeat after no blank is impossible
+
+
 def prefix_beam_search(log_probs: torch.Tensor, beam: int = 8, prune: float = -8.0) -> list[tuple[tuple[int, ...], float]]:
     """Up to `beam` (unit ids, log-probability) pairs, most probable first."""
     lp = np.asarray(log_probs.detach().float().cpu())
     beams: dict[tuple[int, ...], tuple[float, float]] = {(): (0.0, NEG_INF)}  # prefix -> (ends blank, ends unit)
     for frame in lp:
-        candidates = np.flatnonzero(frame >= min(prune, frame.max()))
-        grown: dict[tuple[int, ...], list[float]] = {}
-
-        def bump(prefix: tuple[int, ...], blank: float, unit: float) -> None:
-            entry = grown.setdefault(prefix, [NEG_INF, NEG_INF])
-            entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], unit)
-
-        for prefix, (p_blank, p_unit) in beams.items():
-            total = _add(p_blank, p_unit)
-            last = prefix[-1] if prefix else None
-            for u in candidates:
-                p = float(frame[u])
-                if u == 0:
-                    bump(prefix, total + p, NEG_INF)
-                elif u == last:
-                    bump(prefix, NEG_INF, p_unit + p)  # the same unit continues
-                    bump(prefix + (int(u),), NEG_INF, p_blank + p)  # a repeat after a blank
-                else:
-                    bump(prefix + (int(u),), NEG_INF, total + p)
-        alive = [(k, v) for k, v in grown.items() if _add(*v) > NEG_INF]  # a repeat after no blank is impossible
-        ranked = sorted(alive, key=lambda kv: -_add(*kv[1]))[:beam]
-        beams = {k: (v[0], v[1]) for k, v in ranked}
+        beams = dict(sorted(grow(beams, frame, prune).items(), key=lambda kv: -_add(*kv[1]))[:beam])
     return [(prefix, _add(*scores)) for prefix, scores in sorted(beams.items(), key=lambda kv: -_add(*kv[1]))]
 
 
@@ -101,30 +106,11 @@ def word_prefix_beam_search(log_probs: torch.Tensor, symbols: Sequence[str], lm:
         fused[prefix + (unit,)] = (score, words, partial)
 
     for frame in lp:
-        candidates = np.flatnonzero(frame >= min(prune, frame.max()))
-        grown: dict[tuple[int, ...], list[float]] = {}
-
-        def bump(prefix: tuple[int, ...], blank: float, unit: float) -> None:
-            entry = grown.setdefault(prefix, [NEG_INF, NEG_INF])
-            entry[0], entry[1] = _add(entry[0], blank), _add(entry[1], unit)
-
-        for prefix, (p_blank, p_unit) in beams.items():
-            total = _add(p_blank, p_unit)
-            last = prefix[-1] if prefix else None
-            for u in candidates:
-                p, u = float(frame[u]), int(u)
-                if u == 0:
-                    bump(prefix, total + p, NEG_INF)
-                elif u == last:
-                    bump(prefix, NEG_INF, p_unit + p)
-                    extend(prefix, u)
-                    bump(prefix + (u,), NEG_INF, p_blank + p)
-                else:
-                    extend(prefix, u)
-                    bump(prefix + (u,), NEG_INF, total + p)
-        alive = [(k, v) for k, v in grown.items() if _add(*v) > NEG_INF]
-        ranked = sorted(alive, key=lambda kv: -(_add(*kv[1]) + fused[kv[0]][0]))[:beam]
-        beams = {k: (v[0], v[1]) for k, v in ranked}
+        grown = grow(beams, frame, prune)
+        for prefix in grown:
+            if prefix and prefix not in fused:
+                extend(prefix[:-1], prefix[-1])
+        beams = dict(sorted(grown.items(), key=lambda kv: -(_add(*kv[1]) + fused[kv[0]][0]))[:beam])
         fused = {k: fused[k] for k in beams}  # what falls out of the beam never comes back
 
     def final(prefix: tuple[int, ...]) -> tuple[float, tuple[str, ...]]:
