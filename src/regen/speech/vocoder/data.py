@@ -69,19 +69,27 @@ def utterance_pair(wave: np.ndarray, mel: MelConfig, stats: MelStats) -> tuple[t
 
 def segments(items: Sequence[Item], mel: MelConfig, stats: MelStats, chunk_frames: int,
              chunks_per_utterance: int, seed: int) -> dict[str, torch.Tensor]:
-    """Random aligned chunks from every item long enough: {'cond', 'target'} (see module docstring)."""
+    """Random aligned chunks from every item long enough: {'cond', 'target'} (see module docstring).
+
+    The chunks are copied into tensors allocated once for every chunk there can be, so neither the
+    whole utterances nor a second stacked copy stay in memory (a 29k-utterance corpus fits in RAM); chunks
+    of utterances too short to give one leave their rows unused at the end."""
     rng = np.random.default_rng(seed)
     hop = mel.hop_length
-    conds, targets = [], []
+    most = len(items) * chunks_per_utterance
+    conds = torch.empty(most, chunk_frames, mel.n_mels)
+    targets = torch.empty(most, chunk_frames * hop)
+    n = 0
     for item in items:
         cond, audio = utterance_pair(load_audio(item, mel.sample_rate), mel, stats)
         spare = cond.shape[0] - chunk_frames
         if spare < 0:
             continue
         for start in rng.integers(0, spare + 1, size=chunks_per_utterance).tolist():
-            conds.append(cond[start:start + chunk_frames])
-            targets.append(audio[start * hop:(start + chunk_frames) * hop])
-    if not conds:
+            conds[n] = cond[start:start + chunk_frames]
+            targets[n] = audio[start * hop:(start + chunk_frames) * hop]
+            n += 1
+    if not n:
         raise RegenError(f"no utterance is at least {chunk_frames} frames "
                          f"({chunk_frames * hop / mel.sample_rate:.2f} s) long; lower data.chunk_frames")
-    return {"cond": torch.stack(conds), "target": torch.stack(targets)}
+    return {"cond": conds[:n], "target": targets[:n]}
