@@ -23,9 +23,17 @@ Sections:
   take their anchors from the training pairs. Also `benchmarks/asr_tsne.png` (Figures 10.2-10.3
   shape): scikit-learn's t-SNE of the held-out pool's speech and text embeddings, modal encoders'
   outputs beside the shared encoder's, one row per model.
+- `voices`: per voice of the seen voices (`--seen-corpus`) and of flite's unseen ones
+  (`--unseen-voices-corpus`), the `--split` half of the everyday sentences: WER with a 95 % interval
+  for PocketSphinx and every model (`--without-lm`: also without the language model), pooled per family.
+- `levels`: the same sets pooled per family, each recording `--levels-db` decibels louder or quieter.
+- `long`: a `--long-seconds` recording transcribed as `regen speech transcribe` does a long file:
+  real-time factor on one thread, WER, word and subtitle times against the synthesiser's.
 
     python benchmarks/speech_asr.py --models runs/asr/asr-tiny runs/asr/asr-direct-tiny ...
         [--sections systems retrieval] [--limit 100] [--unseen-corpus DIR]
+    python benchmarks/speech_asr.py --models runs/asr/asr-voices-cmvn/checkpoint --sections voices levels \
+        --split dev --limit 30
 """
 
 from __future__ import annotations
@@ -43,17 +51,18 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from asr_sets import low_passed, louder, long_recording, sentence_errors, sphinx_heard, voice_folders  # noqa: E402
 from intervals import ratio_interval, with_interval  # noqa: E402
 from results import add_common_options, emit, run_sections  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from regen.core.cache import cache_dir  # noqa: E402
 from regen.core.task import load_model  # noqa: E402
 from regen.speech.asr.acoustic import CTCRecognizer  # noqa: E402
 from regen.speech.asr.probes import asif_retrieval, cosine_retrieval, mean_pool  # noqa: E402
 from regen.speech.asr.task import asr_mel  # noqa: E402
 from regen.speech.asr.units import PHONE_UNITS, transcript  # noqa: E402
-from regen.speech.data.audio import save_wav  # noqa: E402
 from regen.speech.data.load import Item, load_audio  # noqa: E402
 from regen.speech.evaluation.asr import HEADER, NOTE, markdown_row, reference_row, system_row  # noqa: E402
 from regen.speech.evaluation.tts import eval_items  # noqa: E402
@@ -72,19 +81,6 @@ def model_label(path: Path) -> str:
     if path.parent.name == "snapshots":
         return f"{path.parents[2].name} at {path.name}"
     return path.name
-
-
-def low_passed(items: list[Item], hz: float, folder: Path) -> list[Item]:
-    """Copies of `items` through a 10th-order Butterworth low-pass at `hz` (zero phase), as WAVs in `folder`."""
-    from scipy.signal import butter, sosfiltfilt
-
-    out = []
-    for item in items:
-        wave = load_audio(item)
-        sos = butter(10, hz, btype="low", fs=item.sample_rate, output="sos")
-        path = save_wav(folder / item.wav.name, sosfiltfilt(sos, wave), item.sample_rate)
-        out.append(dataclasses.replace(item, wav=path))
-    return out
 
 
 class Bench:
@@ -124,18 +120,29 @@ class Bench:
                 print(lines[-1], flush=True)
             emit(f"Speech recognition on {len(items)} {name}", lines + ["", NOTE], self.args.no_append)
 
+    def voice_sets(self) -> dict[str, dict[str, list[Item]]]:
+        """{family: {voice: its `--split` everyday items, first `--limit`}} for the seen and flite voices."""
+        args = self.args
+        return {"seen": voice_folders(args.seen_corpus, args.split, args.limit),
+                "unseen (flite)": voice_folders(args.unseen_voices_corpus, args.split, args.limit)}
+
+    def recognisers(self, without_lm: bool) -> dict[str, Callable[[list[Item]], list[str]]]:
+        """{row label: items -> transcripts}: PocketSphinx, every model and, `without_lm`, every model
+        with `sample.lm_weight=0`."""
+        systems: dict[str, Callable[[list[Item]], list[str]]] = {"PocketSphinx (en-us, off the shelf)": sphinx_heard}
+        for label, (model, cfg, _) in self.models.items():
+            systems[f"{label} ({cfg.model.units})"] = model_heard(model, cfg)
+            if without_lm:
+                bare = dataclasses.replace(cfg, sample=dataclasses.replace(cfg.sample, lm_weight=0.0))
+                systems[f"{label} ({cfg.model.units}, no language model)"] = model_heard(model, bare)
+        return systems
+
     def section_voices(self) -> None:
         """Per voice, seen (`--seen-corpus`) and unseen (flite, `--unseen-voices-corpus`): WER with a 95 %
         interval on the `--split` sentences for PocketSphinx and every model; then each family pooled."""
         args = self.args
-        families = {"seen": voice_folders(args.seen_corpus, args.split, args.limit),
-                    "unseen (flite)": voice_folders(args.unseen_voices_corpus, args.split, args.limit)}
-        systems: dict[str, Callable[[list[Item]], list[str]]] = {"PocketSphinx (en-us, off the shelf)": sphinx_heard}
-        for label, (model, cfg, _) in self.models.items():
-            systems[f"{label} ({cfg.model.units})"] = model_heard(model, cfg)
-            if args.without_lm:
-                bare = dataclasses.replace(cfg, sample=dataclasses.replace(cfg.sample, lm_weight=0.0))
-                systems[f"{label} ({cfg.model.units}, no language model)"] = model_heard(model, bare)
+        families = self.voice_sets()
+        systems = self.recognisers(args.without_lm)
         lines = ["| family | voice | system | sentences | WER [95 %] | S | D | I | words |",
                  "|---|---|---|---|---|---|---|---|---|"]
         pooled: dict[tuple[str, str], list[tuple[int, int]]] = {}
@@ -144,10 +151,8 @@ class Bench:
             for voice, items in voices.items():
                 refs = [i.normalized for i in items]
                 for system, heard_of in systems.items():
-                    heard = heard_of(items)
-                    per = [word_errors(r, h) for r, h in zip(refs, heard)]
-                    errors = [e.substitutions + e.deletions + e.insertions for e in per]
-                    words = [e.reference_words for e in per]
+                    per = [word_errors(r, h) for r, h in zip(refs, heard_of(items))]
+                    errors, words = sentence_errors(per)
                     pooled.setdefault((family, system), []).extend(zip(errors, words))
                     sdi = [sum(getattr(e, k) for e in per) for k in ("substitutions", "deletions", "insertions")]
                     total = counts.setdefault((family, system), [0, 0, 0])
@@ -170,6 +175,30 @@ class Bench:
                 "or tuning of this project used them). WER: corpus level (jiwer), with a 95 % percentile "
                 "bootstrap interval over sentences (2,000 resamples of errors / words); the pooled rows "
                 "resample the family's sentences of every voice."], args.no_append)
+
+    def section_levels(self) -> None:
+        """The `voices` sets pooled per family at other recording levels (`--levels-db` decibels from the
+        corpus's own): WER with a 95 % interval for PocketSphinx and every model. A recogniser should not
+        care how loud a recording is; one that normalises by training statistics alone does."""
+        args = self.args
+        systems = self.recognisers(False)
+        lines = ["| family | level dB | system | sentences | WER [95 %] | words |", "|---|---|---|---|---|---|"]
+        kept = cache_dir("speech", "levels")  # the changed copies, reused by reruns (and PocketSphinx's cache)
+        for family, voices in self.voice_sets().items():
+            for db in args.levels_db:
+                items = [item for chosen in voices.values() for item in louder(chosen, db, kept)]
+                refs = [i.normalized for i in items]
+                for system, heard_of in systems.items():
+                    errors, words = sentence_errors([word_errors(r, h) for r, h in zip(refs, heard_of(items))])
+                    lines.append(f"| {family} | {db:+g} | {system} | {len(items)} | "
+                                 f"{with_interval(sum(errors) / sum(words), ratio_interval(errors, words))} | "
+                                 f"{sum(words)} |")
+                    print(lines[-1], flush=True)
+        emit(f"Speech recognition at other recording levels ({args.split} sentences)", lines + [
+            "", f"The `voices` sets (everyday sentences, {args.split} half, first {args.limit or 'all'} per voice), "
+                "every voice of a family pooled, each recording made louder or quieter by the level in dB "
+                "(0: as the synthesiser wrote it; samples clipped to [-1, 1]). WER: corpus level with a 95 % "
+                "percentile bootstrap interval over sentences."], args.no_append)
 
     def section_long(self) -> None:
         """A recording of `--long-seconds` (festival slt reading the everyday test sentences with 0.8 s
@@ -279,61 +308,6 @@ class Bench:
             self.args.no_append)
 
 
-def voice_folders(root: str, split: str, limit: int) -> dict[str, list[Item]]:
-    """{voice folder: its `split` items (first `limit`, 0 = all), by id} of an everyday corpus root."""
-    from regen.speech.data.eval_sets import sentence_split
-    from regen.speech.features.mel import load_mel_config
-
-    items = load_items(root, load_mel_config("logmel-ch4")).items
-    out: dict[str, list[Item]] = {}
-    for item in sorted(items, key=lambda i: (i.speaker, i.id)):
-        if sentence_split(item.id) == split:
-            out.setdefault(item.speaker, []).append(item)
-    return {voice: chosen[: limit or None] for voice, chosen in out.items()}
-
-
-def long_recording(root: str, voice: str, seconds: float) -> tuple[np.ndarray, list[tuple[str, float, float]], int]:
-    """`voice`'s everyday test sentences joined by 0.8 s pauses until `seconds` of audio: (wave (samples,),
-    the true words (word, start, end) in seconds, the rate)."""
-    import json
-
-    from regen.speech.features.measures import word_list
-
-    items = voice_folders(root, "test", 0)[voice]
-    rate = items[0].sample_rate  # the corpus builder's 22,050 Hz, the recogniser's rate
-    gap = np.zeros(int(0.8 * rate), dtype=np.float32)
-    parts, truth, at = [], [], 0.0
-    for item in items:
-        if at >= seconds:
-            break
-        timing = json.loads(Path(item.durations).read_text())["words"]
-        truth += [(w, at + t["start"], at + t["end"]) for t in timing for w in word_list(t["word"])]
-        wave = load_audio(item)
-        parts += [wave, gap]
-        at += (len(wave) + len(gap)) / rate
-    return np.concatenate(parts).astype(np.float32), truth, rate
-
-
-def sphinx_heard(items: list[Item]) -> list[str]:
-    """PocketSphinx's transcripts of the items, each kept in the cache (speech/sphinx-heard) under its file's
-    path, size and modification time, so reruns of a table pay only for the models."""
-    import json
-
-    from regen.core.cache import cache_dir
-    from regen.core.files import atomic_write_text
-    from regen.speech.evaluation.recognizer import recognizer
-
-    store = cache_dir("speech", "sphinx-heard") / "heard.json"
-    store.parent.mkdir(parents=True, exist_ok=True)
-    known = json.loads(store.read_text()) if store.is_file() else {}
-    keys = [f"{i.wav.resolve()}|{i.wav.stat().st_size}|{i.wav.stat().st_mtime_ns}" for i in items]
-    for key, item in zip(keys, items):
-        if key not in known:
-            known[key] = recognizer().transcribe(load_audio(item), item.sample_rate)
-    atomic_write_text(store, json.dumps(known))
-    return [known[k] for k in keys]
-
-
 def model_heard(model: CTCRecognizer, cfg) -> Callable[[list[Item]], list[str]]:
     """A function: items -> one checkpoint's transcripts (its transcriber built once)."""
     from regen.speech.asr.task import transcriber
@@ -379,7 +353,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, nargs="+", required=True, help="ASR checkpoint folders")
     parser.add_argument("--sections", nargs="+", default=["systems", "retrieval"],
-                        choices=["systems", "retrieval", "voices", "long"])
+                        choices=["systems", "retrieval", "voices", "levels", "long"])
+    parser.add_argument("--levels-db", type=float, nargs="+", default=[-20.0, -10.0, 0.0, 6.0],
+                        help="levels: recording levels in dB from the corpus's own")
     parser.add_argument("--long-seconds", type=float, default=180.0, help="long: length of the long recording")
     parser.add_argument("--seen-corpus", default="data/eval-everyday-voices",
                         help="voices: everyday sentences read by the training voices (one folder per voice)")
@@ -403,10 +379,13 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=1000, help="training pairs for the retrieval probes")
     add_common_options(parser)
     args = parser.parse_args()
+    if not all(-60 <= db <= 40 for db in args.levels_db):
+        parser.error(f"--levels-db {args.levels_db}: give levels in dB between -60 and 40")
     if args.lowpass is not None and not 0 < args.lowpass < 11025:
         parser.error(f"--lowpass {args.lowpass:g}: give a cut-off in Hz between 0 and 11025 (half the 22.05 kHz rate)")
     run_sections(args, Bench, {"section_systems": Bench.section_systems,
                                 "section_retrieval": Bench.section_retrieval, "section_voices": Bench.section_voices,
+                                "section_levels": Bench.section_levels,
                                 "section_long": Bench.section_long})
 
 
