@@ -198,14 +198,17 @@ def test_say_voice_rate_and_pitch_shift_change_the_speech(tmp_path: Path) -> Non
     assert 0.55 < len(fast) / len(normal) < 0.8
     assert len(kal) != len(normal) or not np.allclose(kal, normal)
     assert not np.allclose(said("--pitch-shift", "4")[: len(normal) // 2], normal[: len(normal) // 2])
+    mixed = said("--voice", "slt@0.5,kal@0.5")
+    assert all(len(mixed) != len(one) or not np.allclose(mixed, one) for one in (normal, kal))
+    assert np.array_equal(said("--voice", "kal@1"), kal)
 
 
 def test_voices_lists_the_default_model_s_voices() -> None:
     result = invoke("voices")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert len(lines) == 4 and lines[0].startswith("festival:slt") and lines[0].endswith("(default)")
-    assert "espeak:en-us+f3" in result.stdout and "female" in lines[3]
+    assert len(lines) == 5 and lines[0].startswith("festival:slt") and lines[0].endswith("(default)")
+    assert "espeak:en-us+f3" in result.stdout and "female" in lines[3] and "--voice slt@0.6,kal@0.4" in lines[4]
     assert "one voice" in invoke("voices", "--model", "repmix").stdout
 
 
@@ -215,6 +218,7 @@ def test_voices_lists_the_default_model_s_voices() -> None:
     (["Amen.", "--out", "{tmp}/a.wav", "--rate", "9"], "--rate must lie in [0.25, 4]"),
     (["Amen.", "--out", "{tmp}/a.wav", "--pitch-shift", "-30"], "--pitch-shift must lie in [-12, 12]"),
     (["Amen.", "--out", "{tmp}/a.wav", "--voice", "kal", "--input-mode", "chars"], "reads phones only"),
+    (["Amen.", "--out", "{tmp}/a.wav", "--voice", "kal@0.5,slt"], "write each part as NAME@WEIGHT"),
 ])
 def test_say_voice_mistakes_are_one_line_errors(tmp_path: Path, args: list[str], message: str) -> None:
     result = invoke("say", *[a.replace("{tmp}", str(tmp_path)) for a in args])

@@ -62,7 +62,8 @@ def say(
     vocoder_checkpoint: Optional[Path] = typer.Option(None, "--vocoder-checkpoint",
                                                       help="Own vocoder for --vocoder neural or istft (default: shipped)."),
     voice: Optional[str] = typer.Option(None, "--voice", help="Voice of the duration model, e.g. kal or "
-                                        "festival:kal (list them: regen speech voices)."),
+                                        "festival:kal (list them: regen speech voices), or a new voice mixed "
+                                        "from them, e.g. slt@0.6,kal@0.4."),
     rate: float = typer.Option(1.0, "--rate", help="Speaking rate of the duration model: 1 the model's own pace "
                                "(`regen speech calibrate` a copy for the voice's), 1.5 half again as fast, 0.8 "
                                "slower."),
@@ -184,6 +185,9 @@ def voices(
     for k, name in enumerate(names):
         default = "  (default)" if k == 0 else ""
         typer.echo(f"{name:<{width}}  {describe_voice(name)}{default}")
+    if len(names) > 1:
+        short = [n.partition(":")[2] for n in names[:2]]
+        typer.echo(f"new voices mix these: --voice {short[0]}@0.6,{short[1]}@0.4 (speaker embeddings averaged)")
 
 
 @app.command("calibrate")

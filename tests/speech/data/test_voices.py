@@ -22,3 +22,27 @@ def test_flite_speaks_and_says_it_is_reserved() -> None:
     utt = next(parse_voice("flite:rms").synthesize(["Good morning."]))
     assert utt.sample_rate == 16000 and 0.3 < len(utt.audio) / utt.sample_rate < 3 and abs(utt.audio).max() > 0.05
     assert "reserved for evaluation" in describe_voice("flite:rms")
+
+
+def test_a_mixed_tts_voice_is_a_new_speaker_between_its_voices() -> None:
+    import numpy as np
+    import pytest
+
+    from regen.core.errors import RegenError
+    from regen.speech.features.mel import load_mel_config, log_mel
+
+    mel = load_mel_config("logmel-ch4")
+    text = ["The birch canoe slid on the smooth planks."]
+
+    def spectrum(spec: str) -> np.ndarray:
+        utt = next(parse_voice(spec).synthesize(text))
+        assert utt.sample_rate == 22050 and utt.phone_set == "none" and abs(utt.audio).max() > 0.05
+        return log_mel(utt.audio, mel).numpy().mean(0)  # the voice's mean spectrum (n_mels,)
+
+    slt, kal, mixed = spectrum("tts:slt@1"), spectrum("tts:kal@1"), spectrum("tts:slt@0.5,kal@0.5")
+    assert np.abs(mixed - slt).mean() > 0.05 and np.abs(mixed - kal).mean() > 0.05
+    assert np.abs(mixed - (slt + kal) / 2).mean() < np.abs(slt - kal).mean()
+    voice = parse_voice("tts:festival:slt@0.5,espeak:en-us+f3@0.5")
+    assert voice.slug == "tts-festival-slt-0.5_espeak-en-us+f3-0.5"
+    with pytest.raises(RegenError, match="unknown voice 'hal'"):
+        next(parse_voice("tts:hal@1").synthesize(text))

@@ -12,7 +12,7 @@ from regen.speech.features.mel import load_mel_config
 from regen.speech.text.mixing import TextFrontEnd
 from regen.speech.tts.duration.data import interleave_voices, phone_sequence
 from regen.speech.tts.duration.layers import length_regulate, phone_position
-from regen.speech.tts.duration.model import DurationConfig, DurationTTS
+from regen.speech.tts.duration.model import DurationConfig, DurationTTS, resolve_voice, voice_mix
 from regen.speech.tts.duration.pitch import frame_log_f0
 from regen.speech.tts.text_input import pack_text
 
@@ -88,6 +88,27 @@ def test_rate_voice_and_pitch_shift_controls() -> None:
         model.sample(cond, temperature=0.5)
     with pytest.raises(RegenError, match="rate must be > 0"):
         model.sample(cond, rate=0.0)
+
+
+def test_a_mix_of_voices_averages_their_embeddings() -> None:
+    torch.manual_seed(0)
+    names = ["espeak:en-us", "festival:slt"]
+    model = DurationTTS(DurationConfig(**{**TINY, "speakers": names})).eval()
+    model.set_variance_stats(np.log(8.0), (5.0, 0.2), (1.0, 1.0))
+    cond = batch()["cond"][:1]
+    assert resolve_voice(names, "slt@3, en-us@1") == "festival:slt@0.75,espeak:en-us@0.25"
+    assert voice_mix(names, "slt") == {"festival:slt": 1.0}
+    whole = model.sample(cond, voice="slt@1")
+    assert torch.equal(whole, model.sample(cond, voice="festival:slt"))
+    halves = model.speaker_index("slt@1,en-us@1", 2)
+    assert halves.shape == (2, 2) and torch.allclose(halves, torch.full((2, 2), 0.5))
+    table = model.speaker_table.weight
+    states, _ = model.encode(cond, halves[:1])
+    states_slt, _ = model.encode(cond, torch.tensor([1]))
+    assert torch.allclose(states - states_slt, (table[0] - table[1]) / 2 * (cond[..., 1] > 0)[..., None], atol=1e-6)
+    for bad in ("slt@", "slt@-1", "slt@nan", "@0.5", "slt@0.5,hal@0.5"):
+        with pytest.raises(RegenError, match="NAME@WEIGHT|unknown voice 'hal'"):
+            voice_mix(names, bad)
 
 
 def test_oracle_durations_replace_the_aligner() -> None:

@@ -2,8 +2,10 @@
 
 A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us),
 'festival:NAME' (kal = voice_kal_diphone, slt = voice_cmu_us_slt_arctic_hts,
-ked = voice_ked_diphone, or any installed festival voice function name) or
-'flite:NAME' (flite's kal, awb, rms, slt). flite is RESERVED for evaluation on
+ked = voice_ked_diphone, or any installed festival voice function name),
+'flite:NAME' (flite's kal, awb, rms, slt) or 'tts:MIX' (a new speaker: the shipped
+duration model's voices mixed, e.g. tts:slt@0.6,kal@0.4, rendered by its iSTFT
+vocoder; no phone or word timings). flite is RESERVED for evaluation on
 voices no model heard (`RESERVED_ENGINES`): the corpus builder records it only
 for sentences that are all held out, never for a training list. `synthesize` returns, per
 sentence, a waveform (samples,) float32, its rate, phone intervals
@@ -75,6 +77,8 @@ def describe_voice(spec: str) -> str:
         return FESTIVAL_VOICES.get(name, f"festival voice {name}")
     if engine == "flite":
         return FLITE_VOICES.get(name, f"flite voice {name}") + " (reserved for evaluation)"
+    if engine == "tts":
+        return f"a new speaker of the shipped duration model: its voices mixed as {name}"
     base, _, variant = name.partition("+")
     sex = ESPEAK_VARIANTS.get(variant[:1], "") if variant[1:].isdigit() else ""
     if not variant:
@@ -91,7 +95,10 @@ def parse_voice(spec: str) -> Voice:
         return FestivalVoice(name)
     if engine == "flite" and name:
         return FliteVoice(name)
-    raise RegenError(f"unknown voice '{spec}'; use espeak:en-us, festival:kal, festival:slt or flite:awb")
+    if engine == "tts" and name:
+        return MixedVoice(name)
+    raise RegenError(f"unknown voice '{spec}'; use espeak:en-us, festival:kal, festival:slt, flite:awb or "
+                     "tts:slt@0.6,kal@0.4")
 
 
 # --- espeak-ng through its C library (phoneme events carry timings) ---------------------------
@@ -277,3 +284,39 @@ class FliteVoice(Voice):
                 audio, rate = sf.read(wav, dtype="float32")
                 wav.unlink()
                 yield Utterance(audio.reshape(len(audio), -1).mean(1), int(rate), [], self.phone_set)
+
+
+# --- new speakers: the shipped duration model's voices mixed ----------------------------------
+
+
+class MixedVoice(Voice):
+    """A speaker no corpus holds: the shipped duration model (speech/duration-tiny) saying each text with a
+    weighted mix of its voices' embeddings ('slt@0.6,kal@0.4'), rendered by the shipped iSTFT vocoder.
+    No phone or word timings (phone set 'none')."""
+
+    phone_set = "none"
+
+    def __init__(self, mix: str) -> None:
+        self.mix = mix
+        self.spec = f"tts:{mix}"
+
+    @property
+    def slug(self) -> str:
+        return "tts-" + "".join("-" if c in ":/@" else "_" if c == "," else c for c in self.mix)
+
+    def synthesize(self, texts: Sequence[str]) -> Iterator[Utterance]:
+        from regen.speech.tts.duration.model import resolve_voice
+
+        speaker = _duration_speaker()
+        voice = resolve_voice(speaker.voices, self.mix)
+        for text in texts:
+            speech = speaker.say(text, voice=voice)
+            yield Utterance(speech.wave.astype(np.float32), speech.sample_rate, [], self.phone_set)
+
+
+@functools.lru_cache(maxsize=1)
+def _duration_speaker():  # type: ignore[no-untyped-def]
+    """The shipped duration model with the shipped iSTFT vocoder (loaded once)."""
+    from regen.speech.tts.speaker import Speaker
+
+    return Speaker.from_checkpoints("speech/duration-tiny", vocoder="istft")

@@ -125,7 +125,11 @@ def sinusoid_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
 
 def resolve_voice(names: list[str], voice: str) -> str:
     """The voice of `names` called `voice`: its full name (festival:slt) or the part after the colon (slt);
-    one-line RegenError naming the voices otherwise."""
+    or a new voice mixed from them, 'slt@0.7,kal@0.3' (speaker embeddings averaged with those weights),
+    returned as full names with weights that sum to 1. One-line RegenError naming the voices otherwise."""
+    if "@" in voice or "," in voice:
+        mix = voice_mix(names, voice)
+        return ",".join(f"{name}@{weight:.4g}" for name, weight in mix.items())
     if voice in names:
         return voice
     matches = [name for name in names if name.partition(":")[2] == voice]
@@ -133,6 +137,27 @@ def resolve_voice(names: list[str], voice: str) -> str:
         return matches[0]
     known = f"this model speaks {', '.join(names)}" if names else "this model has one voice"
     raise RegenError(f"unknown voice '{voice}'; {known} (see: regen speech voices)")
+
+
+def voice_mix(names: list[str], voice: str) -> dict[str, float]:
+    """'slt@0.7,kal@0.3' (or one voice name) -> {full voice name: weight}, weights positive and summing to 1;
+    one-line RegenError for a malformed mix."""
+    if "@" not in voice and "," not in voice:
+        return {resolve_voice(names, voice): 1.0}
+    mix: dict[str, float] = {}
+    for part in voice.split(","):
+        name, at, weight = part.strip().rpartition("@")
+        try:
+            value = float(weight) if at else float("nan")
+        except ValueError:
+            value = float("nan")
+        if not at or not name or not math.isfinite(value) or value <= 0:
+            raise RegenError(f"voice mix '{voice}': write each part as NAME@WEIGHT with a positive weight, "
+                             "e.g. slt@0.7,kal@0.3")
+        full = resolve_voice(names, name)
+        mix[full] = mix.get(full, 0.0) + value
+    total = sum(mix.values())
+    return {name: weight / total for name, weight in mix.items()}
 
 
 @dataclass
@@ -203,18 +228,25 @@ class DurationTTS(TTSStage):
             getattr(self, name).fill_(value)
 
     def speaker_index(self, voice: str | None, batch: int) -> torch.Tensor:
-        """Voice name (None or '': the first) -> speaker ids (batch,); one-line RegenError for an unknown one."""
+        """Voice name (None or '': the first) -> speaker ids (batch,); a mix ('slt@0.7,kal@0.3') -> weights
+        over the speakers (batch, speakers) float. One-line RegenError for an unknown voice."""
+        device = self.mel_mean.device
+        if voice and ("@" in voice or "," in voice):
+            mix = voice_mix(self.cfg.speakers, voice)
+            weights = torch.tensor([mix.get(name, 0.0) for name in self.cfg.speakers], device=device)
+            return weights[None].expand(batch, -1).clone()
         name = resolve_voice(self.cfg.speakers, voice) if voice else None
         index = self.cfg.speakers.index(name) if name else 0
-        return torch.full((batch,), index, dtype=torch.long, device=self.mel_mean.device)
+        return torch.full((batch,), index, dtype=torch.long, device=device)
 
     def encode(self, cond: torch.Tensor, speaker: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """cond (batch, symbols, 3), speaker (batch,) -> (encoder states with the voice added (batch, symbols,
-        hidden), mask (batch, symbols) bool)."""
+        """cond (batch, symbols, 3), speaker (batch,) ids or (batch, speakers) mixing weights -> (encoder states
+        with the voice added (batch, symbols, hidden), mask (batch, symbols) bool)."""
         x, mask, _ = self.embed(cond)
         states = self.encoder(x, mask)
         if self.speaker_table is not None:
-            states = states + self.speaker_table(speaker)[:, None] * mask[..., None]
+            voice = self.speaker_table(speaker) if speaker.dtype == torch.long else speaker @ self.speaker_table.weight
+            states = states + voice[:, None] * mask[..., None]
         return states, mask
 
     def align(self, cond: torch.Tensor, mel: torch.Tensor, frame_mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -27,7 +27,7 @@ import torch
 from regen.core.errors import RegenError
 from regen.core.progress import progress as progress_bar
 from regen.speech.tts.duration.data import phone_sequence
-from regen.speech.tts.duration.model import DurationTTS, resolve_voice
+from regen.speech.tts.duration.model import DurationTTS, voice_mix
 from regen.speech.tts.rerank import inspect_alignment
 from regen.speech.tts.speaker import PHRASES_PER_CALL, Phrase, Speaker, Speech, text_pieces
 from regen.speech.tts.text_input import pack_text
@@ -56,10 +56,12 @@ class DurationSpeaker(Speaker):
 
     def length_scale(self, voice: str | None) -> float:
         """Every predicted duration of `voice` (None: the first) is multiplied by this before `rate`: the
-        checkpoint's `sample.length_scale` times its calibrated `sample.voice_length_scales` entry."""
-        name = resolve_voice(self.voices, voice) if voice else (self.voices[0] if self.voices else "")
+        checkpoint's `sample.length_scale` times its calibrated `sample.voice_length_scales` entry (for a mix
+        of voices, their entries averaged with the mix's weights)."""
+        mix = voice_mix(self.voices, voice) if voice else {self.voices[0] if self.voices else "": 1.0}
         per_voice = dict(getattr(self.cfg.sample, "voice_length_scales", {}) or {})
-        return float(getattr(self.cfg.sample, "length_scale", 1.0)) * float(per_voice.get(name, 1.0))
+        return float(getattr(self.cfg.sample, "length_scale", 1.0)) * sum(
+            weight * float(per_voice.get(name, 1.0)) for name, weight in mix.items())
 
     @property
     def voices(self) -> list[str]:
