@@ -46,3 +46,30 @@ def test_a_mixed_tts_voice_is_a_new_speaker_between_its_voices() -> None:
     assert voice.slug == "tts-festival-slt-0.5_espeak-en-us+f3-0.5"
     with pytest.raises(RegenError, match="unknown voice 'hal'"):
         next(parse_voice("tts:hal@1").synthesize(text))
+
+
+def test_espeak_settings_change_rate_and_pitch_and_do_not_linger() -> None:
+    import dataclasses
+
+    import numpy as np
+    import pytest
+
+    from regen.core.errors import RegenError
+    from regen.speech.features.mel import load_mel_config
+    from regen.speech.tts.duration.pitch import frame_log_f0
+
+    text = ["The birch canoe slid on the smooth planks."]
+
+    def said(spec: str) -> tuple[float, float]:
+        utt = next(parse_voice(spec).synthesize(text))
+        mel = load_mel_config("logmel-ch4")
+        f0 = frame_log_f0(utt.audio, dataclasses.replace(mel, sample_rate=utt.sample_rate))
+        return len(utt.audio) / utt.sample_rate, float(np.median(f0))
+
+    plain, fast, high = said("espeak:en-us"), said("espeak:en-us,rate=300"), said("espeak:en-us,pitch=90")
+    assert fast[0] < 0.7 * plain[0] and high[1] > plain[1] + 0.1  # log F0: over 10 % higher
+    again = said("espeak:en-us")  # the settings of the voices before are not kept
+    assert abs(again[0] - plain[0]) < 0.05 and abs(again[1] - plain[1]) < 0.02
+    for bad in ("espeak:en-us,rate=20", "espeak:en-us,speed=200", "espeak:en-us,pitch=high"):
+        with pytest.raises(RegenError, match="write rate=80..450"):
+            parse_voice(bad)

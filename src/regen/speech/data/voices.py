@@ -1,6 +1,6 @@
 """Synthetic voices that read sentences aloud and report phone timings.
 
-A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us),
+A voice spec is 'espeak:VOICE' (espeak-ng, e.g. espeak:en-us, or espeak:en-us+f3,rate=140,pitch=70),
 'festival:NAME' (kal = voice_kal_diphone, slt = voice_cmu_us_slt_arctic_hts,
 ked = voice_ked_diphone, or any installed festival voice function name),
 'flite:NAME' (flite's kal, awb, rms, slt) or 'tts:MIX' (a new speaker: the shipped
@@ -79,11 +79,13 @@ def describe_voice(spec: str) -> str:
         return FLITE_VOICES.get(name, f"flite voice {name}") + " (reserved for evaluation)"
     if engine == "tts":
         return f"a new speaker of the shipped duration model: its voices mixed as {name}"
+    name, *settings = name.split(",")
     base, _, variant = name.partition("+")
     sex = ESPEAK_VARIANTS.get(variant[:1], "") if variant[1:].isdigit() else ""
+    changed = f"; {', '.join(settings)}" if settings else ""
     if not variant:
-        return f"espeak-ng voice {base}, male"
-    return f"espeak-ng voice {base}, variant {variant}" + (f" ({sex})" if sex else "")
+        return f"espeak-ng voice {base}, male{changed}"
+    return f"espeak-ng voice {base}, variant {variant}" + (f" ({sex})" if sex else "") + changed
 
 
 def parse_voice(spec: str) -> Voice:
@@ -118,6 +120,9 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctype
 _EVENT_END_OF_LIST, _EVENT_WORD, _EVENT_PHONEME = 0, 1, 7
 _SYNCHRONOUS, _PHONEME_EVENTS, _PHONEME_IPA = 2, 0x1, 0x2
 _CHARS_UTF8, _ENDPAUSE = 1, 0x1000
+_ESPEAK_PARAMETERS = {"rate": 1, "pitch": 3, "range": 4}  # espeakRATE, espeakPITCH, espeakRANGE
+ESPEAK_DEFAULTS = {"rate": 175, "pitch": 50, "range": 50}
+ESPEAK_LIMITS = {"rate": (80, 450), "pitch": (0, 100), "range": (0, 100)}
 
 
 @functools.lru_cache(maxsize=1)
@@ -134,18 +139,30 @@ def _espeak_library() -> tuple[ctypes.CDLL, int]:
 
 
 class EspeakVoice(Voice):
-    """espeak-ng voice `name` (e.g. en-us), called in-process through libespeak-ng."""
+    """espeak-ng voice `name` (e.g. en-us), called in-process through libespeak-ng; settings after commas
+    change its speaking rate (words per minute, 80-450; 175 by default), pitch and pitch range (0-100; 50
+    by default): 'en-us+f3,rate=140,pitch=70,range=30'."""
 
     phone_set = "ipa"
 
     def __init__(self, name: str) -> None:
-        self.name = name
+        self.name, *settings = name.split(",")
         self.spec = f"espeak:{name}"
+        self.settings = dict(ESPEAK_DEFAULTS)
+        for setting in settings:
+            key, _, value = setting.partition("=")
+            low, high = ESPEAK_LIMITS.get(key, (0, -1))
+            if not value.isdigit() or not low <= int(value) <= high:
+                raise RegenError(f"espeak voice setting '{setting}' in '{self.spec}': write rate=80..450, "
+                                 "pitch=0..100 or range=0..100, e.g. espeak:en-us+f3,rate=140,pitch=70")
+            self.settings[key] = int(value)
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[Utterance]:
         lib, rate = _espeak_library()
         if lib.espeak_SetVoiceByName(self.name.encode()) != 0:
             raise RegenError(f"espeak-ng has no voice '{self.name}'; list them with: espeak-ng --voices")
+        for key, value in self.settings.items():  # every one, so no earlier voice's setting stays
+            lib.espeak_SetParameter(_ESPEAK_PARAMETERS[key], value, 0)
         for text in texts:
             chunks: list[np.ndarray] = []
             starts: list[tuple[float, str]] = []
