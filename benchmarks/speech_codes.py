@@ -51,6 +51,34 @@ def voices(args: argparse.Namespace) -> dict[str, list[Item]]:
     return {voice: chosen[: args.limit or None] for voice, chosen in out.items()}
 
 
+def pooled_lines(rows: dict[str, list[dict]], recordings: dict[str, list[dict]],
+                 compare: tuple[str, str] | None = None) -> list[str]:
+    """'all voices' rows: each system's per-voice rows pooled (WER with its interval, ratio to the same
+    sentences' recordings with a paired interval); with `compare` (a, b), the WER ratio a / b over the voices
+    both speak, sentences resampled together."""
+    from intervals import ratio_interval, with_interval
+
+    def errors(chosen: list[dict]) -> tuple[list[int], list[int]]:
+        return [e for r in chosen for e in r["errors"]], [w for r in chosen for w in r["words"]]
+
+    out = []
+    for label, chosen in rows.items():
+        wrong, words = errors(chosen)
+        heard, _ = errors(recordings[label])
+        ratio = with_interval(sum(wrong) / max(sum(heard), 1), ratio_interval(wrong, heard), 2)
+        wer = with_interval(sum(wrong) / sum(words), ratio_interval(wrong, words))
+        out.append(f"| all {len(chosen)} voices | {label} | {len(wrong)} | {wer} | {ratio} | - | - | - | - |")
+    if compare:
+        a, b = compare
+        shared = [v for v in {r["voice"] for r in rows[a]} & {r["voice"] for r in rows[b]}]
+        wrong_a, _ = errors([r for r in rows[a] if r["voice"] in shared])
+        wrong_b, _ = errors([r for r in rows[b] if r["voice"] in shared])
+        out.append(f"| all {len(shared)} voices | WER ratio {a} / {b} | {len(wrong_a)} | - | "
+                   f"{with_interval(sum(wrong_a) / max(sum(wrong_b), 1), ratio_interval(wrong_a, wrong_b), 2)} | "
+                   "- | - | - | - |")
+    return out
+
+
 def line(voice: str, row: dict, extra: str = "-") -> str:
     return (f"| {voice} | {row['setting']} | {row['sentences']} | {row['wer_cell']} | {row['ratio']} | {row['mcd']} | "
             f"{row['length']} | {row['rtf']} | {extra} |")
@@ -69,14 +97,23 @@ class Bench:
         mel = load_mel_config(vocoder_cfg.model.mel)
         codecs = {str(path): load_model(path, task="speech-codec")[0] for path in args.codecs}
         lines = list(HEADER)
+        rows: dict[str, list[dict]] = {}
+        heard: dict[str, list[dict]] = {}
+
+        def keep(voice: str, row: dict, recordings: dict) -> dict:
+            rows.setdefault(row["setting"], []).append({**row, "voice": voice})
+            heard.setdefault(row["setting"], []).append(recordings)
+            return row
+
         for voice, items in self.sets.items():
             waves = [load_audio(i, mel.sample_rate) for i in items]
             recordings = voice_row("the recordings themselves", items, waves, mel.sample_rate, 0.0)
-            lines.append(line(voice, recordings))
+            lines.append(line(voice, keep(voice, recordings, recordings)))
             started = time.perf_counter()
             copies = [vocoder.vocode(log_mel(w, mel)).numpy() for w in waves]
-            lines.append(line(voice, voice_row(f"iSTFT vocoder on the log-mel ({args.vocoder})", items, copies,
-                                               mel.sample_rate, time.perf_counter() - started, recordings)))
+            lines.append(line(voice, keep(voice, voice_row(f"iSTFT vocoder on the log-mel ({args.vocoder})", items,
+                                                           copies, mel.sample_rate, time.perf_counter() - started,
+                                                           recordings), recordings)))
             for name, codec in codecs.items():
                 started = time.perf_counter()
                 codes = [codec.encode(torch.from_numpy(w)) for w in waves]
@@ -85,9 +122,10 @@ class Bench:
                 usage = codec.quantizer.usage(torch.cat(codes))
                 extra = (f"{codec.bitrate:,.0f} bit/s, entries used >= {min(u['used'] for u in usage):.2f}, "
                          f"perplexity >= {min(u['perplexity'] for u in usage):.0f} of {codec.cfg.codebook_size}")
-                lines.append(line(voice, voice_row(f"codec {name}", items, copies, codec.mel.sample_rate, seconds,
-                                                   recordings), extra))
+                lines.append(line(voice, keep(voice, voice_row(f"codec {name}", items, copies, codec.mel.sample_rate,
+                                                               seconds, recordings), recordings), extra))
                 print(lines[-1], flush=True)
+        lines += pooled_lines(rows, heard)
         emit(f"Speech codes: copy synthesis through the codes against the log-mel ({args.split} sentences)",
              lines + ["", NOTE], args.no_append)
 
@@ -97,6 +135,8 @@ class Bench:
 
         args = self.args
         lines = list(HEADER)
+        rows: dict[str, list[dict]] = {}
+        heard: dict[str, list[dict]] = {}
         speakers = {}
         for path in args.tts:
             speaker = Speaker.from_checkpoints(path, "istft", args.vocoder)
@@ -108,14 +148,20 @@ class Bench:
             recordings = voice_row("the recordings themselves", items, [load_audio(i, mel.sample_rate) for i in items],
                                    mel.sample_rate, 0.0)
             lines.append(line(voice, recordings))
+            rows.setdefault(recordings["setting"], []).append({**recordings, "voice": voice})
+            heard.setdefault(recordings["setting"], []).append(recordings)
             for label, speaker in speakers.items():
                 name = next((v for v in speaker.voices if v.replace(":", "-") == voice), None)
                 if speaker.voices and name is None:
                     continue  # the model does not speak this voice
                 speeches, seconds = synthesise(speaker, items, voice=name) if name else synthesise(speaker, items)
-                lines.append(line(voice, voice_row(label, items, [s.wave for s in speeches], speeches[0].sample_rate,
-                                                   seconds, recordings)))
+                row = voice_row(label, items, [s.wave for s in speeches], speeches[0].sample_rate, seconds, recordings)
+                rows.setdefault(label, []).append({**row, "voice": voice})
+                heard.setdefault(label, []).append(recordings)
+                lines.append(line(voice, row))
                 print(lines[-1], flush=True)
+        labels = list(speakers)
+        lines += pooled_lines(rows, heard, (labels[0], labels[1]) if len(labels) == 2 else None)
         emit(f"Speech codes: text -> codes -> waveform against text -> mel -> waveform ({args.split} sentences)",
              lines + ["", NOTE], args.no_append)
 
@@ -123,7 +169,9 @@ class Bench:
 NOTE = ("WER: PocketSphinx's corpus-level word error rate on the everyday sentences (never trained on; the dev or "
         "test half by sentence number), with a 95 % percentile bootstrap interval over sentences; ratio: to the "
         "recordings of the same voice. MCD: WORLD/SPTK mel-cepstral distortion against the recording (silence "
-        "trimmed, DTW). RTF: synthesis seconds / audio seconds on this CPU. Codec extra: bitrate, and over its "
+        "trimmed, DTW). RTF: synthesis seconds / audio seconds on this CPU. 'all voices' rows pool the sentences "
+        "of every voice (the ratio's interval resamples sentences with their recordings; with two text -> speech "
+        "models, the first's WER over the second's on the voices both speak). Codec extra: bitrate, and over its "
         "codebooks the smallest share of entries used and the smallest perplexity (2^entropy of entry use) on "
         "these recordings.")
 

@@ -179,7 +179,8 @@ def voice_items(args: argparse.Namespace, voice: str) -> dict[str, list]:
 def voice_row(label: str, items: list, waves: list, sample_rate: int, seconds: float,
               recordings: dict | None = None) -> dict:
     """WER with its 95 % interval (sentences resampled), MCD, length ratio and RTF of waveforms (one per
-    item); `recordings` (the same voice's row on the same items) gives the WER ratio to them."""
+    item); `recordings` (the same voice's row on the same items) gives the WER ratio to them. The row keeps
+    each sentence's word errors and reference words (`errors`, `words`) for pooling."""
     from intervals import ratio_interval, with_interval
 
     from regen.speech.evaluation.tts import hear, mcd_against_recording
@@ -191,7 +192,7 @@ def voice_row(label: str, items: list, waves: list, sample_rate: int, seconds: f
     wer = sum(wrong) / max(sum(words), 1)
     audio = sum(len(w) for w in waves) / sample_rate
     mcd = [mcd_against_recording(i, w, sample_rate) for i, w in zip(items, waves)] if recordings else []
-    row = {"setting": label, "sentences": len(items), "wer": wer,
+    row = {"setting": label, "sentences": len(items), "wer": wer, "errors": wrong, "words": words,
            "wer_cell": with_interval(wer, ratio_interval(wrong, words)),
            "ratio": "-" if recordings is None else f"{wer / max(recordings['wer'], 1e-9):.2f}",
            "mcd": f"{np.mean(mcd):.2f}" if mcd else "-",
