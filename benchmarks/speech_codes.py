@@ -126,7 +126,8 @@ class Bench:
                                                                seconds, recordings), recordings), extra))
                 print(lines[-1], flush=True)
         lines += pooled_lines(rows, heard)
-        emit(f"Speech codes: copy synthesis through the codes against the log-mel ({args.split} sentences)",
+        emit(f"Speech: learned codes, copy synthesis through the codes against the log-mel "
+             f"({args.split} sentences)",
              lines + ["", NOTE], args.no_append)
 
     def section_tts(self) -> None:
@@ -162,7 +163,8 @@ class Bench:
                 print(lines[-1], flush=True)
         labels = list(speakers)
         lines += pooled_lines(rows, heard, (labels[0], labels[1]) if len(labels) == 2 else None)
-        emit(f"Speech codes: text -> codes -> waveform against text -> mel -> waveform ({args.split} sentences)",
+        emit(f"Speech: learned codes, text -> codes -> waveform against text -> mel -> waveform "
+             f"({args.split} sentences)",
              lines + ["", NOTE], args.no_append)
 
 

@@ -42,6 +42,8 @@ EXEMPT = [
     ("1.3", "(the goal, 1.3×, is not reached)", "the issue's goal"),
     ("1.3", "goal 1.3×", "the issue's goal"),
     ("0.2", "above the 0.2 aim", "the issue's goal"),
+    ("1.2", "short of the 1.2× goal", "the issue's goal"),
+    ("1.3", "(goal: within 1.3×)", "the issue's goal"),
     ("1", "SLAM (cosine at or below 1 %)", "the thesis' figure"),
 ]
 # (figure, the README text around it, how it follows from RESULTS.md figures: checked)
