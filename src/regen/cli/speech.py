@@ -157,7 +157,7 @@ def _voice_controls(speaker: "Speaker", voice: Optional[str], rate: float, pitch
 
     if isinstance(speaker, DurationSpeaker):
         if voice:
-            from regen.speech.tts.duration.model import resolve_voice
+            from regen.speech.tts.duration.voices import resolve_voice
 
             voice = resolve_voice(speaker.voices, voice)
         return {"voice": voice, "rate": rate, "pitch_shift": pitch_shift}

@@ -127,7 +127,7 @@ KIND_DOMAIN = {kind: domain for domain, entries in DOMAINS.items() for _, kind i
 def tts_voice(served: Served, voice: str | None) -> str | None:
     """The model's own voice name for a request's `voice` (an OpenAI name, full or short regen name);
     None for a one-voice model, which takes any OpenAI voice name."""
-    from regen.speech.tts.duration.model import resolve_voice
+    from regen.speech.tts.duration.voices import resolve_voice
 
     names = served.voices
     if not voice:

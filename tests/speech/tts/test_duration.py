@@ -12,7 +12,8 @@ from regen.speech.features.mel import load_mel_config
 from regen.speech.text.mixing import TextFrontEnd
 from regen.speech.tts.duration.data import interleave_voices, phone_sequence
 from regen.speech.tts.duration.layers import length_regulate, phone_position
-from regen.speech.tts.duration.model import DurationConfig, DurationTTS, resolve_voice, voice_mix
+from regen.speech.tts.duration.model import DurationConfig, DurationTTS
+from regen.speech.tts.duration.voices import resolve_voice, voice_mix
 from regen.speech.tts.duration.pitch import frame_log_f0
 from regen.speech.tts.text_input import pack_text
 

@@ -322,7 +322,7 @@ class MixedVoice(Voice):
         return "tts-" + "".join("-" if c in ":/@" else "_" if c == "," else c for c in self.mix)
 
     def synthesize(self, texts: Sequence[str]) -> Iterator[Utterance]:
-        from regen.speech.tts.duration.model import resolve_voice
+        from regen.speech.tts.duration.voices import resolve_voice
 
         speaker = _duration_speaker()
         voice = resolve_voice(speaker.voices, self.mix)

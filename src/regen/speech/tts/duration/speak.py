@@ -27,7 +27,8 @@ import torch
 from regen.core.errors import RegenError
 from regen.core.progress import progress as progress_bar
 from regen.speech.tts.duration.data import phone_sequence
-from regen.speech.tts.duration.model import DurationTTS, voice_mix
+from regen.speech.tts.duration.model import DurationTTS
+from regen.speech.tts.duration.voices import voice_mix
 from regen.speech.tts.rerank import inspect_alignment
 from regen.speech.tts.speaker import PHRASES_PER_CALL, Phrase, Speaker, Speech, text_pieces
 from regen.speech.tts.text_input import pack_text

@@ -26,7 +26,8 @@ from regen.speech.tts.data import tts_split
 from regen.speech.tts.duration.data import (DurationDataConfig, build_rows, check_timings, interleave_voices, row_stats,
                                             voice_index)
 from regen.speech.tts.duration.direct import DirectDurationConfig, DirectDurationSpeaker, DirectDurationTTS
-from regen.speech.tts.duration.model import DurationConfig, DurationTTS, resolve_voice
+from regen.speech.tts.duration.model import DurationConfig, DurationTTS
+from regen.speech.tts.duration.voices import resolve_voice
 from regen.speech.tts.task import TTSTask, mel_config_of
 from regen.speech.vocoder.data import load_items
 from regen.train.config import PhaseConfig
